@@ -1,0 +1,134 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from . import selectors
+from .admin_scope import ScopedAdmin
+from .models import DeadlineRule, GuidanceCentre, Occupation, PolicyNotice, Qualification, Region, Station, User
+
+
+@admin.register(Region)
+class RegionAdmin(ScopedAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+
+
+class OccupationInline(admin.TabularInline):
+    model = Occupation
+    extra = 0
+    fields = ["name", "departments", "batch"]
+
+
+@admin.register(Qualification)
+class QualificationAdmin(ScopedAdmin):
+    list_display = ["seq", "name", "occupation_names"]
+    search_fields = ["name", "occupations__name"]
+    inlines = [OccupationInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("occupations")
+
+    @admin.display(description="职业（工种）")
+    def occupation_names(self, obj: Qualification) -> str:
+        return "、".join(o.name for o in obj.occupations.all())
+
+
+@admin.register(Occupation)
+class OccupationAdmin(ScopedAdmin):
+    list_display = ["name", "qualification", "batch", "departments"]
+    list_filter = ["batch", "deadline_rules"]
+    search_fields = ["name", "qualification__name", "departments"]
+    list_select_related = ["qualification"]
+    autocomplete_fields = ["qualification"]
+
+
+@admin.register(PolicyNotice)
+class PolicyNoticeAdmin(ScopedAdmin):
+    list_display = ["doc_number", "issuer", "region", "issue_date", "title"]
+    list_filter = ["region"]
+    search_fields = ["doc_number", "title", "issuer"]
+    filter_horizontal = ["forwards"]
+    list_select_related = ["region"]
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(ScopedAdmin):
+    list_display = [
+        "name",
+        "notice",
+        "region",
+        "last_registration_day",
+        "application_deadline",
+        "appraisal_deadline",
+        "retake_deadline",
+        "requires_municipal_report",
+        "occupation_count",
+    ]
+    list_filter = ["region", "notice"]
+    search_fields = ["name", "occupations__name", "notice__doc_number"]
+    filter_horizontal = ["occupations"]
+    list_select_related = ["region", "notice"]
+
+    @admin.display(description="职业数")
+    def occupation_count(self, obj: DeadlineRule) -> int:
+        return obj.occupations.count()
+
+
+@admin.register(GuidanceCentre)
+class GuidanceCentreAdmin(ScopedAdmin):
+    list_display = ["code", "name", "level", "region", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    list_select_related = ["region", "parent"]
+    autocomplete_fields = ["region", "parent"]
+
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        return qs.filter(pk__in=selectors.visible_centres(request.user).values("pk"))
+
+
+@admin.register(Station)
+class StationAdmin(ScopedAdmin):
+    scope_station_path = "pk"
+    list_display = ["code", "name", "region", "centre", "phone", "is_active"]
+    list_filter = ["is_active", "region", "centre"]
+    search_fields = ["code", "name", "address"]
+    list_select_related = ["region", "centre"]
+    autocomplete_fields = ["region", "centre"]
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdmin, DjangoUserAdmin):
+    list_display = ["username", "last_name", "first_name", "organisation_name", "role_names", "is_active"]
+    list_filter = ["groups", "is_active", "station", "centre"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    list_select_related = ["station", "centre"]
+    autocomplete_fields = ["station", "centre"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("所属机构", {"fields": ("station", "centre", "phone")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        ("所属机构", {"fields": ("station", "centre", "groups")}),
+    )
+
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        if selectors.station_scope(request.user) is None:
+            return qs
+        stations = selectors.visible_stations(request.user).values("pk")
+        centres = selectors.visible_centres(request.user).values("pk")
+        return qs.filter(Q(station__in=stations) | Q(centre__in=centres) | Q(pk=request.user.pk))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="所属机构")
+    def organisation_name(self, obj: User) -> str:
+        return str(obj.organisation or "—")
+
+    @admin.display(description="角色")
+    def role_names(self, obj: User) -> str:
+        return "、".join(g.name for g in obj.groups.all()) or "—"

@@ -1,0 +1,291 @@
+"""Reference data (the catalog, notices, deadline rules) and organisations (regions,
+guidance centres, stations, users). Everything here is data, editable in the admin."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from .trace import TracedManager, history
+
+
+class Region(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", "省级"
+        CITY = "city", "地市级"
+
+    code = models.CharField(
+        "行政区划代码",
+        max_length=6,
+        unique=True,
+        validators=[RegexValidator(r"^\d{6}$", "行政区划代码应为 6 位数字（GB/T 2260）。")],
+    )
+    name = models.CharField("名称", max_length=50)
+    level = models.CharField("级别", max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级行政区", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "行政区"
+        verbose_name_plural = "行政区"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="region_city_has_parent_province_has_none",
+                condition=(Q(level="province", parent__isnull=True) | Q(level="city", parent__isnull=False)),
+                violation_error_message="地市级行政区必须有上级省份，省级行政区不能有上级。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def lineage(self) -> list[Region]:
+        """This region and its ancestors, most specific first (city, province)."""
+        chain: list[Region] = []
+        node: Region | None = self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class Batch(models.TextChoices):
+    FIRST = "1", "第一批（2020年9月30日前退出）"
+    SECOND = "2", "第二批（2020年12月31日前退出）"
+    ACCESS = "access", "拟依法调整为准入类"
+
+
+class Qualification(models.Model):
+    """One item of the 76-item annex of 人社厅发〔2020〕80号 (序号 and 职业资格名称)."""
+
+    seq = models.PositiveSmallIntegerField("序号", unique=True)
+    name = models.CharField("职业资格名称", max_length=60, unique=True)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "职业资格"
+        verbose_name_plural = "职业资格"
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.seq}. {self.name}"
+
+
+class Occupation(models.Model):
+    """An occupation (职业/工种) of the annex. The annex sets batch and implementing
+    departments per sub-row, not per item (item 8 has a batch-1 and a batch-2 sub-row),
+    so both live here."""
+
+    name = models.CharField("职业（工种）", max_length=60, unique=True)
+    qualification = models.ForeignKey(
+        Qualification, verbose_name="职业资格", on_delete=models.PROTECT, related_name="occupations"
+    )
+    departments = models.CharField("实施部门（单位）", max_length=200, help_text="多个部门以“、”分隔")
+    batch = models.CharField("退出批次", max_length=10, choices=Batch.choices)
+    annex_position = models.PositiveSmallIntegerField("附件中的顺序", default=0)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "职业（工种）"
+        verbose_name_plural = "职业（工种）"
+        ordering = ["annex_position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def department_list(self) -> list[str]:
+        return [d for d in self.departments.split("、") if d]
+
+
+class PolicyNotice(models.Model):
+    doc_number = models.CharField("文号", max_length=50, unique=True)
+    issuer = models.CharField("发文机关", max_length=100)
+    region = models.ForeignKey(
+        Region,
+        verbose_name="适用地区",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="留空表示全国",
+        related_name="notices",
+    )
+    issue_date = models.DateField("成文日期", null=True, blank=True, help_text="原文未载明时留空")
+    title = models.CharField("标题", max_length=300)
+    forwards = models.ManyToManyField(
+        "self", verbose_name="转发或贯彻的文件", symmetrical=False, blank=True, related_name="forwarded_by"
+    )
+
+    objects = TracedManager()
+    history = history(m2m_fields=[forwards])
+
+    class Meta:
+        verbose_name = "政策文件"
+        verbose_name_plural = "政策文件"
+        ordering = ["issue_date", "doc_number"]
+
+    def __str__(self) -> str:
+        return self.doc_number
+
+
+class DeadlineRule(models.Model):
+    """Deadlines a notice sets for some occupations in a region (blank region: national).
+
+    All dates are inclusive, local time. A blank date means this rule does not set it;
+    the resolver then takes it from the next less specific rule (see selectors)."""
+
+    name = models.CharField("规则名称", max_length=100)
+    notice = models.ForeignKey(PolicyNotice, verbose_name="依据文件", on_delete=models.PROTECT, related_name="rules")
+    region = models.ForeignKey(
+        Region,
+        verbose_name="适用地区",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="留空表示全国",
+        related_name="deadline_rules",
+    )
+    occupations = models.ManyToManyField(Occupation, verbose_name="适用职业", related_name="deadline_rules")
+    last_registration_day = models.DateField("发布公告和受理报名的最后一天", null=True, blank=True, help_text="含当日")
+    application_deadline = models.DateField("向指导中心提出鉴定申请的截止日", null=True, blank=True)
+    appraisal_deadline = models.DateField("完成鉴定的截止日", null=True, blank=True)
+    retake_deadline = models.DateField("完成补考的截止日", null=True, blank=True)
+    requires_municipal_report = models.BooleanField("报名数据须上报市鉴定中心", default=False)
+
+    objects = TracedManager()
+    history = history(m2m_fields=[occupations])
+
+    class Meta:
+        verbose_name = "时限规则"
+        verbose_name_plural = "时限规则"
+        ordering = ["region__code", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="deadline_rule_appraisal_not_before_application",
+                condition=Q(appraisal_deadline__isnull=True)
+                | Q(application_deadline__isnull=True)
+                | Q(appraisal_deadline__gte=models.F("application_deadline")),
+                violation_error_message="完成鉴定的截止日不能早于鉴定申请截止日。",
+            ),
+            models.CheckConstraint(
+                name="deadline_rule_retake_not_before_appraisal",
+                condition=Q(retake_deadline__isnull=True)
+                | Q(appraisal_deadline__isnull=True)
+                | Q(retake_deadline__gte=models.F("appraisal_deadline")),
+                violation_error_message="完成补考的截止日不能早于完成鉴定的截止日。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GuidanceCentre(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", "省级"
+        CITY = "city", "市级"
+
+    code = models.CharField("编码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.CharField("级别", max_length=10, choices=Level.choices)
+    region = models.ForeignKey(Region, verbose_name="所在地区", on_delete=models.PROTECT, related_name="centres")
+    parent = models.ForeignKey(
+        "self", verbose_name="上级指导中心", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "职业技能鉴定指导中心"
+        verbose_name_plural = "职业技能鉴定指导中心"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="centre_city_has_parent",
+                condition=Q(level="province") | Q(parent__isnull=False),
+                violation_error_message="市级指导中心必须有上级指导中心。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError({"parent": "指导中心不能以自己为上级。"})
+
+
+class Station(models.Model):
+    code = models.CharField(
+        "鉴定站编码",
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9-]+$", "鉴定站编码只能包含字母、数字和连字符。")],
+    )
+    name = models.CharField("鉴定站（所）名称", max_length=100)
+    region = models.ForeignKey(Region, verbose_name="所在地区", on_delete=models.PROTECT, related_name="stations")
+    centre = models.ForeignKey(
+        GuidanceCentre, verbose_name="所属指导中心", on_delete=models.PROTECT, related_name="stations"
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    is_active = models.BooleanField("在用", default=True)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "鉴定站（所）"
+        verbose_name_plural = "鉴定站（所）"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class User(AbstractUser):
+    """A back-office user, tied to at most one organisation: a station or a guidance centre.
+    Roles are groups (see ``catalog.roles``); the organisation sets the scope."""
+
+    station = models.ForeignKey(
+        Station, verbose_name="所属鉴定站", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    centre = models.ForeignKey(
+        GuidanceCentre,
+        verbose_name="所属指导中心",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    phone = models.CharField("手机号", max_length=20, blank=True)
+
+    history = history(excluded_fields=["password", "last_login"])
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                name="user_one_organisation_at_most",
+                condition=Q(station__isnull=True) | Q(centre__isnull=True),
+                violation_error_message="一个用户只能属于一个机构：鉴定站或指导中心，二选一。",
+            ),
+        ]
+
+    @property
+    def organisation(self) -> Station | GuidanceCentre | None:
+        return self.station or self.centre

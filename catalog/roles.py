@@ -1,0 +1,78 @@
+"""Roles are Django groups. Their permissions are data kept here, synced by a migration
+and again after every ``migrate`` so that models added later join their roles."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from typing import Any
+
+STATION_CLERK = "站点考务员"
+EXAMINER = "考评员"
+SUPERVISOR = "督导员"
+CENTRE_OFFICER = "指导中心审核员"
+SYSTEM_ADMIN = "系统管理员"
+
+REFERENCE_VIEW = [
+    "catalog.view_region",
+    "catalog.view_qualification",
+    "catalog.view_occupation",
+    "catalog.view_policynotice",
+    "catalog.view_deadlinerule",
+    "catalog.view_guidancecentre",
+    "catalog.view_station",
+]
+
+# "app_label.codename" patterns (fnmatch). Patterns that match nothing yet are fine:
+# they pick up the permissions of models that later issues add.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    STATION_CLERK: [
+        *REFERENCE_VIEW,
+        "candidates.*",
+        "appraisals.*",
+        "!appraisals.*appraisalapplication_approve*",
+        "!appraisals.confirm_*",
+        "certificates.view_*",
+    ],
+    EXAMINER: [
+        *REFERENCE_VIEW,
+        "candidates.view_*",
+        "appraisals.view_*",
+        "appraisals.add_examresult",
+        "appraisals.change_examresult",
+        "appraisals.confirm_*",
+    ],
+    SUPERVISOR: [
+        *REFERENCE_VIEW,
+        "candidates.view_*",
+        "appraisals.view_*",
+        "certificates.view_*",
+        "catalog.view_user",
+    ],
+    CENTRE_OFFICER: [
+        *REFERENCE_VIEW,
+        "catalog.add_station",
+        "catalog.change_station",
+        "catalog.view_user",
+        "candidates.*",
+        "appraisals.*",
+        "certificates.*",
+    ],
+    SYSTEM_ADMIN: ["*"],
+}
+
+
+def _matches(label: str, patterns: list[str]) -> bool:
+    allowed = any(fnmatchcase(label, p) for p in patterns if not p.startswith("!"))
+    denied = any(fnmatchcase(label, p[1:]) for p in patterns if p.startswith("!"))
+    return allowed and not denied
+
+
+def sync_roles(group_model: Any, permission_model: Any) -> None:
+    """Create the role groups and set each one's permissions to exactly its patterns.
+
+    Takes the models as arguments so a migration can pass its historical models."""
+    permissions = list(permission_model.objects.select_related("content_type"))
+    for role, patterns in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = [p for p in permissions if _matches(f"{p.content_type.app_label}.{p.codename}", patterns)]
+        group.permissions.set(wanted)

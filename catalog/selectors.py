@@ -1,0 +1,161 @@
+"""Reads shared by screens, services and reports: the deadline resolver and user scopes."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from . import roles
+from .models import DeadlineRule, GuidanceCentre, Occupation, Region, Station, User
+
+DEADLINE_FIELDS = ("last_registration_day", "application_deadline", "appraisal_deadline", "retake_deadline")
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The deadlines that apply to one occupation in one region, each with its source rule."""
+
+    occupation_id: int
+    region_id: int | None
+    last_registration_day: datetime.date | None = None
+    application_deadline: datetime.date | None = None
+    appraisal_deadline: datetime.date | None = None
+    retake_deadline: datetime.date | None = None
+    requires_municipal_report: bool = False
+    sources: dict[str, DeadlineRule] = field(default_factory=dict, compare=False)
+
+    def accepts_registration_on(self, day: datetime.date) -> bool:
+        """Announcements and registrations are allowed up to and including the last day."""
+        return self.last_registration_day is None or day <= self.last_registration_day
+
+
+class RuleBook:
+    """All deadline rules, loaded once (two queries) and resolved in memory.
+
+    Resolution, for each date separately: the most specific region that sets it wins
+    (city over province over national); between rules of the same region, the newer
+    notice wins. A date no rule sets stays blank (no limit)."""
+
+    def __init__(self) -> None:
+        rules = list(DeadlineRule.objects.select_related("region", "notice"))
+        through = DeadlineRule.occupations.through.objects.values_list("occupation_id", "deadlinerule_id")
+        by_id = {rule.pk: rule for rule in rules}
+        self._rules_by_occupation: dict[int, list[DeadlineRule]] = {}
+        for occupation_id, rule_id in through:
+            self._rules_by_occupation.setdefault(occupation_id, []).append(by_id[rule_id])
+        self._lineage_cache: dict[int, list[int]] = {}
+
+    def _lineage_ids(self, region: Region | None) -> list[int]:
+        if region is None:
+            return []
+        if region.pk not in self._lineage_cache:
+            self._lineage_cache[region.pk] = [r.pk for r in region.lineage()]
+        return self._lineage_cache[region.pk]
+
+    def deadlines_for(self, occupation: Occupation | int, region: Region | None) -> Deadlines:
+        occupation_id = occupation if isinstance(occupation, int) else occupation.pk
+        lineage = self._lineage_ids(region)
+        applicable = [
+            rule
+            for rule in self._rules_by_occupation.get(occupation_id, [])
+            if rule.region_id is None or rule.region_id in lineage
+        ]
+
+        def specificity(rule: DeadlineRule) -> tuple:
+            depth = lineage.index(rule.region_id) if rule.region_id is not None else len(lineage)
+            issued = rule.notice.issue_date or datetime.date.min
+            return (depth, -issued.toordinal(), -rule.pk)
+
+        applicable.sort(key=specificity)
+        values: dict[str, Any] = {}
+        sources: dict[str, DeadlineRule] = {}
+        for name in DEADLINE_FIELDS:
+            for rule in applicable:
+                value = getattr(rule, name)
+                if value is not None:
+                    values[name] = value
+                    sources[name] = rule
+                    break
+        return Deadlines(
+            occupation_id=occupation_id,
+            region_id=region.pk if region else None,
+            requires_municipal_report=any(rule.requires_municipal_report for rule in applicable),
+            sources=sources,
+            **values,
+        )
+
+    def exit_date(self, occupation: Occupation | int) -> datetime.date | None:
+        """The national last day: after it the occupation has left the catalog (None: it stays)."""
+        return self.deadlines_for(occupation, None).last_registration_day
+
+
+def deadlines_for(occupation: Occupation | int, region: Region | None) -> Deadlines:
+    """Which deadlines apply to occupation O in region R. Every deadline check calls this
+    (or a shared ``RuleBook`` when checking many rows at once)."""
+    return RuleBook().deadlines_for(occupation, region)
+
+
+def occupation_in_catalog_on(occupation: Occupation | int, day: datetime.date) -> bool:
+    """Appraisal only inside the catalog: an exited occupation is outside it after its exit day."""
+    exit_day = RuleBook().exit_date(occupation)
+    return exit_day is None or day <= exit_day
+
+
+# --- scopes ---------------------------------------------------------------------------
+
+
+def _descendant_ids(model: Any, root_id: int) -> set[int]:
+    """The root and everything below it in a parent tree (centres, regions: shallow trees)."""
+    found = {root_id}
+    frontier = {root_id}
+    while frontier:
+        frontier = set(model.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return found
+
+
+def has_full_scope(user: User) -> bool:
+    return user.is_active and (user.is_superuser or user.groups.filter(name=roles.SYSTEM_ADMIN).exists())
+
+
+def _role_names(user: User) -> set[str]:
+    if not hasattr(user, "_jianding_roles"):
+        user._jianding_roles = set(user.groups.values_list("name", flat=True))
+    return user._jianding_roles
+
+
+def station_scope(user: User) -> Q | None:
+    """A filter on Station for what the user may see; None means everything."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if has_full_scope(user):
+        return None
+    names = _role_names(user)
+    scope = Q(pk__in=[])
+    if user.station_id:
+        scope |= Q(pk=user.station_id)
+    if user.centre_id and roles.CENTRE_OFFICER in names:
+        scope |= Q(centre_id__in=_descendant_ids(GuidanceCentre, user.centre_id))
+    if user.centre_id and roles.SUPERVISOR in names:
+        scope |= Q(region_id__in=_descendant_ids(Region, user.centre.region_id))
+    return scope
+
+
+def visible_stations(user: User) -> QuerySet[Station]:
+    scope = station_scope(user)
+    qs = Station.objects.all()
+    return qs if scope is None else qs.filter(scope)
+
+
+def visible_centres(user: User) -> QuerySet[GuidanceCentre]:
+    """The user's own centre subtree and the centres of the stations they can see."""
+    scope = station_scope(user)
+    if scope is None:
+        return GuidanceCentre.objects.all()
+    centre_ids = set(visible_stations(user).values_list("centre_id", flat=True))
+    if user.is_authenticated and user.centre_id:
+        centre_ids |= _descendant_ids(GuidanceCentre, user.centre_id)
+    return GuidanceCentre.objects.filter(pk__in=centre_ids)

@@ -1,0 +1,143 @@
+"""State changes of the catalog: loading the reference data transcribed from the seeds."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import DeadlineRule, Occupation, PolicyNotice, Qualification, Region
+from .trace import acting_as
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def _read_tsv(name: str) -> list[dict[str, str]]:
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
+        lines = [line for line in handle if not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+def _upsert(model: type, lookup: dict, values: dict) -> object:
+    """update_or_create that saves only on a real change, so reloading leaves no trace noise."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**lookup, **values)
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+    return obj
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class CatalogCounts:
+    regions: int
+    qualifications: int
+    occupations: int
+    notices: int
+    rules: int
+
+
+@transaction.atomic
+def catalog_load(*, actor: object = None) -> CatalogCounts:
+    """Load (or bring up to date) regions, the 80号 annex, the Fujian annex, the five
+    notices and the deadline rules from ``catalog/data``. Idempotent: keyed by natural keys."""
+    with acting_as(actor, reason="载入目录数据"):
+        regions = _load_regions()
+        qualifications, occupations = _load_national_annex()
+        notices, rules = _load_notices_and_rules(regions)
+    return CatalogCounts(
+        regions=len(regions),
+        qualifications=qualifications,
+        occupations=occupations,
+        notices=notices,
+        rules=rules,
+    )
+
+
+def _load_regions() -> dict[str, Region]:
+    regions: dict[str, Region] = {}
+    for row in _read_tsv("regions.tsv"):
+        region = _upsert(
+            Region,
+            {"code": row["code"]},
+            {"name": row["name"], "level": row["level"], "parent": regions.get(row["parent"])},
+        )
+        regions[region.code] = region
+    return regions
+
+
+def _load_national_annex() -> tuple[int, int]:
+    position = 0
+    seqs = set()
+    for row in _read_tsv("national_annex.tsv"):
+        qualification = _upsert(Qualification, {"seq": int(row["seq"])}, {"name": row["qualification"]})
+        seqs.add(qualification.seq)
+        for name in row["occupations"].split("、"):
+            position += 1
+            _upsert(
+                Occupation,
+                {"name": name},
+                {
+                    "qualification": qualification,
+                    "departments": row["departments"],
+                    "batch": row["batch"],
+                    "annex_position": position,
+                },
+            )
+    return len(seqs), position
+
+
+def fujian_annex_names() -> list[str]:
+    return [row["occupation"] for row in _read_tsv("fujian_annex.tsv")]
+
+
+def _load_notices_and_rules(regions: dict[str, Region]) -> tuple[int, int]:
+    data = json.loads((DATA_DIR / "notices.json").read_text(encoding="utf-8"))
+    notices: dict[str, PolicyNotice] = {}
+    for item in data["notices"]:
+        notice = _upsert(
+            PolicyNotice,
+            {"doc_number": item["doc_number"]},
+            {
+                "issuer": item["issuer"],
+                "region": regions.get(item["region"]),
+                "issue_date": _date(item["issue_date"]),
+                "title": item["title"],
+            },
+        )
+        notices[notice.doc_number] = notice
+    for item in data["notices"]:
+        notices[item["doc_number"]].forwards.set([notices[n] for n in item["forwards"]])
+
+    for item in data["rules"]:
+        rule = _upsert(
+            DeadlineRule,
+            {"notice": notices[item["notice"]], "region": regions.get(item["region"]), "name": item["name"]},
+            {
+                name: _date(item[name])
+                for name in ("last_registration_day", "application_deadline", "appraisal_deadline", "retake_deadline")
+            }
+            | {"requires_municipal_report": item["requires_municipal_report"]},
+        )
+        selector = item["occupations"]
+        if "batch" in selector:
+            occupations = Occupation.objects.filter(batch=selector["batch"])
+        else:
+            names = fujian_annex_names()
+            occupations = Occupation.objects.filter(name__in=names)
+            missing = set(names) - set(occupations.values_list("name", flat=True))
+            if missing:
+                raise ValueError(f"福建附件中的职业不在全国附件中：{'、'.join(sorted(missing))}")
+        rule.occupations.set(occupations)
+    return len(notices), len(data["rules"])

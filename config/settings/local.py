@@ -1,0 +1,6 @@
+"""The embedded default: SQLite, Celery eager, debug on, a business date for the demo."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# One command to install everything and run the whole test suite.
+# On SQLite alone tests that need PostgreSQL or Redis skip and say why;
+# set DATABASE_URL and REDIS_URL (as .ci/run does) and nothing skips.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh requirements-dev.txt
+exec .venv/bin/python -m pytest "$@"
