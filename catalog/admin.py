@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from . import selectors
@@ -13,6 +13,7 @@ class RegionAdmin(ScopedAdmin):
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
+    list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
 
 
@@ -59,11 +60,11 @@ class DeadlineRuleAdmin(ScopedAdmin):
     list_display = [
         "name",
         "notice",
-        "region",
-        "last_registration_day",
-        "application_deadline",
-        "appraisal_deadline",
-        "retake_deadline",
+        "region_or_national",
+        "registration_cutoff",
+        "application_cutoff",
+        "appraisal_cutoff",
+        "retake_cutoff",
         "requires_municipal_report",
         "occupation_count",
     ]
@@ -72,9 +73,32 @@ class DeadlineRuleAdmin(ScopedAdmin):
     filter_horizontal = ["occupations"]
     list_select_related = ["region", "notice"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(occupations_total=Count("occupations"))
+
+    @admin.display(description="适用地区", ordering="region__code")
+    def region_or_national(self, obj: DeadlineRule) -> str:
+        return obj.region.name if obj.region else "全国"
+
+    @admin.display(description="报名截止", ordering="last_registration_day")
+    def registration_cutoff(self, obj: DeadlineRule):  # noqa: ANN201
+        return obj.last_registration_day
+
+    @admin.display(description="申请截止", ordering="application_deadline")
+    def application_cutoff(self, obj: DeadlineRule):  # noqa: ANN201
+        return obj.application_deadline
+
+    @admin.display(description="鉴定截止", ordering="appraisal_deadline")
+    def appraisal_cutoff(self, obj: DeadlineRule):  # noqa: ANN201
+        return obj.appraisal_deadline
+
+    @admin.display(description="补考截止", ordering="retake_deadline")
+    def retake_cutoff(self, obj: DeadlineRule):  # noqa: ANN201
+        return obj.retake_deadline
+
     @admin.display(description="职业数")
     def occupation_count(self, obj: DeadlineRule) -> int:
-        return obj.occupations.count()
+        return obj.occupations_total
 
 
 @admin.register(GuidanceCentre)

@@ -286,6 +286,13 @@ class User(AbstractUser):
             ),
         ]
 
+    def get_full_name(self) -> str:
+        # Chinese order: family name first, no space.
+        return f"{self.last_name}{self.first_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.get_full_name() or self.username
+
     @property
     def organisation(self) -> Station | GuidanceCentre | None:
         return self.station or self.centre

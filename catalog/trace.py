@@ -20,6 +20,8 @@ from simple_history.signals import pre_create_historical_record
 
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("jianding_actor", default=None)
 _reason: contextvars.ContextVar[str] = contextvars.ContextVar("jianding_reason", default="")
+# Django's bulk_update runs update() per batch; the bulk_update override records instead.
+_inside_bulk_update: contextvars.ContextVar[bool] = contextvars.ContextVar("jianding_bulk_update", default=False)
 
 
 @contextlib.contextmanager
@@ -64,6 +66,8 @@ class TracedQuerySet(models.QuerySet):
     """A queryset whose bulk writes leave the same trace as single saves."""
 
     def update(self, **kwargs: Any) -> int:
+        if _inside_bulk_update.get():
+            return super().update(**kwargs)
         pks = list(self.values_list("pk", flat=True))
         count = super().update(**kwargs)
         if pks:
@@ -84,7 +88,11 @@ class TracedQuerySet(models.QuerySet):
 
     def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
         objs = list(objs)
-        count = super().bulk_update(objs, fields, *args, **kwargs)
+        token = _inside_bulk_update.set(True)
+        try:
+            count = super().bulk_update(objs, fields, *args, **kwargs)
+        finally:
+            _inside_bulk_update.reset(token)
         if objs:
             self.model.history.bulk_history_create(
                 objs, update=True, default_user=current_actor(), default_change_reason=current_reason()
