@@ -1,1 +1,179 @@
-from django.db import models  # noqa: F401
+"""The candidate (考生): the person, independent of any station or appraisal.
+
+Birth date and sex are never typed: they are read from the ID number in ``clean()`` and
+again in ``save()``, so the three can never disagree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+
+from catalog.trace import TracedManager, history
+
+from .validators import (
+    Sex,
+    mask_id_number,
+    normalise_id_number,
+    normalise_phone,
+    parse_id_number,
+    validate_id_number,
+    validate_phone,
+)
+
+MAX_YEARS_IN_TRADE = 60
+
+
+class Candidate(models.Model):
+    Sex = Sex
+
+    class Education(models.TextChoices):
+        JUNIOR_OR_BELOW = "junior", "初中及以下"
+        SENIOR = "senior", "高中/中专/技校"
+        COLLEGE = "college", "大专"
+        BACHELOR = "bachelor", "本科"
+        POSTGRADUATE = "postgraduate", "研究生"
+
+    class CertificateLevel(models.TextChoices):
+        # The national skill levels: 5 is the lowest, 1 the highest.
+        LEVEL_5 = "5", "五级/初级工"
+        LEVEL_4 = "4", "四级/中级工"
+        LEVEL_3 = "3", "三级/高级工"
+        LEVEL_2 = "2", "二级/技师"
+        LEVEL_1 = "1", "一级/高级技师"
+
+    class Diploma(models.TextChoices):
+        NONE = "none", "无"
+        TECHNICAL_SCHOOL = "technical_school", "技工学校毕业"
+        SECONDARY_VOCATIONAL = "secondary_vocational", "中职（中级技能方向）毕业"
+        SENIOR_TECHNICAL_SCHOOL = "senior_technical_school", "高级技工学校/技师学院毕业"
+        HIGHER_VOCATIONAL = "higher_vocational", "高职（高级技能方向）毕业"
+        COLLEGE_IN_TRADE = "college_in_trade", "大专及以上本专业毕业"
+
+    class TraineeKind(models.TextChoices):
+        NONE = "none", "无"
+        SCHOOL_STUDENT = "school_student", "按职业资格证书培养计划招生的职业院校（含技工院校）学生"
+        NEW_APPRENTICE = "new_apprentice", "企业新型学徒"
+
+    name = models.CharField("姓名", max_length=50)
+    id_number = models.CharField(
+        "公民身份号码",
+        max_length=18,
+        unique=True,
+        validators=[validate_id_number],
+        help_text="18位第二代居民身份证号码；全角数字、空格和小写x会自动规范",
+    )
+    birth_date = models.DateField("出生日期", editable=False, help_text="由公民身份号码第7–14位得出")
+    sex = models.CharField(
+        "性别", max_length=1, choices=Sex.choices, editable=False, help_text="由公民身份号码第17位得出（奇数为男）"
+    )
+    phone = models.CharField("手机号", max_length=11, validators=[validate_phone])
+    education = models.CharField("文化程度", max_length=20, choices=Education.choices)
+    years_in_trade = models.PositiveSmallIntegerField(
+        "本职业（工种）工作年限",
+        default=0,
+        validators=[MaxValueValidator(MAX_YEARS_IN_TRADE)],
+        help_text="从事本职业或相关职业的整年数",
+    )
+    prior_certificate_level = models.CharField(
+        "已有职业资格证书等级", max_length=1, choices=CertificateLevel.choices, blank=True
+    )
+    prior_certificate_number = models.CharField("已有职业资格证书编号", max_length=50, blank=True)
+    prior_certificate_date = models.DateField("已有职业资格证书发证日期", null=True, blank=True)
+    diploma = models.CharField(
+        "学历证书类型",
+        max_length=30,
+        choices=Diploma.choices,
+        default=Diploma.NONE,
+        help_text="本职业（专业）的毕业证书；应届毕业生（毕业年度在读）按毕业填写",
+    )
+    trainee_kind = models.CharField("培养类型", max_length=20, choices=TraineeKind.choices, default=TraineeKind.NONE)
+    school_or_enterprise = models.CharField("学校或企业", max_length=100, blank=True)
+    training_plan = models.CharField("培养计划", max_length=200, blank=True)
+    expected_finish_date = models.DateField("预计毕（结）业日期", null=True, blank=True)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "考生"
+        verbose_name_plural = "考生"
+        ordering = ["name", "pk"]
+        permissions = [("view_full_id_number", "查看完整身份证号和手机号")]
+        constraints = [
+            models.CheckConstraint(
+                name="candidate_years_in_trade_0_to_60",
+                condition=Q(years_in_trade__gte=0) & Q(years_in_trade__lte=MAX_YEARS_IN_TRADE),
+                violation_error_message="本职业（工种）工作年限应在0到60年之间。",
+            ),
+            models.CheckConstraint(
+                name="candidate_trainee_has_school_and_finish_date",
+                condition=Q(trainee_kind="none")
+                | (~Q(school_or_enterprise="") & Q(expected_finish_date__isnull=False)),
+                violation_error_message="按培养计划培养的学生或学徒必须填写学校或企业和预计毕（结）业日期。",
+            ),
+            models.CheckConstraint(
+                name="candidate_prior_certificate_has_level",
+                condition=~Q(prior_certificate_level="")
+                | (Q(prior_certificate_number="") & Q(prior_certificate_date__isnull=True)),
+                violation_error_message="填写了已有职业资格证书的编号或发证日期，就必须选择证书等级。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Masked: __str__ ends up in admin messages, history pages and logs.
+        return f"{self.name}（{mask_id_number(self.id_number)}）"
+
+    def _normalise(self) -> None:
+        self.id_number = normalise_id_number(self.id_number)
+        self.phone = normalise_phone(self.phone)
+
+    def _derive_from_id_number(self) -> None:
+        self.birth_date, self.sex = parse_id_number(self.id_number)
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        # Normalise before the field validators run, and report a bad ID number once,
+        # with its own rule, rather than also as "longer than 18 characters".
+        exclude = set(exclude or ())
+        self._normalise()
+        errors: dict[str, Any] = {}
+        if "id_number" not in exclude:
+            try:
+                validate_id_number(self.id_number)
+            except ValidationError as error:
+                errors["id_number"] = error.error_list
+                exclude.add("id_number")
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        try:
+            self._derive_from_id_number()
+        except ValidationError:
+            pass  # already reported on the field by clean_fields
+        if self.trainee_kind != self.TraineeKind.NONE:
+            if not self.school_or_enterprise:
+                errors["school_or_enterprise"] = "按培养计划培养的学生或学徒必须填写学校或企业。"
+            if self.expected_finish_date is None:
+                errors["expected_finish_date"] = "按培养计划培养的学生或学徒必须填写预计毕（结）业日期。"
+        if not self.prior_certificate_level and (self.prior_certificate_number or self.prior_certificate_date):
+            errors["prior_certificate_level"] = "填写了已有职业资格证书的编号或发证日期，就必须选择证书等级。"
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Also here, for the paths that skip full_clean(); an invalid ID number refuses to save.
+        self._normalise()
+        self._derive_from_id_number()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "birth_date", "sex"}
+        super().save(*args, **kwargs)

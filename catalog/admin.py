@@ -81,19 +81,19 @@ class DeadlineRuleAdmin(ScopedAdmin):
         return obj.region.name if obj.region else "全国"
 
     @admin.display(description="报名截止", ordering="last_registration_day")
-    def registration_cutoff(self, obj: DeadlineRule):  # noqa: ANN201
+    def registration_cutoff(self, obj: DeadlineRule):
         return obj.last_registration_day
 
     @admin.display(description="申请截止", ordering="application_deadline")
-    def application_cutoff(self, obj: DeadlineRule):  # noqa: ANN201
+    def application_cutoff(self, obj: DeadlineRule):
         return obj.application_deadline
 
     @admin.display(description="鉴定截止", ordering="appraisal_deadline")
-    def appraisal_cutoff(self, obj: DeadlineRule):  # noqa: ANN201
+    def appraisal_cutoff(self, obj: DeadlineRule):
         return obj.appraisal_deadline
 
     @admin.display(description="补考截止", ordering="retake_deadline")
-    def retake_cutoff(self, obj: DeadlineRule):  # noqa: ANN201
+    def retake_cutoff(self, obj: DeadlineRule):
         return obj.retake_deadline
 
     @admin.display(description="职业数")
