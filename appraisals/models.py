@@ -1,1 +1,591 @@
-from django.db import models  # noqa: F401
+"""Everything that happens to a registration: announcement, registration, eligibility,
+consent, appraisal application, exam session and seats, results, retake, refund.
+
+Rules on one row live in ``clean()`` (forms and imports run it) and in named database
+constraints; state changes happen only in ``appraisals.services``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from candidates.models import Candidate
+from candidates.validators import check_minimum_age
+from catalog.models import GuidanceCentre, Occupation, Region, SkillLevel, Station
+from catalog.selectors import deadlines_for, occupation_in_catalog_on
+from catalog.trace import TracedManager, TracedQuerySet, history
+
+SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+def _score_in_range(field: str) -> Q:
+    return Q(**{f"{field}__isnull": True}) | (Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lte": 100}))
+
+
+def check_registration_window(occupation: Occupation, region: Region, day, what: str) -> None:
+    """No announcement and no registration after the last day that applies, and only
+    inside the catalog. ``day`` is the act's own date, never today."""
+    if not occupation_in_catalog_on(occupation, day):
+        raise ValidationError(
+            f"{day:%Y-%m-%d}时“{occupation}”已退出国家职业资格目录，不能{what}（只能在目录内开展鉴定）。"
+        )
+    deadlines = deadlines_for(occupation, region)
+    if not deadlines.accepts_registration_on(day):
+        last = deadlines.last_registration_day
+        source = deadlines.sources["last_registration_day"].notice.doc_number
+        raise ValidationError(
+            f"{what}日期 {day:%Y-%m-%d} 晚于“{occupation}”在{region}的最后受理日 {last:%Y-%m-%d}（{source}）。"
+        )
+
+
+class ExamAnnouncement(models.Model):
+    """鉴定考试公告: a station announces an appraisal for one occupation and level."""
+
+    station = models.ForeignKey(Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="announcements")
+    occupation = models.ForeignKey(
+        Occupation, verbose_name="职业（工种）", on_delete=models.PROTECT, related_name="announcements"
+    )
+    level = models.CharField("等级", max_length=1, choices=SkillLevel.choices)
+    title = models.CharField("公告标题", max_length=200)
+    publish_date = models.DateField("发布日期")
+    fee = models.DecimalField("鉴定费（元）", max_digits=8, decimal_places=2, default=Decimal("0"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发布人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "鉴定考试公告"
+        verbose_name_plural = "鉴定考试公告"
+        ordering = ["-publish_date", "pk"]
+        constraints = [
+            models.CheckConstraint(name="announcement_fee_not_negative", condition=Q(fee__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation}（{self.get_level_display()}）{self.publish_date:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        if self.station_id and self.occupation_id and self.publish_date:
+            try:
+                check_registration_window(self.occupation, self.station.region, self.publish_date, "发布鉴定考试公告")
+            except ValidationError as error:
+                raise ValidationError({"publish_date": error.messages}) from error
+
+
+class RegistrationQuerySet(TracedQuerySet):
+    def before_exam(self) -> RegistrationQuerySet:
+        return self.filter(status__in=Registration.BEFORE_EXAM)
+
+
+class Registration(models.Model):
+    """报名: one candidate for one announcement; the case follows one state machine."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", "已报名"
+        ELIGIBLE = "eligible", "资格审查通过"
+        INELIGIBLE = "ineligible", "资格审查未通过"
+        CONSENTED = "consented", "已签自愿书"
+        APPLIED = "applied", "已申请鉴定"
+        EXAMINED = "examined", "已考试待成绩"
+        PASSED = "passed", "合格"
+        FAILED = "failed", "不合格"
+        RETAKE = "retake", "补考中"
+        CLOSED = "closed", "已结案"
+        WITHDRAWN = "withdrawn", "已放弃（退费）"
+
+    BEFORE_EXAM = (Status.REGISTERED, Status.ELIGIBLE, Status.INELIGIBLE, Status.CONSENTED, Status.APPLIED)
+
+    candidate = models.ForeignKey(
+        Candidate, verbose_name="考生", on_delete=models.PROTECT, related_name="registrations"
+    )
+    announcement = models.ForeignKey(
+        ExamAnnouncement, verbose_name="鉴定考试公告", on_delete=models.PROTECT, related_name="registrations"
+    )
+    # Copied from the announcement so station-scoped lists and reports need no join.
+    station = models.ForeignKey(
+        Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="registrations", editable=False
+    )
+    registration_date = models.DateField("报名日期")
+    fee = models.DecimalField("鉴定费（元）", max_digits=8, decimal_places=2, default=Decimal("0"))
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.REGISTERED, editable=False)
+    application = models.ForeignKey(
+        "AppraisalApplication",
+        verbose_name="鉴定申请",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        editable=False,
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="受理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reported_at = models.DateTimeField("上报市鉴定中心时间", null=True, blank=True, editable=False)
+
+    objects = RegistrationQuerySet.as_manager()
+    history = history()
+
+    class Meta:
+        verbose_name = "报名"
+        verbose_name_plural = "报名"
+        ordering = ["-registration_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "announcement"],
+                name="registration_one_per_candidate_and_announcement",
+                violation_error_message="该考生已报名这次鉴定，不能重复报名。",
+            ),
+            models.CheckConstraint(name="registration_fee_not_negative", condition=Q(fee__gte=0)),
+        ]
+        indexes = [
+            models.Index(fields=["station", "status"], name="registration_station_status"),
+            models.Index(fields=["station", "registration_date"], name="registration_station_date"),
+            models.Index(fields=["status", "registration_date"], name="registration_status_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} · {self.announcement}"
+
+    def clean(self) -> None:
+        if not (self.announcement_id and self.registration_date):
+            return
+        announcement = self.announcement
+        errors: dict[str, list[str]] = {}
+        if self.registration_date < announcement.publish_date:
+            errors.setdefault("registration_date", []).append(
+                f"报名日期 {self.registration_date:%Y-%m-%d} 早于公告发布日期 {announcement.publish_date:%Y-%m-%d}。"
+            )
+        try:
+            check_registration_window(
+                announcement.occupation, announcement.station.region, self.registration_date, "受理报名"
+            )
+        except ValidationError as error:
+            errors.setdefault("registration_date", []).extend(error.messages)
+        if self.candidate_id:
+            try:
+                check_minimum_age(self.candidate, self.registration_date)
+            except ValidationError as error:
+                errors.setdefault("candidate", []).extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+
+
+class EligibilityReview(models.Model):
+    """资格审查 against the application conditions of the level applied for."""
+
+    registration = models.OneToOneField(
+        Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="eligibility_review"
+    )
+    review_date = models.DateField("审查日期")
+    passed = models.BooleanField("审查通过")
+    matched_route = models.ForeignKey(
+        "catalog.EligibilityRoute", verbose_name="符合的申报条件", null=True, blank=True, on_delete=models.PROTECT
+    )
+    findings = models.TextField("审查意见", blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审查人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "资格审查"
+        verbose_name_plural = "资格审查"
+        constraints = [
+            models.CheckConstraint(
+                name="eligibility_passed_names_its_route",
+                condition=Q(passed=False) | Q(matched_route__isnull=False),
+                violation_error_message="审查通过必须注明符合哪一项申报条件。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration}：{'通过' if self.passed else '未通过'}"
+
+
+class UndeletableQuerySet(TracedQuerySet):
+    def delete(self):
+        raise ValidationError("职业技能鉴定自愿书只能归档，不能删除。")
+
+
+def consent_upload_path(instance: ConsentForm, filename: str) -> str:
+    return f"consent/{instance.registration.station.code}/{instance.registration_id}/{filename}"
+
+
+class ConsentForm(models.Model):
+    """职业技能鉴定自愿书: signed before the appraisal; archived, never deleted."""
+
+    registration = models.OneToOneField(
+        Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="consent_form"
+    )
+    signed_date = models.DateField("签署日期")
+    scan = models.FileField("自愿书扫描件", upload_to=consent_upload_path, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.PROTECT, related_name="+"
+    )
+    archived_at = models.DateTimeField("归档时间", null=True, blank=True, editable=False)
+
+    objects = UndeletableQuerySet.as_manager()
+    history = history()
+
+    class Meta:
+        verbose_name = "职业技能鉴定自愿书"
+        verbose_name_plural = "职业技能鉴定自愿书"
+
+    def __str__(self) -> str:
+        return f"{self.registration.candidate}的自愿书（{self.signed_date:%Y-%m-%d}）"
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("职业技能鉴定自愿书只能归档，不能删除。")
+
+
+class AppraisalApplication(models.Model):
+    """鉴定申请: a station applies to its guidance centre for a batch of registrations."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "已提交"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已退回"
+
+    station = models.ForeignKey(Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="applications")
+    centre = models.ForeignKey(
+        GuidanceCentre, verbose_name="指导中心", on_delete=models.PROTECT, related_name="applications"
+    )
+    submitted_date = models.DateField("提交日期")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.SUBMITTED, editable=False)
+    decided_date = models.DateField("审批日期", null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "鉴定申请"
+        verbose_name_plural = "鉴定申请"
+        ordering = ["-submitted_date", "pk"]
+        permissions = [("approve_appraisalapplication", "审批鉴定申请")]
+        constraints = [
+            models.CheckConstraint(
+                name="application_decided_not_before_submitted",
+                condition=Q(decided_date__isnull=True) | Q(decided_date__gte=F("submitted_date")),
+                violation_error_message="审批日期不能早于提交日期。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code} 鉴定申请 {self.submitted_date:%Y-%m-%d}（{self.get_status_display()}）"
+
+
+class ExamSession(models.Model):
+    """鉴定考试场次 for one occupation and level, under an approved application."""
+
+    class Kind(models.TextChoices):
+        EXAM = "exam", "鉴定考试"
+        RETAKE = "retake", "补考"
+
+    application = models.ForeignKey(
+        AppraisalApplication, verbose_name="鉴定申请", on_delete=models.PROTECT, related_name="sessions"
+    )
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.EXAM)
+    occupation = models.ForeignKey(Occupation, verbose_name="职业（工种）", on_delete=models.PROTECT, related_name="+")
+    level = models.CharField("等级", max_length=1, choices=SkillLevel.choices)
+    date = models.DateField("考试日期")
+    start_time = models.TimeField("开始时间")
+    end_time = models.TimeField("结束时间")
+    place = models.CharField("考试地点", max_length=200)
+    region = models.ForeignKey(Region, verbose_name="考点所在地区", on_delete=models.PROTECT, related_name="+")
+    paper_id = models.CharField("国家题库试卷编号", max_length=50)
+    examiners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="考评员", related_name="examined_sessions"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="督导员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_sessions",
+    )
+    offsite_approval = models.CharField(
+        "异地鉴定批准文号", max_length=100, blank=True, help_text="考点不在鉴定站所在地区时必须填写"
+    )
+    offsite_approved_by = models.CharField("异地鉴定批准机关", max_length=100, blank=True)
+    held = models.BooleanField("已举行", default=False, editable=False)
+
+    objects = TracedManager()
+    history = history(m2m_fields=[examiners])
+
+    class Meta:
+        verbose_name = "鉴定考试场次"
+        verbose_name_plural = "鉴定考试场次"
+        ordering = ["-date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                name="session_ends_after_it_starts",
+                condition=Q(end_time__gt=F("start_time")),
+                violation_error_message="结束时间必须晚于开始时间。",
+            ),
+            models.CheckConstraint(
+                name="session_offsite_approval_has_authority",
+                condition=Q(offsite_approval="") | ~Q(offsite_approved_by=""),
+                violation_error_message="填写了异地鉴定批准文号，也必须填写批准机关。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation}（{self.get_level_display()}）{self.get_kind_display()} {self.date:%Y-%m-%d}"
+
+    @property
+    def is_offsite(self) -> bool:
+        # Inside the station's region (or one of its sub-regions) is not off-site.
+        return self.application.station.region_id not in {r.pk for r in self.region.lineage()}
+
+    def clean(self) -> None:
+        if self.application_id and self.region_id and not self.offsite_approval and self.is_offsite:
+            raise ValidationError(
+                {"offsite_approval": "考点不在鉴定站所在地区，未经批准不得开展异地鉴定：请填写批准文号和批准机关。"}
+            )
+
+
+class ExamRoom(models.Model):
+    session = models.ForeignKey(ExamSession, verbose_name="考试场次", on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField("考场", max_length=50)
+    capacity = models.PositiveSmallIntegerField("座位数", validators=[MinValueValidator(1)])
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "考场"
+        verbose_name_plural = "考场"
+        ordering = ["session", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "name"], name="room_name_unique_in_session"),
+            models.CheckConstraint(name="room_has_seats", condition=Q(capacity__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.capacity}座）"
+
+
+class SeatAssignment(models.Model):
+    """考场编排: one seat per registration per session; the admission ticket prints it."""
+
+    session = models.ForeignKey(ExamSession, verbose_name="考试场次", on_delete=models.PROTECT, related_name="seats")
+    registration = models.ForeignKey(Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="seats")
+    room = models.ForeignKey(ExamRoom, verbose_name="考场", on_delete=models.PROTECT, related_name="seats")
+    seat_number = models.PositiveSmallIntegerField("座位号")
+    ticket_number = models.CharField("准考证号", max_length=30, unique=True)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "座位编排"
+        verbose_name_plural = "座位编排"
+        ordering = ["session", "room__name", "seat_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "registration"], name="seat_one_per_registration_and_session"),
+            models.UniqueConstraint(fields=["room", "seat_number"], name="seat_number_unique_in_room"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_number} {self.room.name} {self.seat_number}号"
+
+
+class ExamResult(models.Model):
+    """成绩: entered by one person, confirmed by another, then locked; published for 公示."""
+
+    class Attempt(models.IntegerChoices):
+        FIRST = 1, "首次鉴定"
+        RETAKE = 2, "补考"
+
+    registration = models.ForeignKey(
+        Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="results"
+    )
+    session = models.ForeignKey(ExamSession, verbose_name="考试场次", on_delete=models.PROTECT, related_name="results")
+    attempt = models.PositiveSmallIntegerField("考试次序", choices=Attempt.choices, default=Attempt.FIRST)
+    theory_score = models.DecimalField(
+        "理论知识考试成绩", max_digits=5, decimal_places=1, null=True, blank=True, validators=SCORE_VALIDATORS
+    )
+    practical_score = models.DecimalField(
+        "操作技能考核成绩", max_digits=5, decimal_places=1, null=True, blank=True, validators=SCORE_VALIDATORS
+    )
+    review_score = models.DecimalField(
+        "综合评审成绩", max_digits=5, decimal_places=1, null=True, blank=True, validators=SCORE_VALIDATORS
+    )
+    passed = models.BooleanField("合格", null=True, editable=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField("录入时间", auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="复核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    confirmed_at = models.DateTimeField("复核时间", null=True, blank=True, editable=False)
+    published_on = models.DateField("成绩公示日期", null=True, blank=True, editable=False)
+    publicity_last_day = models.DateField("公示期最后一天", null=True, blank=True, editable=False)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "鉴定成绩"
+        verbose_name_plural = "鉴定成绩"
+        ordering = ["registration", "attempt"]
+        permissions = [("confirm_examresult", "复核确认成绩")]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "attempt"], name="result_one_per_attempt"),
+            models.CheckConstraint(name="result_theory_score_0_100", condition=_score_in_range("theory_score")),
+            models.CheckConstraint(name="result_practical_score_0_100", condition=_score_in_range("practical_score")),
+            models.CheckConstraint(name="result_review_score_0_100", condition=_score_in_range("review_score")),
+            models.CheckConstraint(
+                name="result_confirmed_by_a_second_person",
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("entered_by")),
+                violation_error_message="成绩须由录入人以外的另一人复核。",
+            ),
+            models.CheckConstraint(
+                name="result_published_only_when_confirmed",
+                condition=Q(published_on__isnull=True) | Q(confirmed_at__isnull=False),
+                violation_error_message="成绩复核确认后才能公示。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration.candidate} {self.get_attempt_display()}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class ScoreAmendment(models.Model):
+    """A correction to a confirmed score: the old and new values and why."""
+
+    result = models.ForeignKey(ExamResult, verbose_name="成绩", on_delete=models.PROTECT, related_name="amendments")
+    field = models.CharField("更正项目", max_length=30)
+    old_value = models.DecimalField("原成绩", max_digits=5, decimal_places=1, null=True)
+    new_value = models.DecimalField(
+        "更正后成绩", max_digits=5, decimal_places=1, null=True, validators=SCORE_VALIDATORS
+    )
+    reason = models.CharField("更正理由", max_length=300)
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="更正人", on_delete=models.PROTECT, related_name="+"
+    )
+    amended_at = models.DateTimeField("更正时间", auto_now_add=True)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "成绩更正"
+        verbose_name_plural = "成绩更正"
+        ordering = ["-amended_at"]
+        constraints = [
+            models.CheckConstraint(name="amendment_has_reason", condition=~Q(reason="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.result}：{self.field} {self.old_value} → {self.new_value}"
+
+
+class Retake(models.Model):
+    """补考: at most one, only after a fail, by the candidate's choice, only the failed parts."""
+
+    class Parts(models.TextChoices):
+        THEORY = "theory", "理论知识"
+        PRACTICAL = "practical", "操作技能"
+        BOTH = "both", "理论知识和操作技能"
+
+    registration = models.OneToOneField(
+        Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="retake"
+    )
+    requested_date = models.DateField("申请补考日期")
+    parts = models.CharField("补考科目", max_length=10, choices=Parts.choices, editable=False)
+    session = models.ForeignKey(
+        ExamSession, verbose_name="补考场次", null=True, blank=True, on_delete=models.PROTECT, related_name="retakes"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "补考"
+        verbose_name_plural = "补考"
+
+    def __str__(self) -> str:
+        return f"{self.registration.candidate} 补考（{self.get_parts_display()}）"
+
+
+class Refund(models.Model):
+    """退费 when a candidate gives up before the exam."""
+
+    class Method(models.TextChoices):
+        ORIGINAL = "original", "原路退回"
+        TRANSFER = "transfer", "银行转账"
+        CASH = "cash", "现金"
+
+    registration = models.OneToOneField(
+        Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="refund"
+    )
+    amount = models.DecimalField("退费金额（元）", max_digits=8, decimal_places=2)
+    refund_date = models.DateField("退费日期")
+    method = models.CharField("退费方式", max_length=20, choices=Method.choices)
+    reason = models.CharField("放弃原因", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "退费"
+        verbose_name_plural = "退费"
+        ordering = ["-refund_date"]
+        constraints = [
+            models.CheckConstraint(name="refund_amount_not_negative", condition=Q(amount__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration.candidate} 退费 {self.amount} 元"

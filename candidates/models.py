@@ -5,6 +5,7 @@ again in ``save()``, so the three can never disagree."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
+from catalog.models import SkillLevel
 from catalog.trace import TracedManager, history
 
 from .validators import (
@@ -37,13 +39,7 @@ class Candidate(models.Model):
         BACHELOR = "bachelor", "本科"
         POSTGRADUATE = "postgraduate", "研究生"
 
-    class CertificateLevel(models.TextChoices):
-        # The national skill levels: 5 is the lowest, 1 the highest.
-        LEVEL_5 = "5", "五级/初级工"
-        LEVEL_4 = "4", "四级/中级工"
-        LEVEL_3 = "3", "三级/高级工"
-        LEVEL_2 = "2", "二级/技师"
-        LEVEL_1 = "1", "一级/高级技师"
+    CertificateLevel = SkillLevel
 
     class Diploma(models.TextChoices):
         NONE = "none", "无"
@@ -52,6 +48,7 @@ class Candidate(models.Model):
         SENIOR_TECHNICAL_SCHOOL = "senior_technical_school", "高级技工学校/技师学院毕业"
         HIGHER_VOCATIONAL = "higher_vocational", "高职（高级技能方向）毕业"
         COLLEGE_IN_TRADE = "college_in_trade", "大专及以上本专业毕业"
+        PREPARATORY_TECHNICIAN = "preparatory_technician", "技师学院预备技师班毕业"
 
     class TraineeKind(models.TextChoices):
         NONE = "none", "无"
@@ -127,12 +124,14 @@ class Candidate(models.Model):
         # Masked: __str__ ends up in admin messages, history pages and logs.
         return f"{self.name}（{mask_id_number(self.id_number)}）"
 
-    def _normalise(self) -> None:
-        self.id_number = normalise_id_number(self.id_number)
-        self.phone = normalise_phone(self.phone)
-
-    def _derive_from_id_number(self) -> None:
-        self.birth_date, self.sex = parse_id_number(self.id_number)
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Also here, for the paths that skip full_clean(); an invalid ID number refuses to save.
+        self._normalise()
+        self._derive_from_id_number()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "birth_date", "sex"}
+        super().save(*args, **kwargs)
 
     def clean_fields(self, exclude: Any = None) -> None:
         # Normalise before the field validators run, and report a bad ID number once,
@@ -155,10 +154,8 @@ class Candidate(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        try:
+        with contextlib.suppress(ValidationError):  # already reported on the field by clean_fields
             self._derive_from_id_number()
-        except ValidationError:
-            pass  # already reported on the field by clean_fields
         if self.trainee_kind != self.TraineeKind.NONE:
             if not self.school_or_enterprise:
                 errors["school_or_enterprise"] = "按培养计划培养的学生或学徒必须填写学校或企业。"
@@ -169,11 +166,9 @@ class Candidate(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # Also here, for the paths that skip full_clean(); an invalid ID number refuses to save.
-        self._normalise()
-        self._derive_from_id_number()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "id_number" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "birth_date", "sex"}
-        super().save(*args, **kwargs)
+    def _normalise(self) -> None:
+        self.id_number = normalise_id_number(self.id_number)
+        self.phone = normalise_phone(self.phone)
+
+    def _derive_from_id_number(self) -> None:
+        self.birth_date, self.sex = parse_id_number(self.id_number)

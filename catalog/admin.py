@@ -5,7 +5,18 @@ from django.http import HttpRequest
 
 from . import selectors
 from .admin_scope import ScopedAdmin
-from .models import DeadlineRule, GuidanceCentre, Occupation, PolicyNotice, Qualification, Region, Station, User
+from .models import (
+    DeadlineRule,
+    EligibilityRoute,
+    GuidanceCentre,
+    Holiday,
+    Occupation,
+    PolicyNotice,
+    Qualification,
+    Region,
+    Station,
+    User,
+)
 
 
 @admin.register(Region)
@@ -156,3 +167,24 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     @admin.display(description="角色")
     def role_names(self, obj: User) -> str:
         return "、".join(g.name for g in obj.groups.all()) or "—"
+
+
+@admin.register(EligibilityRoute)
+class EligibilityRouteAdmin(ScopedAdmin):
+    list_display = ["level", "occupation_or_default", "description", "min_years", "prior_level", "diplomas"]
+    list_filter = ["level", ("occupation", admin.EmptyFieldListFilter)]
+    search_fields = ["description", "occupation__name"]
+    list_select_related = ["occupation"]
+    autocomplete_fields = ["occupation"]
+
+    @admin.display(description="适用职业", ordering="occupation__name")
+    def occupation_or_default(self, obj: EligibilityRoute) -> str:
+        return obj.occupation.name if obj.occupation else "全国默认"
+
+
+@admin.register(Holiday)
+class HolidayAdmin(ScopedAdmin):
+    list_display = ["date", "name", "is_workday"]
+    list_filter = ["is_workday"]
+    search_fields = ["name"]
+    date_hierarchy = "date"

@@ -63,6 +63,16 @@ class Batch(models.TextChoices):
     ACCESS = "access", "拟依法调整为准入类"
 
 
+class SkillLevel(models.TextChoices):
+    """The five national skill levels; 5 is the lowest, 1 the highest."""
+
+    LEVEL_5 = "5", "五级/初级工"
+    LEVEL_4 = "4", "四级/中级工"
+    LEVEL_3 = "3", "三级/高级工"
+    LEVEL_2 = "2", "二级/技师"
+    LEVEL_1 = "1", "一级/高级技师"
+
+
 class Qualification(models.Model):
     """One item of the 76-item annex of 人社厅发〔2020〕80号 (序号 and 职业资格名称)."""
 
@@ -296,3 +306,77 @@ class User(AbstractUser):
     @property
     def organisation(self) -> Station | GuidanceCentre | None:
         return self.station or self.centre
+
+
+class EligibilityRoute(models.Model):
+    """One way to meet the application conditions (申报条件) for a level: a candidate who
+    meets every requirement of any one route is eligible. Routes with no occupation are
+    the national defaults; an occupation with routes of its own for a level uses only those."""
+
+    occupation = models.ForeignKey(
+        Occupation,
+        verbose_name="职业（工种）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="eligibility_routes",
+        help_text="留空表示全国通用的默认条件",
+    )
+    level = models.CharField("申报等级", max_length=1, choices=SkillLevel.choices)
+    description = models.CharField("条件说明", max_length=200)
+    min_years = models.PositiveSmallIntegerField("最少工作年限", default=0)
+    prior_level = models.CharField(
+        "须持有的职业资格证书等级",
+        max_length=1,
+        choices=SkillLevel.choices,
+        blank=True,
+        help_text="持有该等级或更高等级的证书",
+    )
+    diplomas = models.CharField(
+        "认可的学历证书类型",
+        max_length=300,
+        blank=True,
+        help_text="考生学历证书类型代码，多个以英文逗号分隔；留空表示不要求",
+    )
+    apprenticeship = models.BooleanField("须学徒期满（企业新型学徒）", default=False)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "申报条件"
+        verbose_name_plural = "申报条件"
+        ordering = ["occupation__name", "-level", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="eligibility_route_prior_level_above_nothing_below",
+                condition=Q(prior_level="") | Q(prior_level__gt=models.F("level")),
+                violation_error_message="须持有的证书等级应低于申报等级（例如申报三级须持有四级证书）。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}：{self.description}"
+
+    @property
+    def diploma_codes(self) -> set[str]:
+        return {code.strip() for code in self.diplomas.split(",") if code.strip()}
+
+
+class Holiday(models.Model):
+    """Public holidays and make-up working days (调休), for counting working days."""
+
+    date = models.DateField("日期", unique=True)
+    name = models.CharField("名称", max_length=50)
+    is_workday = models.BooleanField("调休上班日", default=False, help_text="勾选表示这一天虽是周末但上班")
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "节假日"
+        verbose_name_plural = "节假日"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}{'（调休上班）' if self.is_workday else ''}"

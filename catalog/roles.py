@@ -20,22 +20,26 @@ REFERENCE_VIEW = [
     "catalog.view_deadlinerule",
     "catalog.view_guidancecentre",
     "catalog.view_station",
+    "catalog.view_eligibilityroute",
+    "catalog.view_holiday",
 ]
 
-# "app_label.codename" patterns (fnmatch). Patterns that match nothing yet are fine:
-# they pick up the permissions of models that later issues add.
+# "app_label.codename" patterns (fnmatch); "!" excludes. Patterns that match nothing yet
+# are fine: they pick up the permissions of models that later issues add.
+# Full ID numbers and phones (PIPL): only guidance-centre officers, who audit certificate data.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     STATION_CLERK: [
         *REFERENCE_VIEW,
         "candidates.*",
+        "!candidates.view_full_id_number",
         "appraisals.*",
-        "!appraisals.*appraisalapplication_approve*",
-        "!appraisals.confirm_*",
+        "!appraisals.approve_*",
         "certificates.view_*",
     ],
     EXAMINER: [
         *REFERENCE_VIEW,
         "candidates.view_*",
+        "!candidates.view_full_id_number",
         "appraisals.view_*",
         "appraisals.add_examresult",
         "appraisals.change_examresult",
@@ -44,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPERVISOR: [
         *REFERENCE_VIEW,
         "candidates.view_*",
+        "!candidates.view_full_id_number",
         "appraisals.view_*",
         "certificates.view_*",
         "catalog.view_user",
@@ -52,6 +57,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *REFERENCE_VIEW,
         "catalog.add_station",
         "catalog.change_station",
+        "catalog.add_eligibilityroute",
+        "catalog.change_eligibilityroute",
         "catalog.view_user",
         "candidates.*",
         "appraisals.*",

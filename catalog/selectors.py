@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from . import roles
-from .models import DeadlineRule, GuidanceCentre, Occupation, Region, Station, User
+from .models import DeadlineRule, EligibilityRoute, GuidanceCentre, Holiday, Occupation, Region, Station, User
 
 DEADLINE_FIELDS = ("last_registration_day", "application_deadline", "appraisal_deadline", "retake_deadline")
 
@@ -102,6 +102,46 @@ def occupation_in_catalog_on(occupation: Occupation | int, day: datetime.date) -
     """Appraisal only inside the catalog: an exited occupation is outside it after its exit day."""
     exit_day = RuleBook().exit_date(occupation)
     return exit_day is None or day <= exit_day
+
+
+# --- working days ---------------------------------------------------------------------
+
+
+def is_working_day(day: datetime.date, overrides: dict[datetime.date, bool] | None = None) -> bool:
+    """Monday to Friday, except public holidays; weekend make-up days (调休) count as working."""
+    if overrides is None:
+        overrides = dict(Holiday.objects.filter(date=day).values_list("date", "is_workday"))
+    if day in overrides:
+        return overrides[day]
+    return day.weekday() < 5
+
+
+def publicity_last_day(published_on: datetime.date, working_days: int) -> datetime.date:
+    """The last day of a publicity period (公示) of ``working_days`` working days that starts
+    on ``published_on`` (counted if it is a working day). Anything waiting for the period
+    may happen from the next day on."""
+    if working_days < 1:
+        raise ValueError("公示期至少为1个工作日。")
+    horizon = published_on + datetime.timedelta(days=working_days * 3 + 30)
+    overrides = dict(Holiday.objects.filter(date__range=(published_on, horizon)).values_list("date", "is_workday"))
+    day = published_on
+    counted = 0
+    while True:
+        if is_working_day(day, overrides):
+            counted += 1
+            if counted == working_days:
+                return day
+        day += datetime.timedelta(days=1)
+
+
+# --- application conditions -------------------------------------------------------------
+
+
+def eligibility_routes_for(occupation: Occupation | int, level: str) -> list[EligibilityRoute]:
+    """The occupation's own routes for the level if it has any, else the national defaults."""
+    occupation_id = occupation if isinstance(occupation, int) else occupation.pk
+    own = list(EligibilityRoute.objects.filter(occupation_id=occupation_id, level=level))
+    return own or list(EligibilityRoute.objects.filter(occupation__isnull=True, level=level))
 
 
 # --- scopes ---------------------------------------------------------------------------

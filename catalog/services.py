@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .models import DeadlineRule, Occupation, PolicyNotice, Qualification, Region
+from .models import DeadlineRule, EligibilityRoute, Holiday, Occupation, PolicyNotice, Qualification, Region
 from .trace import acting_as
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -46,6 +46,8 @@ class CatalogCounts:
     occupations: int
     notices: int
     rules: int
+    holidays: int
+    eligibility_routes: int
 
 
 @transaction.atomic
@@ -56,12 +58,16 @@ def catalog_load(*, actor: object = None) -> CatalogCounts:
         regions = _load_regions()
         qualifications, occupations = _load_national_annex()
         notices, rules = _load_notices_and_rules(regions)
+        holidays = _load_holidays()
+        routes = _load_default_eligibility_routes()
     return CatalogCounts(
         regions=len(regions),
         qualifications=qualifications,
         occupations=occupations,
         notices=notices,
         rules=rules,
+        holidays=holidays,
+        eligibility_routes=routes,
     )
 
 
@@ -141,3 +147,31 @@ def _load_notices_and_rules(regions: dict[str, Region]) -> tuple[int, int]:
                 raise ValueError(f"福建附件中的职业不在全国附件中：{'、'.join(sorted(missing))}")
         rule.occupations.set(occupations)
     return len(notices), len(data["rules"])
+
+
+def _load_holidays() -> int:
+    rows = _read_tsv("holidays.tsv")
+    for row in rows:
+        _upsert(
+            Holiday,
+            {"date": datetime.date.fromisoformat(row["date"])},
+            {"name": row["name"], "is_workday": row["workday"] == "1"},
+        )
+    return len(rows)
+
+
+def _load_default_eligibility_routes() -> int:
+    """The national defaults (occupation blank). Routes a centre added are left alone."""
+    rows = _read_tsv("eligibility_routes.tsv")
+    for row in rows:
+        _upsert(
+            EligibilityRoute,
+            {"occupation": None, "level": row["level"], "description": row["description"]},
+            {
+                "min_years": int(row["min_years"] or 0),
+                "prior_level": row["prior_level"],
+                "diplomas": row["diplomas"].strip(),
+                "apprenticeship": row["apprenticeship"] == "1",
+            },
+        )
+    return len(rows)

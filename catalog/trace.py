@@ -101,3 +101,17 @@ class TracedQuerySet(models.QuerySet):
 
 
 TracedManager = models.Manager.from_queryset(TracedQuerySet)
+
+
+def service(func: Any) -> Any:
+    """A state change: one transaction, every change attributed to the ``actor`` argument."""
+    import functools
+
+    from django.db import transaction
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, actor: Any, **kwargs: Any) -> Any:
+        with transaction.atomic(), acting_as(actor):
+            return func(*args, actor=actor, **kwargs)
+
+    return wrapper

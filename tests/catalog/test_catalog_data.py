@@ -118,3 +118,15 @@ def test_reloading_restores_an_edited_row_and_records_it():
     occupation.refresh_from_db()
     assert occupation.batch == Batch.FIRST
     assert occupation.history.first().history_change_reason == "载入目录数据"
+
+
+def test_default_application_conditions_cover_every_level():
+    from catalog.models import EligibilityRoute
+
+    per_level = {
+        level: EligibilityRoute.objects.filter(occupation__isnull=True, level=level).count()
+        for level in ("5", "4", "3", "2", "1")
+    }
+    assert per_level == {"5": 2, "4": 3, "3": 3, "2": 3, "1": 1}
+    level_3_by_college = EligibilityRoute.objects.get(level="3", diplomas="college_in_trade")
+    assert (level_3_by_college.min_years, level_3_by_college.prior_level) == (2, "4")

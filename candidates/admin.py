@@ -1,0 +1,125 @@
+"""The candidate admin: display only, saving through the services.
+
+PIPL: the list and the change form show ID numbers and mobile numbers masked unless the
+user holds ``candidates.view_full_id_number``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from catalog.admin_scope import ScopedAdmin
+
+from .models import Candidate
+from .services import EDITABLE_FIELDS, candidate_update, candidate_upsert
+from .validators import ID_NUMBER_SHAPE, PHONE_SHAPE, mask_id_number, mask_phone, normalise_id_number, normalise_phone
+
+FULL_ID_PERMISSION = "candidates.view_full_id_number"
+# Full field -> the masked read-only display that replaces it for users without the permission.
+MASKED = {"id_number": "masked_id_number", "phone": "masked_phone"}
+# Raw input may carry spaces, full-width digits or a +86 prefix; the model normalises it.
+RAW_INPUT_MAX_LENGTH = {"id_number": 40, "phone": 20}
+
+
+def sees_full_id_numbers(request: HttpRequest) -> bool:
+    return request.user.has_perm(FULL_ID_PERMISSION)
+
+
+@admin.register(Candidate)
+class CandidateAdmin(ScopedAdmin):
+    # Candidates are people, not station-owned, so nothing to scope yet. The registration
+    # app will scope them by station (a clerk sees the candidates registered at their
+    # station) by overriding scope_queryset.
+    scope_station_path = None
+    list_filter = ["education", "trainee_kind"]
+    search_fields = ["name"]
+    search_help_text = "按姓名查找，或输入完整的公民身份号码、手机号精确查找"
+    readonly_fields = ["birth_date", "sex"]
+    fieldsets = [
+        (None, {"fields": ["name", "id_number", "birth_date", "sex", "phone"]}),
+        ("文化程度与工作年限", {"fields": ["education", "diploma", "years_in_trade"]}),
+        (
+            "已有职业资格证书",
+            {"fields": ["prior_certificate_level", "prior_certificate_number", "prior_certificate_date"]},
+        ),
+        ("培养计划", {"fields": ["trainee_kind", "school_or_enterprise", "training_plan", "expected_finish_date"]}),
+    ]
+
+    # --- what is shown --------------------------------------------------------------
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        columns = ["name", "id_number", "sex", "phone", "education", "trainee_kind"]
+        if sees_full_id_numbers(request):
+            return columns
+        return [MASKED.get(column, column) for column in columns]
+
+    def _masks_on(self, request: HttpRequest, obj: Model | None) -> bool:
+        # The add form (no obj) takes the full values: that is how they get typed in.
+        return obj is not None and not sees_full_id_numbers(request)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._masks_on(request, obj):
+            return fieldsets
+        return [
+            (title, {**options, "fields": [MASKED.get(name, name) for name in options["fields"]]})
+            for title, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._masks_on(request, obj):
+            readonly += MASKED.values()
+        return readonly
+
+    @admin.display(description="公民身份号码")
+    def masked_id_number(self, obj: Candidate) -> str:
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description="手机号")
+    def masked_phone(self, obj: Candidate) -> str:
+        return mask_phone(obj.phone)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in RAW_INPUT_MAX_LENGTH:
+            return forms.CharField(
+                label=db_field.verbose_name,
+                help_text=db_field.help_text,
+                max_length=RAW_INPUT_MAX_LENGTH[db_field.name],
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    # --- search ---------------------------------------------------------------------
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        """An ID number or a mobile number matches exactly (on the normalised value); any
+        other text searches names. Partial numbers are not searched: a fragment of
+        someone's ID number should not list strangers."""
+        id_number = normalise_id_number(search_term)
+        if ID_NUMBER_SHAPE.fullmatch(id_number):
+            return queryset.filter(id_number=id_number), False
+        phone = normalise_phone(search_term)
+        if PHONE_SHAPE.fullmatch(phone):
+            return queryset.filter(phone=phone), False
+        return super().get_search_results(request, queryset, search_term)
+
+    # --- saving goes through the services ------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Candidate, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            stored = Candidate.objects.get(pk=obj.pk)
+            changes = {name: getattr(obj, name) for name in form.changed_data}
+            candidate_update(actor=request.user, candidate=stored, **changes)
+            return
+        values = {name: getattr(obj, name) for name in EDITABLE_FIELDS}
+        saved = candidate_upsert(actor=request.user, id_number=obj.id_number, **values)
+        # The admin goes on with obj (messages, the redirect): make it the saved row.
+        obj.pk = saved.pk
+        obj.birth_date, obj.sex = saved.birth_date, saved.sex
+        obj._state.adding = False
+        obj._state.db = saved._state.db
