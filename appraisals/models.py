@@ -6,6 +6,7 @@ constraints; state changes happen only in ``appraisals.services``."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db.models import F, Q
 from candidates.models import Candidate
 from candidates.validators import check_minimum_age
 from catalog.models import GuidanceCentre, Occupation, Region, SkillLevel, Station
-from catalog.selectors import deadlines_for, occupation_in_catalog_on
+from catalog.selectors import RuleBook
 from catalog.trace import TracedManager, TracedQuerySet, history
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -27,19 +28,25 @@ def _score_in_range(field: str) -> Q:
     return Q(**{f"{field}__isnull": True}) | (Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lte": 100}))
 
 
-def check_registration_window(occupation: Occupation, region: Region, day, what: str) -> None:
+def check_registration_window(
+    occupation: Occupation, region: Region, day: datetime.date, what: str, rulebook: RuleBook | None = None
+) -> None:
     """No announcement and no registration after the last day that applies, and only
-    inside the catalog. ``day`` is the act's own date, never today."""
-    if not occupation_in_catalog_on(occupation, day):
-        raise ValidationError(
-            f"{day:%Y-%m-%d}时“{occupation}”已退出国家职业资格目录，不能{what}（只能在目录内开展鉴定）。"
-        )
-    deadlines = deadlines_for(occupation, region)
+    inside the catalog. ``day`` is the act's own date, never today. Pass a shared
+    ``rulebook`` when checking many rows."""
+    book = rulebook or RuleBook()
+    deadlines = book.deadlines_for(occupation, region)
     if not deadlines.accepts_registration_on(day):
         last = deadlines.last_registration_day
         source = deadlines.sources["last_registration_day"].notice.doc_number
         raise ValidationError(
             f"{what}日期 {day:%Y-%m-%d} 晚于“{occupation}”在{region}的最后受理日 {last:%Y-%m-%d}（{source}）。"
+        )
+    exit_day = book.exit_date(occupation)
+    if exit_day is not None and day > exit_day:
+        raise ValidationError(
+            f"“{occupation}”已于 {exit_day:%Y-%m-%d} 退出国家职业资格目录，"
+            f"{day:%Y-%m-%d} 不能{what}（只能在目录内开展鉴定）。"
         )
 
 

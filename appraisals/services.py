@@ -345,6 +345,7 @@ def session_schedule(
     in the station's region unless an off-site approval is recorded, with a national
     question-bank paper, and with examiners and supervisor free at that time."""
     examiners = list(examiners)
+    application = AppraisalApplication.objects.select_related("station__region").get(pk=application.pk)
     if not paper_id:
         raise RuleError("必须填写国家题库试卷编号（从国家题库抽取试题组卷）。")
     if not examiners:

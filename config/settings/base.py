@@ -128,3 +128,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Appraisal rules that the notices leave to configuration.
+JIANDING_PASS_MARK = env.int("JIANDING_PASS_MARK", default=60)  # each part, out of 100
+JIANDING_PUBLICITY_WORKING_DAYS = env.int("JIANDING_PUBLICITY_WORKING_DAYS", default=5)  # 公示期
