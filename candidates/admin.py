@@ -9,10 +9,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 
 from catalog.admin_scope import ScopedAdmin
+from catalog.selectors import station_scope, visible_stations
 
 from .models import Candidate
 from .services import EDITABLE_FIELDS, candidate_update, candidate_upsert
@@ -31,14 +32,24 @@ def sees_full_id_numbers(request: HttpRequest) -> bool:
 
 @admin.register(Candidate)
 class CandidateAdmin(ScopedAdmin):
-    # Candidates are people, not station-owned, so nothing to scope yet. The registration
-    # app will scope them by station (a clerk sees the candidates registered at their
-    # station) by overriding scope_queryset.
+    # A clerk sees the people registered at their station, and those their station
+    # entered who are not registered yet.
     scope_station_path = None
+
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        scope = station_scope(request.user)
+        if scope is None:
+            return qs
+        stations = visible_stations(request.user).values("pk")
+        # "registrations" is the reverse name from appraisals; a lookup, not an import upward.
+        registered_here = Candidate.objects.filter(registrations__station__in=stations).values("pk")
+        return qs.filter(Q(pk__in=registered_here) | Q(created_by__station__in=stations))
+
     list_filter = ["education", "trainee_kind"]
     search_fields = ["name"]
     search_help_text = "按姓名查找，或输入完整的公民身份号码、手机号精确查找"
     readonly_fields = ["birth_date", "sex"]
+    autocomplete_fields = ["plan_occupation"]
     fieldsets = [
         (None, {"fields": ["name", "id_number", "birth_date", "sex", "phone"]}),
         ("文化程度与工作年限", {"fields": ["education", "diploma", "years_in_trade"]}),
@@ -46,7 +57,18 @@ class CandidateAdmin(ScopedAdmin):
             "已有职业资格证书",
             {"fields": ["prior_certificate_level", "prior_certificate_number", "prior_certificate_date"]},
         ),
-        ("培养计划", {"fields": ["trainee_kind", "school_or_enterprise", "training_plan", "expected_finish_date"]}),
+        (
+            "培养计划",
+            {
+                "fields": [
+                    "trainee_kind",
+                    "school_or_enterprise",
+                    "training_plan",
+                    "plan_occupation",
+                    "expected_finish_date",
+                ]
+            },
+        ),
     ]
 
     # --- what is shown --------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -91,6 +92,25 @@ class Candidate(models.Model):
     school_or_enterprise = models.CharField("学校或企业", max_length=100, blank=True)
     training_plan = models.CharField("培养计划", max_length=200, blank=True)
     expected_finish_date = models.DateField("预计毕（结）业日期", null=True, blank=True)
+    plan_occupation = models.ForeignKey(
+        "catalog.Occupation",
+        verbose_name="培养计划对应职业（工种）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Who first entered the person: until a registration ties them to a station, the
+    # creator's station is the one that may see them.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
 
     objects = TracedManager()
     history = history()

@@ -58,7 +58,7 @@ def candidate_upsert(*, actor: User | None, id_number: str, name: str, **fields:
     with acting_as(actor):
         candidate = Candidate.objects.select_for_update().filter(id_number=normalised).first()
         if candidate is None:
-            candidate = Candidate(id_number=normalised, name=name, **fields)
+            candidate = Candidate(id_number=normalised, name=name, created_by=actor, **fields)
         elif not _apply(candidate, {"name": name, **fields}):
             return candidate
         candidate.full_clean()

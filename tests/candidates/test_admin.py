@@ -21,8 +21,9 @@ CHANGELIST = reverse("admin:candidates_candidate_changelist")
 
 
 @pytest.fixture
-def candidate():
-    return CandidateFactory(name="林小明", id_number=ID, phone=PHONE)
+def candidate(people):
+    # Entered at station XM001: visible there, not elsewhere, until a registration says otherwise.
+    return CandidateFactory(name="林小明", id_number=ID, phone=PHONE, created_by=people["clerk"])
 
 
 @pytest.fixture
@@ -161,3 +162,33 @@ def test_the_add_form_reports_an_excel_number(client, people):
     assert response.status_code == 200
     assert "身份证号被 Excel 存成了数字" in response.content.decode()
     assert not Candidate.objects.exists()
+
+
+def test_a_clerk_of_another_station_does_not_see_the_candidate(client, candidate, orgs):
+    other = UserFactory(username="clerk_xm2", station=orgs["xm2"], role=roles.STATION_CLERK)
+    client.force_login(other)
+    response = client.get(reverse("admin:candidates_candidate_changelist"))
+    assert list(response.context["cl"].result_list) == []
+    assert client.get(reverse("admin:candidates_candidate_change", args=[candidate.pk])).status_code == 302
+
+
+def test_a_registration_makes_the_candidate_visible_at_that_station(client, candidate, orgs, people):
+    import datetime
+
+    from appraisals import services
+    from catalog.models import Occupation
+
+    other = UserFactory(username="clerk_xm2b", station=orgs["xm2"], role=roles.STATION_CLERK)
+    announcement = services.announcement_publish(
+        actor=other,
+        station=orgs["xm2"],
+        occupation=Occupation.objects.get(name="育婴员"),
+        level="5",
+        publish_date=datetime.date(2020, 9, 1),
+    )
+    services.registration_accept(
+        actor=other, candidate=candidate, announcement=announcement, registration_date=datetime.date(2020, 9, 2)
+    )
+    client.force_login(other)
+    response = client.get(reverse("admin:candidates_candidate_changelist"))
+    assert list(response.context["cl"].result_list) == [candidate]

@@ -1,0 +1,72 @@
+"""Downloads outside the admin: admission tickets as PDF.
+
+Every view is scoped like the admin: a seat is reachable only through a station the user
+may see, and anything else is a 404, so a crafted URL does not even reveal that the seat
+or session exists."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from catalog.models import User
+from catalog.selectors import visible_stations
+
+from . import documents
+from .models import ExamSession, SeatAssignment
+
+VIEW_SEATS = "appraisals.view_seatassignment"
+
+
+def ticket_seats(user: User) -> QuerySet[SeatAssignment]:
+    """The seats whose tickets ``user`` may print, with everything a ticket shows."""
+    return SeatAssignment.objects.filter(registration__station__in=visible_stations(user).values("pk")).select_related(
+        "session",
+        "room",
+        "registration__candidate",
+        "registration__station",
+        "registration__announcement__occupation",
+    )
+
+
+def _require_permission(user: User) -> None:
+    # Logged in but without the permission: 403 (a redirect to the login page would loop).
+    if not user.has_perm(VIEW_SEATS):
+        raise PermissionDenied
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    # inline: the browser opens it for printing; the Chinese filename goes as RFC 5987 filename*.
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
+
+
+@require_GET
+@never_cache  # personal data: no shared or browser cache keeps a copy
+@login_required
+def admission_ticket(request: HttpRequest, seat_id: int) -> HttpResponse:
+    _require_permission(request.user)
+    seat = get_object_or_404(ticket_seats(request.user), pk=seat_id)
+    return _pdf_response(documents.admission_ticket_pdf(seat), f"准考证-{seat.ticket_number}.pdf")
+
+
+@require_GET
+@never_cache
+@login_required
+def session_tickets(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Every ticket of a session, one page each, ordered by room and seat."""
+    _require_permission(request.user)
+    sessions = ExamSession.objects.filter(application__station__in=visible_stations(request.user).values("pk"))
+    session = get_object_or_404(sessions.select_related("application__station"), pk=session_id)
+    seats = list(ticket_seats(request.user).filter(session=session).order_by("room__name", "seat_number"))
+    if not seats:
+        raise Http404("该场次尚未编排座位。")
+    filename = f"准考证-{session.application.station.code}-{session.date:%Y%m%d}-场次{session.pk}.pdf"
+    return _pdf_response(documents.admission_tickets_pdf(seats), filename)

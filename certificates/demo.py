@@ -1,0 +1,899 @@
+"""演示案例: a year of candidates, announcements and registrations in every state, made
+through the services only, so the demo obeys every rule the back office enforces and
+every row leaves its trace (全程留痕).
+
+Deterministic (``random.Random(2020)``) and idempotent: when the demo announcements are
+already there, nothing is generated again (and nothing someone changed since is undone).
+
+The business date of the demo is 2020-09-20, but the cases run through the whole of 2020,
+each act dated by its own date, so that every state of the case can be seen at once::
+
+    Aug–Sep   announcements; registrations (Fujian: last day 09-30); eligibility review;
+              consent forms (自愿书), many signed after the cut-off: the candidate goes on
+    Oct       refunds, mostly after the cut-off; appraisal applications in three batches
+              per station (~10-12, ~10-22, ~10-28; Fujian's last day 10-31); one returned
+              application in Xiamen and one in Fuzhou
+    Nov       first-batch exams; scores entered by one examiner, confirmed by another;
+              results published for publicity (公示) at most sessions
+    Dec       retakes (one only, the failed parts only, by 12-31); second-batch exams with
+              scores pending; third-batch exams scheduled for the last days of the year
+
+Changsha also announces batch-2 occupations (电工, 评茶员), whose registrations run until
+2020-12-31 in Hunan. A few students and new apprentices finish their training plans only
+in 2021: they are the ones to be routed to skill level recognition (职业技能等级认定)."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+from stdnum.cn import ric
+
+from appraisals import services
+from appraisals.models import (
+    AppraisalApplication,
+    ExamAnnouncement,
+    ExamSession,
+    Refund,
+    Registration,
+    Retake,
+)
+from candidates.models import Candidate
+from candidates.services import candidate_upsert
+from catalog import roles
+from catalog.models import GuidanceCentre, Occupation, SkillLevel, Station, User
+from catalog.selectors import RuleBook
+
+SEED = 2020
+D = datetime.date
+ONE_DAY = datetime.timedelta(days=1)
+YEAR_END = D(2020, 12, 31)
+FUJIAN_CUTOFF = D(2020, 9, 30)
+
+# --- what the demo is made of ---------------------------------------------------------------
+
+STATION_CODES = ("XM001", "XM002", "XM003", "FZ001", "FZ002", "CS001", "CS002")
+
+# Address codes (GB/T 2260) of the candidates' ID numbers, by the station's city.
+ADDRESS_CODES = {
+    "XM": ("350203", "350206", "350211"),  # 思明区、湖里区、集美区
+    "FZ": ("350102", "350104"),  # 鼓楼区、仓山区
+    "CS": ("430102", "430104", "430105"),  # 芙蓉区、岳麓区、开福区
+}
+
+EXAM_PLACES = {
+    "XM001": "厦门市思明区湖滨南路考点",
+    "XM002": "厦门技师学院集美校区实训楼",
+    "XM003": "厦门市湖里区餐饮行业实训基地",
+    "FZ001": "福州市鼓楼区五四路考点",
+    "FZ002": "福州市仓山区机电实训基地",
+    "CS001": "长沙市芙蓉区考点",
+    "CS002": "长沙市开福区美容美发实训基地",
+}
+
+
+@dataclass(frozen=True)
+class AnnouncementPlan:
+    station: str
+    occupation: str
+    level: str
+    publish_date: datetime.date
+
+
+# Fujian: occupations of the 42-occupation annex, published in August–September 2020.
+# Changsha: batch-1 occupations (last day 09-30) and batch-2 ones (电工, 评茶员: 12-31).
+ANNOUNCEMENTS = [
+    AnnouncementPlan("XM001", "美发师", "5", D(2020, 8, 18)),
+    AnnouncementPlan("XM001", "美发师", "4", D(2020, 8, 18)),
+    AnnouncementPlan("XM001", "美容师", "4", D(2020, 8, 20)),
+    AnnouncementPlan("XM001", "育婴员", "5", D(2020, 8, 25)),
+    AnnouncementPlan("XM001", "企业人力资源管理师", "3", D(2020, 9, 1)),
+    AnnouncementPlan("XM002", "电工", "5", D(2020, 8, 17)),
+    AnnouncementPlan("XM002", "电工", "4", D(2020, 8, 17)),
+    AnnouncementPlan("XM002", "电工", "3", D(2020, 8, 24)),
+    AnnouncementPlan("XM002", "汽车维修工", "4", D(2020, 8, 26)),
+    AnnouncementPlan("XM003", "中式烹调师", "5", D(2020, 8, 19)),
+    AnnouncementPlan("XM003", "中式烹调师", "4", D(2020, 8, 19)),
+    AnnouncementPlan("XM003", "中式面点师", "5", D(2020, 8, 27)),
+    AnnouncementPlan("XM003", "茶艺师", "5", D(2020, 9, 2)),
+    AnnouncementPlan("XM003", "茶艺师", "4", D(2020, 9, 2)),
+    AnnouncementPlan("FZ001", "保育员", "5", D(2020, 8, 14)),
+    AnnouncementPlan("FZ001", "育婴员", "4", D(2020, 8, 14)),
+    AnnouncementPlan("FZ001", "美发师", "4", D(2020, 8, 21)),
+    AnnouncementPlan("FZ001", "企业人力资源管理师", "3", D(2020, 9, 4)),
+    AnnouncementPlan("FZ002", "电工", "5", D(2020, 8, 13)),
+    AnnouncementPlan("FZ002", "电工", "4", D(2020, 8, 13)),
+    AnnouncementPlan("FZ002", "汽车维修工", "5", D(2020, 8, 28)),
+    AnnouncementPlan("FZ002", "汽车维修工", "3", D(2020, 8, 28)),
+    AnnouncementPlan("CS001", "育婴员", "5", D(2020, 9, 3)),
+    AnnouncementPlan("CS001", "中式烹调师", "4", D(2020, 9, 7)),
+    AnnouncementPlan("CS001", "电工", "5", D(2020, 9, 8)),
+    AnnouncementPlan("CS001", "电工", "4", D(2020, 9, 8)),
+    AnnouncementPlan("CS001", "评茶员", "4", D(2020, 9, 24)),
+    AnnouncementPlan("CS002", "美容师", "5", D(2020, 9, 4)),
+    AnnouncementPlan("CS002", "美容师", "4", D(2020, 9, 4)),
+    AnnouncementPlan("CS002", "美发师", "5", D(2020, 9, 10)),
+    AnnouncementPlan("CS002", "美发师", "4", D(2020, 9, 10)),
+]
+
+FEES = {"5": Decimal("180.00"), "4": Decimal("260.00"), "3": Decimal("350.00")}
+LEVEL_WEIGHT = {"5": 3, "4": 2, "3": 1}
+FEMALE_SHARE = {
+    "美发师": 0.6,
+    "美容师": 0.9,
+    "育婴员": 0.95,
+    "保育员": 0.95,
+    "茶艺师": 0.8,
+    "评茶员": 0.5,
+    "中式烹调师": 0.25,
+    "中式面点师": 0.5,
+    "电工": 0.05,
+    "汽车维修工": 0.05,
+    "企业人力资源管理师": 0.7,
+}
+
+# The state each case is driven to.
+REGISTERED = "registered"
+INELIGIBLE = "ineligible"
+ELIGIBLE = "eligible"
+CONSENTED = "consented"
+WD_REGISTERED = "withdrawn_registered"
+WD_ELIGIBLE = "withdrawn_eligible"
+WD_CONSENTED = "withdrawn_consented"
+WD_APPLIED = "withdrawn_applied"
+APPLIED = "applied"
+EXAMINED = "examined"
+PASSED = "passed"
+FAILED = "failed"
+IN_RETAKE = "in_retake"
+RETAKE_PASSED = "retake_passed"
+RETAKE_CLOSED = "retake_closed"
+GAVE_UP = "gave_up"
+
+TARGET_COUNTS = [
+    (REGISTERED, 14),
+    (INELIGIBLE, 12),
+    (ELIGIBLE, 14),
+    (CONSENTED, 16),
+    (WD_REGISTERED, 8),
+    (WD_ELIGIBLE, 4),
+    (WD_CONSENTED, 5),
+    (WD_APPLIED, 6),
+    (APPLIED, 24),
+    (EXAMINED, 26),
+    (PASSED, 100),
+    (FAILED, 16),
+    (IN_RETAKE, 8),
+    (RETAKE_PASSED, 7),
+    (RETAKE_CLOSED, 5),
+    (GAVE_UP, 4),
+]
+FIRST_BATCH = {WD_APPLIED, PASSED, FAILED, IN_RETAKE, RETAKE_PASSED, RETAKE_CLOSED, GAVE_UP}
+FIRST_FAIL = {FAILED, IN_RETAKE, RETAKE_PASSED, RETAKE_CLOSED, GAVE_UP}
+NOT_REVIEWED = {REGISTERED, WD_REGISTERED}
+CONSENTING = FIRST_BATCH | {CONSENTED, WD_CONSENTED, EXAMINED, APPLIED}
+
+# Per station: a returned application (Xiamen, Fuzhou) and one application the centre
+# has not decided yet.
+RETURNED_APPLICATION_AT = {"XM001", "FZ001"}
+UNDECIDED_APPLICATION_AT = {"FZ002"}
+
+# Students under certificate training plans (school, major, occupation) and enterprise
+# new apprentices (enterprise, occupation), by station.
+SCHOOLS = [
+    ("XM001", "厦门工商旅游学校", "美发与形象设计", "美发师"),
+    ("XM002", "厦门技师学院", "电气自动化设备安装与维修", "电工"),
+    ("XM002", "厦门技师学院", "汽车维修", "汽车维修工"),
+    ("XM003", "厦门工商旅游学校", "中餐烹饪", "中式烹调师"),
+    ("FZ001", "福建经济学校", "幼儿保育", "育婴员"),
+    ("FZ002", "福州机电工程职业技术学校", "电气运行与控制", "电工"),
+    ("CS001", "长沙财经学校", "中餐烹饪与营养膳食", "中式烹调师"),
+    ("CS001", "长沙市电子工业学校", "电气运行与控制", "电工"),
+    ("CS002", "长沙市第一职业中专学校", "美发与形象设计", "美发师"),
+]
+STUDENT_TARGETS_2020 = [PASSED, PASSED, EXAMINED, APPLIED, PASSED, FAILED, PASSED, CONSENTED, PASSED, RETAKE_PASSED]
+ENTERPRISES = [
+    ("XM003", "厦门鹭悦餐饮管理有限公司", "中式烹调师"),
+    ("XM002", "厦门同安电力安装工程有限公司", "电工"),
+    ("FZ002", "福州闽江汽车维修服务有限公司", "汽车维修工"),
+    ("XM001", "厦门丝语美发连锁有限公司", "美发师"),
+    ("CS002", "长沙星沙美业连锁有限公司", "美发师"),
+    ("CS001", "长沙湘江电力安装工程有限公司", "电工"),
+    ("FZ001", "福州榕城家政服务有限公司", "保育员"),
+    ("XM003", "厦门鹭悦餐饮管理有限公司", "中式烹调师"),
+    ("FZ002", "福州闽江汽车维修服务有限公司", "汽车维修工"),
+    ("CS002", "长沙星沙美业连锁有限公司", "美发师"),
+]
+APPRENTICE_TARGETS_2020 = [PASSED, PASSED, EXAMINED, APPLIED, FAILED]
+
+SURNAMES = {
+    "FJ": "陈林黄郑王李张吴刘蔡杨许洪曾苏周谢叶庄江邱何卓游翁施柯连卢",
+    "HN": "刘李王张陈唐彭周罗杨谭邓胡曾黄易廖肖文贺向龙蒋雷谢袁颜汤",
+}
+COMPOUND_SURNAMES = {"FJ": ["欧阳", "司马"], "HN": ["欧阳", "上官"]}
+GIVEN_MALE = "伟强军磊涛斌勇杰峰辉鹏超明华建国志文海龙俊浩宇晨阳凯毅鑫旭德成荣福金永"
+GIVEN_FEMALE = "丽芳娟敏静燕霞玲婷慧红梅艳琳雪莉萍颖倩佳欣怡琴秀兰晓月瑶蓉菲婉"
+GIVEN_ANY = "子思雨一嘉文明清远春秋安宁晓泽"
+PHONE_PREFIXES = ("133", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "177", "180", "186")
+
+REFUND_REASONS_AFTER_CUTOFF = (
+    "报名截止后决定放弃鉴定，申请退费",
+    "本职业退出国家职业资格目录后，改为参加用人单位职业技能等级认定",
+    "报名截止后选择不再参加鉴定（工作繁忙，无法参加考试）",
+)
+REFUND_REASONS_BEFORE = ("工作调动，无法按期参加鉴定", "个人原因放弃报名")
+
+# Exam slots (morning, afternoon); a person is in at most one session per slot.
+SLOTS = ((datetime.time(9, 0), datetime.time(11, 0)), (datetime.time(14, 30), datetime.time(16, 30)))
+
+
+# --- the plan of one case ---------------------------------------------------------------------
+
+
+@dataclass
+class CasePlan:
+    target: str
+    announcement: AnnouncementPlan | None  # None: a trainee who does not register (yet)
+    station: str
+    eligible: bool = True
+    occupation_hint: str = ""
+    trainee: dict = field(default_factory=dict)
+    candidate: Candidate | None = None
+    registration: Registration | None = None
+    retake: Retake | None = None
+    registration_date: datetime.date | None = None
+    review_date: datetime.date | None = None
+    consent_date: datetime.date | None = None
+    confirmed_on: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created: bool
+    candidates: int = 0
+    announcements: int = 0
+    registrations: int = 0
+
+
+@dataclass(frozen=True)
+class StationStaff:
+    clerk: User
+    examiners: list[User]
+    officer: User
+    supervisor: User | None
+
+
+def announcement_title(station: Station, plan: AnnouncementPlan) -> str:
+    return f"{station.name}2020年{plan.occupation}（{SkillLevel(plan.level).label}）职业技能鉴定考试公告"
+
+
+def demo_cases_load(seed: int = SEED) -> DemoResult:
+    """Generate the demo cases, unless they are there already. Call inside a transaction."""
+    stations = {s.code: s for s in Station.objects.filter(code__in=STATION_CODES).select_related("region", "centre")}
+    missing = set(STATION_CODES) - set(stations)
+    if missing:
+        raise RuntimeError(f"缺少演示鉴定站：{'、'.join(sorted(missing))}")
+    titles = [announcement_title(stations[p.station], p) for p in ANNOUNCEMENTS]
+    if ExamAnnouncement.objects.filter(station__in=stations.values(), title__in=titles).exists():
+        return DemoResult(created=False)
+    return _DemoBuilder(random.Random(seed), stations).run()
+
+
+# --- staff and the calendar -----------------------------------------------------------------
+
+
+def _first_with_role(centre: GuidanceCentre, role: str) -> User | None:
+    """The first user with the role at the centre or, going up, at one of its parents."""
+    node = centre
+    while node is not None:
+        user = User.objects.filter(centre=node, groups__name=role, is_active=True).order_by("username").first()
+        if user:
+            return user
+        node = node.parent
+    return None
+
+
+def station_staff(station: Station) -> StationStaff:
+    users = User.objects.filter(station=station, is_active=True).order_by("username")
+    clerk = users.filter(groups__name=roles.STATION_CLERK).first()
+    examiners = list(users.filter(groups__name=roles.EXAMINER))
+    officer = _first_with_role(station.centre, roles.CENTRE_OFFICER)
+    if clerk is None or officer is None or len(examiners) < 2:
+        raise RuntimeError(f"{station.code}缺少考务人员、两名以上考评员或指导中心审核员，无法生成演示案例。")
+    return StationStaff(clerk, examiners, officer, _first_with_role(station.centre, roles.SUPERVISOR))
+
+
+class Calendar:
+    """Who is busy when: examiners and supervisors are never in two sessions at once."""
+
+    def __init__(self) -> None:
+        self.busy: set[tuple[int, datetime.date, int]] = set()
+
+    def book(
+        self,
+        rng: random.Random,
+        examiners: list[User],
+        supervisor: User | None,
+        first: datetime.date,
+        last: datetime.date,
+    ) -> tuple[datetime.date, int, User | None]:
+        days = [first + n * ONE_DAY for n in range((last - first).days + 1)]
+        start = rng.randrange(len(days))
+        for day in days[start:] + days[:start]:
+            for slot in range(len(SLOTS)):
+                if any((u.pk, day, slot) in self.busy for u in examiners):
+                    continue
+                if supervisor and (supervisor.pk, day, slot) in self.busy:
+                    supervisor = None  # the supervisor is elsewhere: this session goes without
+                for person in [*examiners, *([supervisor] if supervisor else [])]:
+                    self.busy.add((person.pk, day, slot))
+                return day, slot, supervisor
+        raise RuntimeError(f"{first:%Y-%m-%d}至{last:%Y-%m-%d}之间考评员没有空闲场次。")
+
+
+# --- the builder --------------------------------------------------------------------------------
+
+
+class _DemoBuilder:
+    def __init__(self, rng: random.Random, stations: dict[str, Station]) -> None:
+        self.rng = rng
+        self.stations = stations
+        self.staff = {code: station_staff(station) for code, station in stations.items()}
+        self.calendar = Calendar()
+        self.rulebook = RuleBook()
+        self.occupations = {
+            o.name: o for o in Occupation.objects.filter(name__in={p.occupation for p in ANNOUNCEMENTS})
+        }
+        self.announcements: dict[AnnouncementPlan, ExamAnnouncement] = {}
+        self.cases: list[CasePlan] = []
+        self.ids: set[str] = set(Candidate.objects.values_list("id_number", flat=True))
+        self.phones: set[str] = set()
+        self.names: set[str] = set()
+        self.session_examiners: dict[int, list[User]] = {}
+        self.papers = 0
+
+    # dates ------------------------------------------------------------------------------------
+
+    def day_between(self, first: datetime.date, last: datetime.date) -> datetime.date:
+        if last < first:
+            return first
+        return first + self.rng.randint(0, (last - first).days) * ONE_DAY
+
+    def last_registration_day(self, plan: AnnouncementPlan) -> datetime.date:
+        occupation = self.occupations[plan.occupation]
+        deadlines = self.rulebook.deadlines_for(occupation, self.stations[plan.station].region)
+        return min(deadlines.last_registration_day or YEAR_END, YEAR_END)
+
+    def application_day(self, station: str, batch: int) -> datetime.date:
+        """Submission day of the station's first, second and third application (Fujian: by 10-31)."""
+        offset = STATION_CODES.index(station) % 3
+        return {0: D(2020, 10, 19), 1: D(2020, 10, 12), 2: D(2020, 10, 22), 3: D(2020, 10, 28)}[
+            batch
+        ] + offset * ONE_DAY
+
+    def registration_window(self, target: str, plan: AnnouncementPlan) -> tuple[datetime.date, datetime.date]:
+        first = plan.publish_date + ONE_DAY
+        if target in FIRST_BATCH:
+            last = D(2020, 9, 24)
+        elif target == EXAMINED:
+            last = self.application_day(plan.station, 2) - 8 * ONE_DAY
+        elif target == APPLIED:
+            last = self.application_day(plan.station, 3) - 8 * ONE_DAY
+        elif target == CONSENTED and plan.station in RETURNED_APPLICATION_AT:
+            last = self.application_day(plan.station, 0) - 8 * ONE_DAY
+        elif target == REGISTERED:
+            first, last = max(first, D(2020, 9, 12)), D(2020, 12, 20)
+        else:
+            last = D(2020, 11, 30)
+        return first, min(last, self.last_registration_day(plan))
+
+    def batch_of(self, target: str) -> int | None:
+        if target in FIRST_BATCH:
+            return 1
+        return {EXAMINED: 2, APPLIED: 3}.get(target)
+
+    # planning ---------------------------------------------------------------------------------
+
+    def plan_cases(self) -> None:
+        rng = self.rng
+        for target, count in TARGET_COUNTS:
+            for _ in range(count):
+                choices = [p for p in ANNOUNCEMENTS if self._fits(target, p)]
+                plan = rng.choices(choices, weights=[LEVEL_WEIGHT[p.level] for p in choices])[0]
+                self.cases.append(CasePlan(target, plan, plan.station, eligible=target != INELIGIBLE))
+        self._plan_students()
+        self._plan_apprentices()
+        rng.shuffle(self.cases)
+        for case in self.cases:
+            if case.announcement is not None:
+                self._plan_dates(case)
+
+    def _fits(self, target: str, plan: AnnouncementPlan) -> bool:
+        first, last = self.registration_window(target, plan)
+        return first <= last
+
+    def _find(self, station: str, occupation: str, level: str) -> AnnouncementPlan:
+        return next(p for p in ANNOUNCEMENTS if (p.station, p.occupation, p.level) == (station, occupation, level))
+
+    def _plan_students(self) -> None:
+        """20 students: ten graduate in 2020 (diploma route to level 4); ten only in 2021,
+        three of whom registered for level 5 anyway and were found ineligible."""
+        rng = self.rng
+        for n in range(20):
+            station, school, major, occupation = SCHOOLS[n % len(SCHOOLS)]
+            if n < 10:
+                finish = D(2020, 7, 1) if n % 3 else D(2020, 12, 20)
+                target, level, diploma = (
+                    STUDENT_TARGETS_2020[n],
+                    "4",
+                    rng.choice(["technical_school", "secondary_vocational"]),
+                )
+                if "技师学院" in school:
+                    diploma = "technical_school"
+            else:
+                finish = D(2021, 7, 1) if n % 2 else D(2021, 6, 30)
+                target, level, diploma = (INELIGIBLE if n in (10, 14, 17) else None), "5", "none"
+            grade = finish.year - 3
+            trainee = {
+                "trainee_kind": Candidate.TraineeKind.SCHOOL_STUDENT,
+                "school_or_enterprise": school,
+                "training_plan": f"{grade}级{major}专业（{occupation}职业资格证书培养计划）",
+                "expected_finish_date": finish,
+                "diploma": diploma,
+                "birth_year": finish.year - rng.randint(18, 20),
+            }
+            plan = self._find(station, occupation, level) if target else None
+            self.cases.append(
+                CasePlan(
+                    target or "",
+                    plan,
+                    station,
+                    eligible=target != INELIGIBLE,
+                    occupation_hint=occupation,
+                    trainee=trainee,
+                )
+            )
+
+    def _plan_apprentices(self) -> None:
+        """10 new apprentices: five finished in 2020 (apprenticeship route to level 5),
+        five finish in 2021, two of whom registered and were found ineligible."""
+        rng = self.rng
+        for n, (station, enterprise, occupation) in enumerate(ENTERPRISES):
+            if n < 5:
+                start, finish = D(2018, 9, 1), rng.choice([D(2020, 6, 30), D(2020, 8, 31)])
+                target = APPRENTICE_TARGETS_2020[n]
+            else:
+                start, finish = D(2019, 7, 1), rng.choice([D(2021, 3, 31), D(2021, 6, 30)])
+                target = INELIGIBLE if n in (5, 6) else ""
+            trainee = {
+                "trainee_kind": Candidate.TraineeKind.NEW_APPRENTICE,
+                "school_or_enterprise": enterprise,
+                "training_plan": f"企业新型学徒制培训（{occupation}五级，{start:%Y年%m月}至{finish:%Y年%m月}）",
+                "expected_finish_date": finish,
+                "diploma": "none",
+                "birth_year": rng.randint(1995, 2002),
+            }
+            plan = self._find(station, occupation, "5") if target else None
+            self.cases.append(
+                CasePlan(
+                    target, plan, station, eligible=target != INELIGIBLE, occupation_hint=occupation, trainee=trainee
+                )
+            )
+
+    def _plan_dates(self, case: CasePlan) -> None:
+        rng = self.rng
+        plan = case.announcement
+        first, last = self.registration_window(case.target, plan)
+        finish = case.trainee.get("expected_finish_date")
+        if case.trainee.get("trainee_kind") == Candidate.TraineeKind.NEW_APPRENTICE and finish < last:
+            first = max(first, finish + ONE_DAY)  # apprentices register once their apprenticeship is over
+        case.registration_date = self.day_between(first, last)
+        if case.target in NOT_REVIEWED:
+            return
+        batch = self.batch_of(case.target)
+        if batch is None and case.target == CONSENTED and plan.station in RETURNED_APPLICATION_AT:
+            batch = 0
+        apply_day = self.application_day(plan.station, batch) if batch is not None else D(2020, 12, 28)
+        # Students and apprentices are reviewed after they finish (graduating students count as finished).
+        case.review_date = min(case.registration_date + rng.randint(1, 5) * ONE_DAY, apply_day - 3 * ONE_DAY)
+        case.review_date = max(case.review_date, case.registration_date)
+        if case.target in CONSENTING:
+            consent = case.review_date + rng.randint(0, 8) * ONE_DAY
+            case.consent_date = max(min(consent, apply_day - ONE_DAY), case.review_date)
+
+    # candidates -------------------------------------------------------------------------------
+
+    def _name(self, province: str, female: bool) -> str:
+        rng = self.rng
+        for _ in range(20):
+            if rng.random() < 0.02:
+                surname = rng.choice(COMPOUND_SURNAMES[province])
+            else:
+                # The first surnames of each list are the most common there.
+                pool = SURNAMES[province]
+                surname = pool[min(int(rng.expovariate(1 / 8)), len(pool) - 1)]
+            chars = GIVEN_FEMALE if female else GIVEN_MALE
+            one_character = rng.random() < 0.3
+            given = rng.choice(chars) if one_character else rng.choice(chars + GIVEN_ANY) + rng.choice(chars)
+            name = surname + given
+            if name not in self.names:
+                break
+        self.names.add(name)
+        return name
+
+    def _id_number(self, station: str, birth_date: datetime.date, female: bool) -> str:
+        while True:
+            address = self.rng.choice(ADDRESS_CODES[station[:2]])
+            sequence = self.rng.randrange(0, 500) * 2 + (0 if female else 1)  # 17th digit: odd for men
+            body = f"{address}{birth_date:%Y%m%d}{sequence:03d}"
+            id_number = body + ric.calc_check_digit(body + "0")
+            if id_number not in self.ids:
+                self.ids.add(id_number)
+                return id_number
+
+    def _phone(self) -> str:
+        while True:
+            phone = self.rng.choice(PHONE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+            if phone not in self.phones:
+                self.phones.add(phone)
+                return phone
+
+    def _qualifications(self, level: str, eligible: bool) -> dict:
+        """Years in the trade, prior certificate and diploma that meet (or miss) the
+        application conditions of the level (the national defaults)."""
+        rng = self.rng
+        route = rng.randrange(3)
+        prior, diploma = "", "none"
+        if level == "5":
+            years = rng.randint(1, 12) if eligible else 0
+        elif level == "4":
+            if eligible:
+                years, prior, diploma = [
+                    (rng.randint(4, 12), "5", "none"),
+                    (rng.randint(6, 20), "", "none"),
+                    (rng.randint(0, 5), "", rng.choice(["technical_school", "secondary_vocational"])),
+                ][route]
+            else:
+                years, prior = [(rng.randint(2, 5), ""), (rng.randint(1, 3), "5"), (rng.randint(3, 5), "")][route]
+        else:
+            if eligible:
+                years, prior, diploma = [
+                    (rng.randint(5, 18), "4", "none"),
+                    (rng.randint(1, 4), "4", rng.choice(["senior_technical_school", "higher_vocational"])),
+                    (rng.randint(2, 4), "4", "college_in_trade"),
+                ][route]
+            else:
+                years, prior = [(rng.randint(2, 4), "4"), (rng.randint(8, 15), ""), (rng.randint(3, 5), "5")][route]
+        return {"years_in_trade": years, "prior_certificate_level": prior, "diploma": diploma}
+
+    def _education(self, diploma: str) -> str:
+        if diploma in ("college_in_trade", "higher_vocational", "senior_technical_school"):
+            return self.rng.choice(["college", "college", "bachelor"])
+        if diploma in ("technical_school", "secondary_vocational"):
+            return "senior"
+        return self.rng.choices(["junior", "senior", "college", "bachelor"], weights=[35, 40, 17, 8])[0]
+
+    def create_candidates(self) -> None:
+        rng = self.rng
+        for case in self.cases:
+            station = case.station
+            province = "HN" if station.startswith("CS") else "FJ"
+            occupation = case.announcement.occupation if case.announcement else case.occupation_hint
+            female = rng.random() < FEMALE_SHARE.get(occupation, 0.5)
+            trainee = dict(case.trainee)
+            if trainee:
+                birth_year = trainee.pop("birth_year")
+                fields = {"years_in_trade": 0, "prior_certificate_level": "", **trainee}
+                fields["education"] = "senior" if trainee["diploma"] != "none" else "junior"
+            else:
+                level = case.announcement.level
+                eligible = case.eligible if case.target not in NOT_REVIEWED else rng.random() < 0.85
+                fields = self._qualifications(level, eligible)
+                fields["education"] = self._education(fields["diploma"])
+                birth_year = rng.randint(1965, min(2003, 2020 - 17 - fields["years_in_trade"]))
+            birth_date = D(birth_year, 1, 1) + rng.randint(0, 364) * ONE_DAY
+            if fields["prior_certificate_level"]:
+                cert_year = max(2020 - rng.randint(2, max(2, min(fields["years_in_trade"], 12))), birth_year + 18)
+                cert_year = min(cert_year, 2019)
+                fields["prior_certificate_date"] = D(cert_year, rng.randint(1, 12), rng.randint(1, 28))
+                prov = "43" if province == "HN" else "35"
+                fields["prior_certificate_number"] = f"{cert_year % 100:02d}{prov}{rng.randrange(10**12):012d}"
+            case.candidate = candidate_upsert(
+                actor=self.staff[station].clerk,
+                id_number=self._id_number(station, birth_date, female),
+                name=self._name(province, female),
+                phone=self._phone(),
+                **fields,
+            )
+
+    # announcements ----------------------------------------------------------------------------
+
+    def publish_announcements(self) -> None:
+        for plan in ANNOUNCEMENTS:
+            station = self.stations[plan.station]
+            self.announcements[plan] = services.announcement_publish(
+                actor=self.staff[plan.station].clerk,
+                station=station,
+                occupation=self.occupations[plan.occupation],
+                level=plan.level,
+                publish_date=plan.publish_date,
+                title=announcement_title(station, plan),
+                fee=FEES[plan.level],
+            )
+
+    # the case, step by step -------------------------------------------------------------------
+
+    def withdraw(self, case: CasePlan, refund_date: datetime.date) -> None:
+        rng = self.rng
+        cutoff = self.last_registration_day(case.announcement)
+        after = refund_date > cutoff
+        reason = rng.choice(REFUND_REASONS_AFTER_CUTOFF if after else REFUND_REASONS_BEFORE)
+        fee = case.registration.fee
+        amount = fee
+        if rng.random() < 0.15:
+            amount, reason = fee - Decimal("30.00"), reason + "（扣除已领取的培训教材费30元）"
+        services.registration_withdraw(
+            actor=self.staff[case.station].clerk,
+            registration=case.registration,
+            refund=services.RefundTerms(
+                amount=amount, refund_date=refund_date, method=rng.choice(Refund.Method.values), reason=reason
+            ),
+        )
+
+    def early_steps(self, case: CasePlan) -> None:
+        """Registration, review, consent, and a refund for those who give up before applying."""
+        rng = self.rng
+        clerk = self.staff[case.station].clerk
+        case.registration = services.registration_accept(
+            actor=clerk,
+            candidate=case.candidate,
+            announcement=self.announcements[case.announcement],
+            registration_date=case.registration_date,
+        )
+        if case.review_date:
+            services.eligibility_review(actor=clerk, registration=case.registration, review_date=case.review_date)
+        if case.consent_date:
+            services.consent_record(actor=clerk, registration=case.registration, signed_date=case.consent_date)
+        last = case.consent_date or case.review_date or case.registration_date
+        if case.target in (WD_REGISTERED, WD_ELIGIBLE, WD_CONSENTED):
+            cutoff = self.last_registration_day(case.announcement)
+            if rng.random() < 0.8 and cutoff < D(2020, 10, 20):  # most give up after the cut-off
+                refund_date = self.day_between(max(last, cutoff) + ONE_DAY, D(2020, 10, 30))
+            else:
+                refund_date = self.day_between(last + ONE_DAY, last + 20 * ONE_DAY)
+            self.withdraw(case, refund_date)
+
+    def apply(self, station: str, cases: list[CasePlan], batch: int, decide: bool | None) -> AppraisalApplication:
+        staff = self.staff[station]
+        submitted = self.application_day(station, batch)
+        application = services.application_submit(
+            actor=staff.clerk,
+            station=self.stations[station],
+            registrations=[c.registration for c in cases],
+            submitted_date=submitted,
+        )
+        if decide is None:
+            return application
+        return services.application_decide(
+            actor=staff.officer,
+            application=application,
+            approve=decide,
+            decided_date=submitted + (3 if batch < 3 else 4) * ONE_DAY,
+            note="" if decide else "部分考生的职业技能鉴定自愿书扫描件缺失，请补齐后重新申请。",
+        )
+
+    def schedule(
+        self,
+        application: AppraisalApplication,
+        plan: AnnouncementPlan,
+        size: int,
+        first: datetime.date,
+        last: datetime.date,
+        kind: str = ExamSession.Kind.EXAM,
+    ) -> ExamSession:
+        rng = self.rng
+        staff = self.staff[plan.station]
+        examiners = sorted(rng.sample(staff.examiners, min(3, len(staff.examiners))), key=lambda u: u.username)
+        day, slot, supervisor = self.calendar.book(rng, examiners, staff.supervisor, first, last)
+        self.papers += 1
+        occupation = self.occupations[plan.occupation]
+        session = services.session_schedule(
+            actor=staff.clerk,
+            application=application,
+            occupation=occupation,
+            level=plan.level,
+            date=day,
+            start_time=SLOTS[slot][0],
+            end_time=SLOTS[slot][1],
+            place=EXAM_PLACES[plan.station],
+            region=self.stations[plan.station].region,
+            paper_id=f"GJTK-2020-{occupation.annex_position:03d}{plan.level}-{self.papers:04d}",
+            examiners=examiners,
+            supervisor=supervisor,
+            rooms=[(f"第{n}考场", 30) for n in range(1, math.ceil(size / 30) + 1)],
+            kind=kind,
+        )
+        self.session_examiners[session.pk] = examiners
+        services.seats_assign(actor=staff.clerk, session=session)
+        return session
+
+    def score(self, passing: bool) -> Decimal:
+        low, high = (600, 965) if passing else (300, 595)
+        return Decimal(self.rng.randrange(low, high, 5)) / 10
+
+    def enter(
+        self, session: ExamSession, case: CasePlan, theory: Decimal | None, practical: Decimal | None, confirm: bool
+    ) -> None:
+        enterer, checker = self.session_examiners[session.pk][:2]
+        result = services.result_enter(
+            actor=enterer, registration=case.registration, theory_score=theory, practical_score=practical
+        )
+        if confirm:
+            case.confirmed_on = session.date + self.rng.randint(2, 5) * ONE_DAY
+            at = timezone.make_aware(datetime.datetime.combine(case.confirmed_on, datetime.time(15, 30)))
+            services.result_confirm(actor=checker, result=result, now=at)
+
+    def publish(self, session: ExamSession, cases: list[CasePlan]) -> None:
+        last = max(c.confirmed_on for c in cases if c.confirmed_on)
+        services.results_publish(actor=self.staff[cases[0].station].clerk, session=session, published_on=last + ONE_DAY)
+
+    def by_announcement(self, cases: list[CasePlan]) -> list[tuple[AnnouncementPlan, list[CasePlan]]]:
+        groups: dict[AnnouncementPlan, list[CasePlan]] = defaultdict(list)
+        for case in cases:
+            groups[case.announcement].append(case)
+        return [(plan, groups[plan]) for plan in ANNOUNCEMENTS if plan in groups]
+
+    def first_batch(self, station: str, cases: list[CasePlan]) -> AppraisalApplication | None:
+        """Applied ~10-12, exams in November, scores confirmed, most published; some give up before."""
+        rng = self.rng
+        if not cases:
+            return None
+        application = self.apply(station, cases, 1, decide=True)
+        for plan, group in self.by_announcement(cases):
+            staying = [c for c in group if c.target != WD_APPLIED]
+            leaving = [c for c in group if c.target == WD_APPLIED]
+            if not staying:
+                for case in leaving:
+                    self.withdraw(case, self.day_between(application.decided_date + ONE_DAY, D(2020, 10, 31)))
+                continue
+            session = self.schedule(application, plan, len(group), D(2020, 11, 2), D(2020, 11, 28))
+            for case in leaving:  # after seating: the seat is given up too
+                self.withdraw(case, self.day_between(application.decided_date + ONE_DAY, D(2020, 10, 31)))
+            services.session_hold(actor=self.staff[station].clerk, session=session)
+            for case in staying:
+                if case.target in FIRST_FAIL:
+                    failed = rng.choice(["theory", "practical", "both", "both"])
+                    theory = self.score(failed == "practical")
+                    practical = self.score(failed == "theory")
+                else:
+                    theory, practical = self.score(True), self.score(True)
+                self.enter(session, case, theory, practical, confirm=True)
+            if rng.random() < 0.7:
+                self.publish(session, staying)
+        return application
+
+    def retakes(self, station: str, application: AppraisalApplication, cases: list[CasePlan]) -> None:
+        """One retake, the failed parts only, by 12-31; or the candidate gives it up."""
+        rng = self.rng
+        clerk = self.staff[station].clerk
+        for case in cases:
+            if case.target == GAVE_UP:
+                services.registration_close(actor=clerk, registration=case.registration, reason="考生放弃补考")
+        retakers = [c for c in cases if c.target in (IN_RETAKE, RETAKE_PASSED, RETAKE_CLOSED)]
+        requested: dict[int, datetime.date] = {}
+        for case in retakers:
+            day = min(case.confirmed_on + rng.randint(2, 7) * ONE_DAY, D(2020, 12, 10))
+            requested[id(case)] = day
+            case.retake = services.retake_request(actor=clerk, registration=case.registration, requested_date=day)
+        held = [c for c in retakers if c.target != IN_RETAKE]
+        waiting = [c for c in retakers if c.target == IN_RETAKE]
+        for plan, group in self.by_announcement(held):
+            first = max(requested[id(c)] for c in group) + 4 * ONE_DAY
+            session = self._retake_session(application, group, plan, first, D(2020, 12, 24))
+            services.session_hold(actor=clerk, session=session)
+            for case in group:
+                parts = ["theory", "practical"] if case.retake.parts == "both" else [case.retake.parts]
+                failing = set() if case.target == RETAKE_PASSED else {rng.choice(parts)}
+                scores = {part: self.score(part not in failing) for part in parts}
+                self.enter(session, case, scores.get("theory"), scores.get("practical"), confirm=True)
+            if rng.random() < 0.5:
+                self.publish(session, group)
+        # Half of those still in retake already have a seat in a retake session at the end of December.
+        for plan, group in self.by_announcement(waiting):
+            seated = [c for c in group if rng.random() < 0.5]
+            if seated:
+                self._retake_session(application, seated, plan, D(2020, 12, 28), YEAR_END)
+
+    def _retake_session(
+        self,
+        application: AppraisalApplication,
+        group: list[CasePlan],
+        plan: AnnouncementPlan,
+        first: datetime.date,
+        last: datetime.date,
+    ) -> ExamSession:
+        staff = self.staff[plan.station]
+        rng = self.rng
+        examiners = sorted(rng.sample(staff.examiners, min(3, len(staff.examiners))), key=lambda u: u.username)
+        day, slot, supervisor = self.calendar.book(rng, examiners, staff.supervisor, first, last)
+        self.papers += 1
+        occupation = self.occupations[plan.occupation]
+        session = services.session_schedule(
+            actor=staff.clerk,
+            application=application,
+            occupation=occupation,
+            level=plan.level,
+            date=day,
+            start_time=SLOTS[slot][0],
+            end_time=SLOTS[slot][1],
+            place=EXAM_PLACES[plan.station],
+            region=self.stations[plan.station].region,
+            paper_id=f"GJTK-2020-{occupation.annex_position:03d}{plan.level}-{self.papers:04d}",
+            examiners=examiners,
+            supervisor=supervisor,
+            rooms=[("补考考场", 30)],
+            kind=ExamSession.Kind.RETAKE,
+        )
+        self.session_examiners[session.pk] = examiners
+        for case in group:
+            services.retake_assign_session(actor=staff.clerk, retake=case.retake, session=session)
+        services.seats_assign(actor=staff.clerk, session=session)
+        return session
+
+    def second_batch(self, station: str, cases: list[CasePlan]) -> None:
+        """Applied ~10-22, exams in December, scores pending (some entered, not yet confirmed)."""
+        if not cases:
+            return
+        application = self.apply(station, cases, 2, decide=True)
+        for plan, group in self.by_announcement(cases):
+            session = self.schedule(application, plan, len(group), D(2020, 12, 5), D(2020, 12, 20))
+            services.session_hold(actor=self.staff[station].clerk, session=session)
+            for case in group:
+                if self.rng.random() < 0.4:
+                    self.enter(session, case, self.score(True), self.score(self.rng.random() < 0.8), confirm=False)
+
+    def third_batch(self, station: str, cases: list[CasePlan]) -> None:
+        """Applied ~10-28: exams scheduled for the last days of the year, or not yet approved."""
+        if not cases:
+            return
+        undecided = station in UNDECIDED_APPLICATION_AT
+        application = self.apply(station, cases, 3, decide=None if undecided else True)
+        if undecided:
+            return
+        for plan, group in self.by_announcement(cases):
+            self.schedule(application, plan, len(group), D(2020, 12, 26), YEAR_END)
+
+    def run_station(self, station: str) -> None:
+        cases = sorted(
+            (c for c in self.cases if c.station == station and c.registration_date),
+            key=lambda c: (c.registration_date, c.candidate.id_number),
+        )
+        for case in cases:
+            self.early_steps(case)
+        returned = [c for c in cases if c.target == CONSENTED and station in RETURNED_APPLICATION_AT]
+        if returned:
+            self.apply(station, returned, 0, decide=False)
+        first = [c for c in cases if c.target in FIRST_BATCH]
+        application = self.first_batch(station, first)
+        if application:
+            self.retakes(station, application, [c for c in first if c.target in FIRST_FAIL])
+        self.second_batch(station, [c for c in cases if c.target == EXAMINED])
+        self.third_batch(station, [c for c in cases if c.target == APPLIED])
+
+    def run(self) -> DemoResult:
+        self.plan_cases()
+        self.create_candidates()
+        self.publish_announcements()
+        for station in STATION_CODES:
+            self.run_station(station)
+        return DemoResult(
+            created=True,
+            candidates=len(self.cases),
+            announcements=len(self.announcements),
+            registrations=sum(1 for c in self.cases if c.registration),
+        )
