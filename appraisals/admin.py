@@ -17,6 +17,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from candidates.admin import CandidateAdmin
+from candidates.models import Candidate
 from candidates.validators import ID_NUMBER_SHAPE, PHONE_SHAPE, mask_id_number, normalise_id_number, normalise_phone
 from catalog.admin_scope import ScopedAdmin
 from catalog.clock import business_today
@@ -36,7 +38,10 @@ from .models import (
     Retake,
     ScoreAmendment,
     SeatAssignment,
+    SkillLevelReferral,
+    TraineeToRoute,
 )
+from .selectors import trainees_to_route
 
 FULL_ID_PERMISSION = "candidates.view_full_id_number"
 
@@ -790,6 +795,86 @@ class RefundAdmin(ServiceFormAdminMixin, ScopedAdmin):
     search_fields = ["registration__candidate__name"]
     list_select_related = ["registration__candidate", "registration__announcement__occupation", "recorded_by"]
     autocomplete_fields = ["registration"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+
+# --- students and apprentices to route to skill level recognition ----------------------------
+
+
+@admin.register(TraineeToRoute)
+class TraineeToRouteAdmin(CandidateAdmin):
+    """A work list: trainees whose occupation exits before they can finish."""
+
+    list_display = ["name", "masked_id_number", "trainee_kind", "school_or_enterprise", "routing", "refer_link"]
+    list_filter = ["trainee_kind"]
+    actions = None
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        return self.list_display  # masked columns only, whatever the user's permissions
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        scoped = super().get_queryset(request)
+        pending = {item.candidate.pk for item in trainees_to_route(scoped)}
+        return scoped.filter(pk__in=pending)
+
+    def _routing(self, obj: Candidate) -> list[Any]:
+        return trainees_to_route(Candidate.objects.filter(pk=obj.pk))
+
+    @admin.display(description="职业与时限")
+    def routing(self, obj: Candidate) -> str:
+        return "；".join(
+            f"{item.occupation}：鉴定须于 {item.completion_deadline:%Y-%m-%d} 前完成，"
+            f"预计 {item.expected_finish_date:%Y-%m-%d} 毕（结）业"
+            for item in self._routing(obj)
+        )
+
+    @admin.display(description="办理")
+    def refer_link(self, obj: Candidate) -> str:
+        items = self._routing(obj)
+        if not items:
+            return "—"
+        url = reverse("admin:appraisals_skilllevelreferral_add")
+        return format_html(
+            '<a href="{}?candidate={}&occupation={}&referred_on={}">登记转介</a>',
+            url,
+            obj.pk,
+            items[0].occupation.pk,
+            business_today().isoformat(),
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ReferralForm(ServiceForm):
+    class Meta:
+        model = SkillLevelReferral
+        fields = ["candidate", "occupation", "referred_on", "referred_to", "note"]
+
+    def perform(self) -> SkillLevelReferral:
+        return services.referral_record(actor=self.actor, **self.cleaned_data)
+
+
+@admin.register(SkillLevelReferral)
+class SkillLevelReferralAdmin(ServiceFormAdminMixin, ScopedAdmin):
+    add_form = ReferralForm
+    list_display = ["candidate", "occupation", "referred_on", "referred_to", "referred_by"]
+    list_filter = ["referred_on", ("occupation", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["candidate__name", "referred_to"]
+    list_select_related = ["candidate", "occupation", "referred_by"]
+    autocomplete_fields = ["candidate", "occupation"]
+
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        candidates = self.admin_site._registry[Candidate].get_queryset(request)
+        return qs.filter(candidate__in=candidates.values("pk"))
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)

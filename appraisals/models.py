@@ -596,3 +596,42 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration.candidate} 退费 {self.amount} 元"
+
+
+class SkillLevelReferral(models.Model):
+    """A student or apprentice whose occupation has left the catalog and who cannot finish
+    in time, routed to vocational skill level recognition (职业技能等级认定)."""
+
+    candidate = models.ForeignKey(Candidate, verbose_name="考生", on_delete=models.PROTECT, related_name="referrals")
+    occupation = models.ForeignKey(Occupation, verbose_name="职业（工种）", on_delete=models.PROTECT, related_name="+")
+    referred_on = models.DateField("转介日期")
+    referred_to = models.CharField("转介至（评价机构）", max_length=200, help_text="用人单位或社会培训评价组织")
+    note = models.CharField("说明", max_length=300, blank=True)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "转介职业技能等级认定"
+        verbose_name_plural = "转介职业技能等级认定"
+        ordering = ["-referred_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "occupation"], name="referral_one_per_candidate_and_occupation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} → {self.referred_to}"
+
+
+class TraineeToRoute(Candidate):
+    """The admin's list of students and apprentices waiting to be routed (see selectors)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "待转介的学生和学徒"
+        verbose_name_plural = "待转介的学生和学徒"

@@ -42,6 +42,7 @@ from .models import (
     Retake,
     ScoreAmendment,
     SeatAssignment,
+    SkillLevelReferral,
 )
 
 Status = Registration.Status
@@ -670,3 +671,31 @@ def registration_withdraw(*, actor: User, registration: Registration, refund: Re
     registration.seats.filter(session__held=False).delete()
     _set_status(registration, Status.WITHDRAWN)
     return record
+
+
+@service
+def referral_record(
+    *,
+    actor: User,
+    candidate: Candidate,
+    occupation: Occupation,
+    referred_on: datetime.date,
+    referred_to: str,
+    note: str = "",
+) -> SkillLevelReferral:
+    """Record that a student or apprentice was routed to skill level recognition."""
+    if candidate.trainee_kind == Candidate.TraineeKind.NONE:
+        raise RuleError(f"{candidate.name}不是按培养计划培养的学生或企业新型学徒，无须转介。")
+    if not referred_to.strip():
+        raise RuleError("请填写转介至哪一家用人单位或社会培训评价组织。")
+    referral = SkillLevelReferral(
+        candidate=candidate,
+        occupation=occupation,
+        referred_on=referred_on,
+        referred_to=referred_to,
+        note=note,
+        referred_by=actor,
+    )
+    referral.full_clean()
+    referral.save()
+    return referral

@@ -268,6 +268,10 @@ class StationStaff:
     supervisor: User | None
 
 
+def chinese_date(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def announcement_title(station: Station, plan: AnnouncementPlan) -> str:
     return f"{station.name}2020年{plan.occupation}（{SkillLevel(plan.level).label}）职业技能鉴定考试公告"
 
@@ -402,8 +406,10 @@ class _DemoBuilder:
     def plan_cases(self) -> None:
         rng = self.rng
         for target, count in TARGET_COUNTS:
-            for _ in range(count):
+            for n in range(count):
                 choices = [p for p in ANNOUNCEMENTS if self._fits(target, p)]
+                if target == CONSENTED and n < 6:  # the returned applications need someone in them
+                    choices = [p for p in choices if p.station == sorted(RETURNED_APPLICATION_AT)[n % 2]]
                 plan = rng.choices(choices, weights=[LEVEL_WEIGHT[p.level] for p in choices])[0]
                 self.cases.append(CasePlan(target, plan, plan.station, eligible=target != INELIGIBLE))
         self._plan_students()
@@ -470,10 +476,11 @@ class _DemoBuilder:
             else:
                 start, finish = D(2019, 7, 1), rng.choice([D(2021, 3, 31), D(2021, 6, 30)])
                 target = INELIGIBLE if n in (5, 6) else ""
+            period = f"{start.year}年{start.month}月至{finish.year}年{finish.month}月"
             trainee = {
                 "trainee_kind": Candidate.TraineeKind.NEW_APPRENTICE,
                 "school_or_enterprise": enterprise,
-                "training_plan": f"企业新型学徒制培训（{occupation}五级，{start:%Y年%m月}至{finish:%Y年%m月}）",
+                "training_plan": f"企业新型学徒制培训（{occupation}五级，{period}）",
                 "expected_finish_date": finish,
                 "diploma": "none",
                 "birth_year": rng.randint(1995, 2002),
@@ -511,7 +518,7 @@ class _DemoBuilder:
     def _name(self, province: str, female: bool) -> str:
         rng = self.rng
         for _ in range(20):
-            if rng.random() < 0.02:
+            if rng.random() < 0.01:
                 surname = rng.choice(COMPOUND_SURNAMES[province])
             else:
                 # The first surnames of each list are the most common there.
@@ -521,7 +528,7 @@ class _DemoBuilder:
             one_character = rng.random() < 0.3
             given = rng.choice(chars) if one_character else rng.choice(chars + GIVEN_ANY) + rng.choice(chars)
             name = surname + given
-            if name not in self.names:
+            if name not in self.names and len(set(given)) == len(given):
                 break
         self.names.add(name)
         return name
@@ -645,6 +652,17 @@ class _DemoBuilder:
             ),
         )
 
+    def findings(self, case: CasePlan) -> str:
+        """The reviewer's note for a trainee who has not finished yet: route them to recognition."""
+        finish = case.trainee.get("expected_finish_date")
+        if case.target != INELIGIBLE or finish is None:
+            return ""
+        if case.trainee["trainee_kind"] == Candidate.TraineeKind.NEW_APPRENTICE:
+            what = f"学徒期未满（预计{chinese_date(finish)}结业）"
+        else:
+            what = f"在校生，预计{chinese_date(finish)}毕业，尚无本职业工作年限"
+        return f"{what}，不符合该等级任何一项申报条件；结业后鉴定已截止，转由职业技能等级认定。"
+
     def early_steps(self, case: CasePlan) -> None:
         """Registration, review, consent, and a refund for those who give up before applying."""
         rng = self.rng
@@ -656,7 +674,9 @@ class _DemoBuilder:
             registration_date=case.registration_date,
         )
         if case.review_date:
-            services.eligibility_review(actor=clerk, registration=case.registration, review_date=case.review_date)
+            services.eligibility_review(
+                actor=clerk, registration=case.registration, review_date=case.review_date, findings=self.findings(case)
+            )
         if case.consent_date:
             services.consent_record(actor=clerk, registration=case.registration, signed_date=case.consent_date)
         last = case.consent_date or case.review_date or case.registration_date
@@ -712,7 +732,7 @@ class _DemoBuilder:
             end_time=SLOTS[slot][1],
             place=EXAM_PLACES[plan.station],
             region=self.stations[plan.station].region,
-            paper_id=f"GJTK-2020-{occupation.annex_position:03d}{plan.level}-{self.papers:04d}",
+            paper_id=f"GJTK-2020-{plan.level}{self.papers:04d}",
             examiners=examiners,
             supervisor=supervisor,
             rooms=[(f"第{n}考场", 30) for n in range(1, math.ceil(size / 30) + 1)],
@@ -833,7 +853,7 @@ class _DemoBuilder:
             end_time=SLOTS[slot][1],
             place=EXAM_PLACES[plan.station],
             region=self.stations[plan.station].region,
-            paper_id=f"GJTK-2020-{occupation.annex_position:03d}{plan.level}-{self.papers:04d}",
+            paper_id=f"GJTK-2020-{plan.level}{self.papers:04d}",
             examiners=examiners,
             supervisor=supervisor,
             rooms=[("补考考场", 30)],
