@@ -19,6 +19,7 @@ class TraineeRouting:
     candidate: Candidate
     occupation: Occupation
     region: Region | None
+    station_id: int | None
     completion_deadline: datetime.date
     expected_finish_date: datetime.date
 
@@ -45,12 +46,13 @@ def trainees_to_route(candidates: QuerySet[Candidate] | None = None) -> list[Tra
 
     found: list[TraineeRouting] = []
     for candidate in trainees:
-        targets: dict[int, tuple[Occupation, Region | None, bool]] = {}
+        targets: dict[int, tuple[Occupation, Region | None, int | None, bool]] = {}
         for registration in by_candidate.get(candidate.pk, []):
             passed = registration.status == Registration.Status.PASSED
             targets[registration.announcement.occupation_id] = (
                 registration.announcement.occupation,
                 registration.station.region,
+                registration.station_id,
                 passed,
             )
         if candidate.plan_occupation_id and candidate.plan_occupation_id not in targets:
@@ -58,9 +60,10 @@ def trainees_to_route(candidates: QuerySet[Candidate] | None = None) -> list[Tra
             targets[candidate.plan_occupation_id] = (
                 candidate.plan_occupation,
                 station.region if station else None,
+                station.pk if station else None,
                 False,
             )
-        for occupation, region, passed in targets.values():
+        for occupation, region, station_id, passed in targets.values():
             if passed or (candidate.pk, occupation.pk) in referred:
                 continue
             deadlines = book.deadlines_for(occupation, region)
@@ -69,5 +72,7 @@ def trainees_to_route(candidates: QuerySet[Candidate] | None = None) -> list[Tra
             if last_day is None or candidate.expected_finish_date is None:
                 continue
             if candidate.expected_finish_date > last_day:
-                found.append(TraineeRouting(candidate, occupation, region, last_day, candidate.expected_finish_date))
+                found.append(
+                    TraineeRouting(candidate, occupation, region, station_id, last_day, candidate.expected_finish_date)
+                )
     return found

@@ -1,7 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
 
 from . import selectors
 from .admin_scope import ScopedAdmin
@@ -10,6 +14,7 @@ from .models import (
     EligibilityRoute,
     GuidanceCentre,
     Holiday,
+    Notification,
     Occupation,
     PolicyNotice,
     Qualification,
@@ -188,3 +193,51 @@ class HolidayAdmin(ScopedAdmin):
     list_filter = ["is_workday"]
     search_fields = ["name"]
     date_hierarchy = "date"
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Everyone's own inbox: reminders and review-queue items addressed to them."""
+
+    list_display = ["unread_mark", "title", "created_at", "open_link"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "body"]
+    readonly_fields = ["title", "body", "link", "created_at", "read_at"]
+    fields = readonly_fields
+    actions = ["mark_read"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(recipient=request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return self.has_module_permission(request) and (obj is None or obj.recipient_id == request.user.pk)
+
+    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        # Opening a notification reads it.
+        self.get_queryset(request).filter(pk=object_id, read_at__isnull=True).update(read_at=timezone.now())
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="")
+    def unread_mark(self, obj: Notification) -> str:
+        return "●" if obj.read_at is None else ""
+
+    @admin.display(description="链接")
+    def open_link(self, obj: Notification) -> str:
+        return format_html('<a href="{}">打开</a>', obj.link) if obj.link else ""
+
+    @admin.action(description="标记为已读", permissions=["change"])
+    def mark_read(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.filter(read_at__isnull=True).update(read_at=timezone.now())
+        self.message_user(request, f"已将 {count} 条通知标记为已读。")

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from .clock import business_today
+from .models import Notification
 
 
 def business_date(request):
@@ -9,4 +10,12 @@ def business_date(request):
         "business_today": business_today(),
         "business_date_is_set": bool(getattr(settings, "JIANDING_BUSINESS_DATE", None)),
         "supervision_hotline": settings.JIANDING_SUPERVISION_HOTLINE,
+        "unread_notifications": _unread(request),
     }
+
+
+def _unread(request) -> int:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not request.path.startswith("/admin/"):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -380,3 +380,53 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}{'（调休上班）' if self.is_workday else ''}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (reminders, review-queue items)."""
+
+    recipient = models.ForeignKey(User, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("发送时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReminderLog(models.Model):
+    """The send log that makes a reminder exactly-once: one row per recipient, reminder
+    kind, subject (a station or centre), deadline and lead time, held by a unique constraint."""
+
+    recipient = models.ForeignKey(User, verbose_name="接收人", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("提醒类型", max_length=40)
+    subject = models.CharField("对象", max_length=60, help_text="如 station:12、centre:3")
+    deadline = models.DateField("截止日")
+    lead_days = models.PositiveSmallIntegerField("提前天数")
+    notification = models.OneToOneField(
+        Notification, verbose_name="站内通知", null=True, on_delete=models.CASCADE, related_name="reminder_log"
+    )
+    run = models.CharField("发送批次", max_length=32, db_index=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "提醒发送记录"
+        verbose_name_plural = "提醒发送记录"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "subject", "deadline", "lead_days"], name="reminder_sent_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject} {self.deadline:%Y-%m-%d} 提前{self.lead_days}天"

@@ -5,12 +5,26 @@ from __future__ import annotations
 import csv
 import datetime
 import json
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.utils import timezone
 
-from .models import DeadlineRule, EligibilityRoute, Holiday, Occupation, PolicyNotice, Qualification, Region
+from .models import (
+    DeadlineRule,
+    EligibilityRoute,
+    Holiday,
+    Notification,
+    Occupation,
+    PolicyNotice,
+    Qualification,
+    Region,
+    ReminderLog,
+)
 from .trace import acting_as
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -175,3 +189,95 @@ def _load_default_eligibility_routes() -> int:
             },
         )
     return len(rows)
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder to one user about one deadline at one lead time."""
+
+    recipient_id: int
+    kind: str
+    subject: str
+    deadline: datetime.date
+    lead_days: int
+    title: str
+    body: str = ""
+    link: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return (self.recipient_id, self.kind, self.subject, self.deadline, self.lead_days)
+
+
+def reminders_send(*, reminders: Iterable[Reminder], batch_size: int = 1000) -> int:
+    """Deliver reminders exactly once per recipient, kind, subject, deadline and lead time.
+
+    1. In one transaction, insert a send-log row per reminder, ignoring the ones the
+       unique constraint already holds (an earlier or a concurrent run sent them).
+    2. The rows this run inserted (its run token) get their in-app notification.
+    3. After commit, e-mail every notification not yet e-mailed and mark it.
+    A run that dies before commit leaves nothing, so its retry sends everything once; a run
+    that dies between an e-mail and its mark may e-mail that one again (in-app never twice)."""
+    reminders = list(reminders)
+    run = uuid.uuid4().hex
+    with transaction.atomic():
+        ReminderLog.objects.bulk_create(
+            [
+                ReminderLog(
+                    recipient_id=r.recipient_id,
+                    kind=r.kind,
+                    subject=r.subject,
+                    deadline=r.deadline,
+                    lead_days=r.lead_days,
+                    run=run,
+                )
+                for r in reminders
+            ],
+            ignore_conflicts=True,
+            batch_size=batch_size,
+        )
+        by_key = {r.key: r for r in reminders}
+        mine = list(ReminderLog.objects.filter(run=run))
+        notifications = Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient_id=log.recipient_id,
+                    title=by_key[(log.recipient_id, log.kind, log.subject, log.deadline, log.lead_days)].title,
+                    body=by_key[(log.recipient_id, log.kind, log.subject, log.deadline, log.lead_days)].body,
+                    link=by_key[(log.recipient_id, log.kind, log.subject, log.deadline, log.lead_days)].link,
+                )
+                for log in mine
+            ],
+            batch_size=batch_size,
+        )
+        for log, notification in zip(mine, notifications, strict=True):
+            log.notification = notification
+        ReminderLog.objects.bulk_update(mine, ["notification"], batch_size=batch_size)
+    transaction.on_commit(reminders_email_pending)
+    return len(mine)
+
+
+def reminders_email_pending(batch_size: int = 200) -> int:
+    """E-mail the reminders whose in-app notification exists but no e-mail went out yet."""
+    sent = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                ReminderLog.objects.select_for_update(skip_locked=True)
+                .filter(emailed_at__isnull=True, notification__isnull=False)
+                .select_related("recipient", "notification")[:batch_size]
+            )
+            if not batch:
+                return sent
+            messages = [
+                (log.notification.title, log.notification.body, None, [log.recipient.email])
+                for log in batch
+                if log.recipient.email
+            ]
+            if messages:
+                send_mass_mail(messages, fail_silently=False)
+            ReminderLog.objects.filter(pk__in=[log.pk for log in batch]).update(emailed_at=timezone.now())
+            sent += len(messages)

@@ -132,3 +132,5 @@ LOGGING = {
 # Appraisal rules that the notices leave to configuration.
 JIANDING_PASS_MARK = env.int("JIANDING_PASS_MARK", default=60)  # each part, out of 100
 JIANDING_PUBLICITY_WORKING_DAYS = env.int("JIANDING_PUBLICITY_WORKING_DAYS", default=5)  # 公示期
+# Reminders are sent this many days before each deadline (a late sweep sends the one now due).
+JIANDING_REMINDER_LEAD_DAYS = env.list("JIANDING_REMINDER_LEAD_DAYS", cast=int, default=[14, 7, 3, 1])
