@@ -120,6 +120,10 @@ class Candidate(models.Model):
         verbose_name_plural = "考生"
         ordering = ["name", "pk"]
         permissions = [("view_full_id_number", "查看完整身份证号和手机号")]
+        indexes = [
+            # Trainees are a few among many: the routing list and reminders read only them.
+            models.Index(fields=["trainee_kind"], condition=~Q(trainee_kind="none"), name="candidate_trainees"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="candidate_years_in_trade_0_to_60",
