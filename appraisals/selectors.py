@@ -76,3 +76,128 @@ def trainees_to_route(candidates: QuerySet[Candidate] | None = None) -> list[Tra
                     TraineeRouting(candidate, occupation, region, station_id, last_day, candidate.expected_finish_date)
                 )
     return found
+
+
+# --- supervision: dashboard figures and anomaly detectors ------------------------------------
+
+
+@dataclass(frozen=True)
+class StationFigures:
+    station_id: int
+    registrations: int
+    examined: int
+    passed: int
+    consent_needed: int
+    consented: int
+    awaiting_application: int
+    applications_pending: int
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.passed / self.examined if self.examined else None
+
+    @property
+    def consent_coverage(self) -> float | None:
+        return self.consented / self.consent_needed if self.consent_needed else None
+
+
+def registration_filter(
+    stations: QuerySet,
+    *,
+    occupation_id: int | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[Registration]:
+    """Registrations of these stations, optionally one occupation and a date range."""
+    qs = Registration.objects.filter(station__in=stations)
+    if occupation_id:
+        qs = qs.filter(announcement__occupation_id=occupation_id)
+    if date_from:
+        qs = qs.filter(registration_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(registration_date__lte=date_to)
+    return qs
+
+
+def registrations_per_day(registrations: QuerySet[Registration]) -> list[tuple[datetime.date, int]]:
+    from django.db.models import Count
+
+    rows = registrations.values("registration_date").annotate(n=Count("*")).order_by("registration_date")
+    return [(row["registration_date"], row["n"]) for row in rows]
+
+
+def station_figures(registrations: QuerySet[Registration]) -> dict[int, StationFigures]:
+    """Per station, in one grouped query: volume, first-attempt pass rate, consent coverage
+    and the work waiting for an application."""
+    from django.db.models import Count, Q
+
+    S = Registration.Status
+    after_review = [S.ELIGIBLE, S.CONSENTED, S.APPLIED, S.EXAMINED, S.PASSED, S.FAILED, S.RETAKE, S.CLOSED]
+    consented = [S.CONSENTED, S.APPLIED, S.EXAMINED, S.PASSED, S.FAILED, S.RETAKE, S.CLOSED]
+
+    # distinct: the joins to results (up to two per registration) would count rows twice.
+    def count(**condition: object) -> Count:
+        return Count("pk", distinct=True, filter=Q(**condition) if condition else None)
+
+    rows = registrations.values("station_id").annotate(
+        total=count(),
+        examined=count(results__attempt=1, results__confirmed_at__isnull=False),
+        passed=count(results__attempt=1, results__passed=True),
+        consent_needed=count(status__in=after_review),
+        consented=count(status__in=consented),
+        awaiting_application=count(status=S.CONSENTED),
+        applications_pending=Count("application", filter=Q(application__status="submitted"), distinct=True),
+    )
+    return {
+        row["station_id"]: StationFigures(
+            station_id=row["station_id"],
+            registrations=row["total"],
+            examined=row["examined"],
+            passed=row["passed"],
+            consent_needed=row["consent_needed"],
+            consented=row["consented"],
+            awaiting_application=row["awaiting_application"],
+            applications_pending=row["applications_pending"],
+        )
+        for row in rows.order_by()
+    }
+
+
+def identical_score_patterns(stations: QuerySet, *, min_repeats: int = 5) -> list[dict]:
+    """Sessions where many candidates got exactly the same pair of scores."""
+    from django.db.models import Count
+
+    from .models import ExamResult
+
+    return list(
+        ExamResult.objects.filter(registration__station__in=stations, attempt=1)
+        .values("session_id", "theory_score", "practical_score")
+        .annotate(n=Count("*"))
+        .filter(n__gte=min_repeats)
+        .order_by("-n")
+    )
+
+
+def candidates_at_several_stations(stations: QuerySet) -> list[dict]:
+    """People registered for the same occupation at more than one station."""
+    from django.db.models import Count
+
+    return list(
+        Registration.objects.filter(station__in=stations)
+        .exclude(status=Registration.Status.WITHDRAWN)
+        .values("candidate_id", "announcement__occupation_id")
+        .annotate(stations=Count("station", distinct=True))
+        .filter(stations__gt=1)
+        .order_by("candidate_id")
+    )
+
+
+def offsite_sessions_without_approval(stations: QuerySet) -> list:
+    """Sessions held outside the station's region with no recorded approval (legacy or
+    imported data: the services refuse to create them)."""
+    from .models import ExamSession
+
+    sessions = ExamSession.objects.filter(application__station__in=stations, offsite_approval="").select_related(
+        "application__station", "region__parent"
+    )
+    return [s for s in sessions if s.is_offsite]
