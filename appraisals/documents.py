@@ -5,8 +5,7 @@ exam day needs: the ID number is masked (PIPL: the full number is not needed to 
 person to an ID card) and the question-bank paper number is never printed (it is
 confidential until the exam). The QR code holds the ticket number and nothing else.
 
-Fonts: reportlab's built-in CID font ``STSong-Light`` (the reader supplies the glyphs),
-so nothing is embedded, downloaded or read from disk."""
+Font: the embedded CJK font of ``catalog.pdf_fonts`` (renders without system fonts)."""
 
 from __future__ import annotations
 
@@ -22,16 +21,14 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, Table, TableStyle
 
 from candidates.validators import mask_id_number
+from catalog.pdf_fonts import FONT, register_cjk_font
 
 from .models import SeatAssignment
 
-FONT = "STSong-Light"
 TITLE = "职业技能鉴定准考证"
 QR_PREFIX = "JIANDING-TICKET:"
 WEEKDAYS = "一二三四五六日"
@@ -54,8 +51,7 @@ NOTICE = [
 
 
 def _register_font() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    register_cjk_font()
 
 
 def _style(size: float, **extra) -> ParagraphStyle:

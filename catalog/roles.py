@@ -34,7 +34,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "!candidates.view_full_id_number",
         "appraisals.*",
         "!appraisals.approve_*",
+        # The station never issues: it sees its own certificates, archive and lost requests.
         "certificates.view_*",
+        "!certificates.view_numbercounter",
+        "!certificates.view_uploadbatch",
+        "!certificates.view_uploaditem",
     ],
     EXAMINER: [
         *REFERENCE_VIEW,
@@ -52,6 +56,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "appraisals.view_*",
         "certificates.view_*",
         "catalog.view_user",
+        # Supervisors read everything in their region and act only on supervision:
+        # findings, and releasing or refusing a batch held as rushed.
+        "certificates.add_supervisionfinding",
+        "certificates.change_supervisionfinding",
+        "certificates.review_issuancebatch",
     ],
     CENTRE_OFFICER: [
         *REFERENCE_VIEW,
@@ -63,6 +72,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "candidates.*",
         "appraisals.*",
         "certificates.*",
+        # A batch held as rushed is released by a supervisor, never by the officers themselves.
+        "!certificates.review_issuancebatch",
+        "!certificates.delete_*",
     ],
     SYSTEM_ADMIN: ["*"],
 }

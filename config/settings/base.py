@@ -134,3 +134,21 @@ JIANDING_PASS_MARK = env.int("JIANDING_PASS_MARK", default=60)  # each part, out
 JIANDING_PUBLICITY_WORKING_DAYS = env.int("JIANDING_PUBLICITY_WORKING_DAYS", default=5)  # 公示期
 # Reminders are sent this many days before each deadline (a late sweep sends the one now due).
 JIANDING_REMINDER_LEAD_DAYS = env.list("JIANDING_REMINDER_LEAD_DAYS", cast=int, default=[14, 7, 3, 1])
+
+# --- Certificates (证书核发、档案、证书查询、数据审核) ------------------------------------------------
+# Signs of rushed issuance (严禁突击发证): a batch showing any of them is held for a
+# supervisor's review instead of being issued. See README "Certificates" for the reasons.
+JIANDING_RUSH_CUTOFF_WINDOW_DAYS = env.int("JIANDING_RUSH_CUTOFF_WINDOW_DAYS", default=7)
+JIANDING_RUSH_BASELINE_DAYS = env.int("JIANDING_RUSH_BASELINE_DAYS", default=60)
+JIANDING_RUSH_CUTOFF_FACTOR = env.float("JIANDING_RUSH_CUTOFF_FACTOR", default=3.0)
+JIANDING_RUSH_CUTOFF_MIN_REGISTRATIONS = env.int("JIANDING_RUSH_CUTOFF_MIN_REGISTRATIONS", default=10)
+JIANDING_RUSH_BURST_DAYS = env.int("JIANDING_RUSH_BURST_DAYS", default=10)
+JIANDING_RUSH_BURST_MIN_CERTIFICATES = env.int("JIANDING_RUSH_BURST_MIN_CERTIFICATES", default=20)
+JIANDING_RUSH_CANDIDATES_PER_EXAMINER = env.int("JIANDING_RUSH_CANDIDATES_PER_EXAMINER", default=5)
+# The public lookup (/verify/), per client IP, counted in the cache (Redis when REDIS_URL is set).
+JIANDING_VERIFY_RATE = env("JIANDING_VERIFY_RATE", default="10/m")
+JIANDING_VERIFY_DAILY_RATE = env("JIANDING_VERIFY_DAILY_RATE", default="100/d")
+# Behind a reverse proxy, the header that holds the client's address (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = env("JIANDING_CLIENT_IP_HEADER", default="REMOTE_ADDR")
+# The address printed in certificates' QR codes (the public lookup page).
+JIANDING_PUBLIC_URL = env("JIANDING_PUBLIC_URL", default="http://127.0.0.1:8000")

@@ -22,9 +22,11 @@ def test_migration_creates_the_five_roles():
     assert {roles.STATION_CLERK, roles.EXAMINER, roles.SUPERVISOR, roles.CENTRE_OFFICER, roles.SYSTEM_ADMIN} <= names
 
 
-def test_supervisor_role_can_only_view():
-    codenames = set(Group.objects.get(name=roles.SUPERVISOR).permissions.values_list("codename", flat=True))
-    assert codenames and all(c.startswith("view_") for c in codenames)
+def test_supervisor_role_only_views_the_case_and_acts_only_on_supervision():
+    permissions = Group.objects.get(name=roles.SUPERVISOR).permissions.select_related("content_type")
+    acting = {p.codename for p in permissions if not p.codename.startswith("view_")}
+    assert acting == {"add_supervisionfinding", "change_supervisionfinding", "review_issuancebatch"}
+    assert "view_registration" in {p.codename for p in permissions}
 
 
 @pytest.mark.parametrize(

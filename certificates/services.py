@@ -1,0 +1,632 @@
+"""Every state change around certificates. Each function checks the current state and
+every rule that applies, records who acted (the trace) and raises ``RuleError`` with a
+Chinese message when it refuses.
+
+Issuance, with four eyes::
+
+    batch_prepare (officer A) ──▶ prepared ── batch_approve (officer B ≠ A) ──▶ approved
+                                     │  ▲            │ looks rushed                (certificates
+                                     │  └─ release ──┤                              numbered,
+                                     │   (supervisor) ▼                             archived)
+                                     │             held ── reject ──▶ rejected
+                                     └── batch_cancel ──▶ cancelled
+
+Numbers come from ``NumberCounter`` rows locked with SELECT … FOR UPDATE inside the
+issuing transaction: a rolled-back issuance gives its numbers back, so they stay gap-free."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from appraisals.models import ExamSession, Registration
+from appraisals.services import RuleError
+from catalog.models import GuidanceCentre, User
+from catalog.selectors import RuleBook, occupation_in_catalog_on, visible_stations
+from catalog.trace import service
+
+from . import selectors
+from .models import (
+    ArchiveRecord,
+    Certificate,
+    IssuanceBatch,
+    IssuanceItem,
+    LostCertificateRequest,
+    NumberCounter,
+    SupervisionFinding,
+    UploadBatch,
+    UploadItem,
+)
+
+BatchStatus = IssuanceBatch.Status
+ItemStatus = IssuanceItem.Status
+
+
+def _require_issuer(actor: User, centre: GuidanceCentre) -> None:
+    refusal = selectors.issuer_refusal(actor, centre)
+    if refusal:
+        raise RuleError(refusal)
+
+
+def _name(user: User | None) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+# --- supervision findings -------------------------------------------------------------------
+
+
+@service
+def finding_open(
+    *, actor: User, session: ExamSession, summary: str, opened_at: datetime.datetime
+) -> SupervisionFinding:
+    """Record a supervision finding on a session: its certificates are held until it is closed."""
+    if not summary.strip():
+        raise RuleError("请填写督导发现的问题。")
+    finding = SupervisionFinding(session=session, opened_by=actor, opened_at=opened_at, summary=summary.strip())
+    finding.full_clean()
+    finding.save()
+    return finding
+
+
+@service
+def finding_close(
+    *, actor: User, finding: SupervisionFinding, conclusion: str, closed_at: datetime.datetime
+) -> SupervisionFinding:
+    finding = SupervisionFinding.objects.select_for_update().get(pk=finding.pk)
+    if not finding.is_open:
+        raise RuleError("该督导问题已办结。")
+    if not conclusion.strip():
+        raise RuleError("办结督导问题必须写明处理结论。")
+    if closed_at < finding.opened_at:
+        raise RuleError("办结时间不能早于提出时间。")
+    finding.closed_at, finding.closed_by, finding.conclusion = closed_at, actor, conclusion.strip()
+    finding.full_clean()
+    finding.save()
+    return finding
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def next_number(centre: GuidanceCentre, year: int, kind: str) -> int:
+    """The next number of the (centre, year, kind) series. Must run inside the transaction
+    that uses the number: the counter row stays locked until it commits, so a concurrent
+    issuer waits, and a rollback gives the number back (no gaps, no duplicates).
+
+    The row is created with INSERT … ON CONFLICT DO NOTHING, so two first issuers of a
+    year do not collide; then it is read under SELECT … FOR UPDATE."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_number() must run inside a transaction.")
+    NumberCounter.objects.bulk_create(
+        [NumberCounter(centre=centre, year=year, kind=kind, last_number=0)], ignore_conflicts=True
+    )
+    counter = NumberCounter.objects.select_for_update().get(centre=centre, year=year, kind=kind)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def certificate_number(centre: GuidanceCentre, year: int, sequence: int) -> str:
+    return f"{centre.code}-{year}-{sequence:06d}"
+
+
+def proof_number(centre: GuidanceCentre, year: int, sequence: int) -> str:
+    return f"{centre.code}-{year}-ZM{sequence:05d}"
+
+
+# --- the archive ---------------------------------------------------------------------------------
+
+
+def _archive_contents(certificate: Certificate, case: selectors.CaseFile) -> dict[str, Any]:
+    registration = case.registration
+    review, consent, application = case.review, case.consent, case.application
+    return {
+        "certificate": {
+            "number": certificate.number,
+            "holder_name": certificate.holder_name,
+            "holder_id_number": certificate.holder_id_number,
+            "occupation": certificate.occupation.name,
+            "level": certificate.get_level_display(),
+            "issue_date": certificate.issue_date,
+            "centre": certificate.centre.name,
+            "issued_by": _name(certificate.issued_by),
+            "batch": certificate.batch_id,
+            "reissue_of": certificate.reissue_of.number if certificate.reissue_of_id else None,
+        },
+        "registration": {
+            "id": registration.pk,
+            "station": str(registration.station),
+            "announcement": registration.announcement.title,
+            "registration_date": registration.registration_date,
+            "fee": registration.fee,
+            "registered_by": _name(registration.registered_by),
+        },
+        "eligibility_review": review
+        and {
+            "review_date": review.review_date,
+            "passed": review.passed,
+            "matched_route": str(review.matched_route) if review.matched_route_id else "",
+            "findings": review.findings,
+            "reviewer": _name(review.reviewer),
+        },
+        "consent": consent
+        and {
+            "signed_date": consent.signed_date,
+            "received_by": _name(consent.received_by),
+            "scan": os.path.basename(consent.scan.name) if consent.scan else "",
+        },
+        "application": application
+        and {
+            "submitted_date": application.submitted_date,
+            "decided_date": application.decided_date,
+            "decided_by": _name(application.decided_by),
+        },
+        "results": [
+            {
+                "attempt": result.get_attempt_display(),
+                "session": str(result.session),
+                "exam_date": result.session.date,
+                "place": result.session.place,
+                "offsite_approval": result.session.offsite_approval,
+                "theory_score": result.theory_score,
+                "practical_score": result.practical_score,
+                "review_score": result.review_score,
+                "passed": result.passed,
+                "entered_by": _name(result.entered_by),
+                "confirmed_by": _name(result.confirmed_by),
+                "confirmed_at": result.confirmed_at,
+                "published_on": result.published_on,
+                "publicity_last_day": result.publicity_last_day,
+            }
+            for result in case.results
+        ],
+    }
+
+
+def _archive(
+    *,
+    actor: User,
+    certificate: Certificate,
+    now: datetime.datetime,
+    corrects: ArchiveRecord | None = None,
+    reason: str = "",
+) -> ArchiveRecord:
+    """Bind what the certificate rests on into one archive record, with a copy of the
+    consent scan and its SHA-256."""
+    case = selectors.case_file(certificate.registration)
+    if case.consent is None or not case.consent.scan:
+        raise RuleError("自愿书没有扫描件，无法归档。")
+    with case.consent.scan.open("rb") as scan:
+        data = scan.read()
+    record = ArchiveRecord(
+        centre=certificate.centre,
+        certificate=certificate,
+        registration=certificate.registration,
+        consent_sha256=hashlib.sha256(data).hexdigest(),
+        contents=_archive_contents(certificate, case),
+        created_at=now,
+        created_by=actor,
+        corrects=corrects,
+        correction_reason=reason,
+    )
+    extension = os.path.splitext(case.consent.scan.name)[1].lower() or ".bin"
+    record.consent_scan.save(f"consent{extension}", ContentFile(data), save=False)
+    record.full_clean()
+    record.save()
+    return record
+
+
+@service
+def archive_correct(*, actor: User, record: ArchiveRecord, reason: str, now: datetime.datetime) -> ArchiveRecord:
+    """A correction is a new record, bound again from the case as it is now, pointing to
+    the record it corrects; the old one stays as it was."""
+    if not reason.strip():
+        raise RuleError("更正档案必须写明更正原因。")
+    record = ArchiveRecord.objects.select_for_update().select_related("certificate__centre").get(pk=record.pk)
+    if ArchiveRecord.objects.filter(corrects=record).exists():
+        raise RuleError("该档案已有更正档案，请更正最新的一条。")
+    _require_issuer(actor, record.centre)
+    return _archive(actor=actor, certificate=record.certificate, now=now, corrects=record, reason=reason.strip())
+
+
+# --- issuance -----------------------------------------------------------------------------------
+
+
+def _issue(
+    *,
+    actor: User,
+    case: selectors.CaseFile,
+    centre: GuidanceCentre,
+    issue_date: datetime.date,
+    now: datetime.datetime,
+    batch: IssuanceBatch | None = None,
+    reissue_of: Certificate | None = None,
+) -> Certificate:
+    """Number, create and archive one certificate. The caller has checked the rules."""
+    registration = case.registration
+    sequence = next_number(centre, issue_date.year, NumberCounter.Kind.CERTIFICATE)
+    certificate = Certificate(
+        number=certificate_number(centre, issue_date.year, sequence),
+        centre=centre,
+        year=issue_date.year,
+        sequence=sequence,
+        registration=registration,
+        result=case.passing,
+        candidate=registration.candidate,
+        holder_name=registration.candidate.name,
+        holder_id_number=registration.candidate.id_number,
+        occupation=registration.announcement.occupation,
+        level=registration.announcement.level,
+        issue_date=issue_date,
+        issued_by=actor,
+        batch=batch,
+        reissue_of=reissue_of,
+    )
+    certificate.full_clean()
+    certificate.save()
+    _archive(actor=actor, certificate=certificate, now=now)
+    return certificate
+
+
+def _refusal_message(rows: list[tuple[Registration, list[str]]]) -> str:
+    return "；".join(f"{r.candidate.name}（报名 #{r.pk}）：{' '.join(reasons)}" for r, reasons in rows)
+
+
+@service
+def batch_prepare(
+    *,
+    actor: User,
+    centre: GuidanceCentre,
+    registrations: Iterable[Registration],
+    prepared_on: datetime.date,
+    note: str = "",
+) -> IssuanceBatch:
+    """An officer of the guidance centre prepares an issuance batch. Every registration
+    must pass every issuance rule (the publicity period is checked again at approval,
+    against the issue date); otherwise nothing is prepared and every reason is named."""
+    _require_issuer(actor, centre)
+    registrations = list(Registration.objects.filter(pk__in=[r.pk for r in registrations]).select_for_update())
+    if not registrations:
+        raise RuleError("发证批次至少要包含一名合格考生。")
+    book = RuleBook()
+    refused = []
+    for registration in sorted(registrations, key=lambda r: r.pk):
+        reasons = selectors.issuance_refusals(registration, centre=centre, issue_date=None, rulebook=book)
+        if reasons:
+            refused.append((registration, reasons))
+    if refused:
+        raise RuleError("不能制作发证批次：" + _refusal_message(refused))
+    batch = IssuanceBatch(centre=centre, prepared_by=actor, prepared_on=prepared_on, note=note)
+    batch.full_clean()
+    batch.save()
+    for registration in registrations:
+        IssuanceItem.objects.create(batch=batch, registration=registration)
+    return batch
+
+
+def _pending_items(batch: IssuanceBatch) -> list[IssuanceItem]:
+    return list(
+        batch.items.filter(status=ItemStatus.PENDING)
+        .select_related("registration__candidate", "registration__station")
+        .order_by("registration__station__code", "registration__candidate__id_number", "pk")
+    )
+
+
+@service
+def batch_approve(
+    *, actor: User, batch: IssuanceBatch, issue_date: datetime.date, now: datetime.datetime | None = None
+) -> IssuanceBatch:
+    """A second officer approves the batch, and its certificates are issued.
+
+    Steps: lock the batch; refuse the preparer (four eyes), station users and officers
+    outside the centre; check every rule again against the issue date (any refusal
+    refuses the whole approval); unless a supervisor has released it, hold the whole
+    batch when it looks rushed (nothing issued); otherwise issue each registration in
+    station and ID-number order, holding those whose session has an open supervision
+    finding; number, archive, done."""
+    now = now or timezone.now()
+    batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    if batch.status != BatchStatus.PREPARED:
+        raise RuleError(f"发证批次当前状态为“{batch.get_status_display()}”，不能审批。")
+    if actor.pk == batch.prepared_by_id:
+        raise RuleError("发证批次须由制单人以外的另一名审核员审批（双人复核）。")
+    _require_issuer(actor, batch.centre)
+    if issue_date < batch.prepared_on:
+        raise RuleError("发证日期不能早于制单日期。")
+    items = _pending_items(batch)
+    if not items:
+        raise RuleError("该批次没有待核发的考生。")
+    book = RuleBook()
+    refused, held = [], []
+    for item in items:
+        reasons = selectors.issuance_refusals(
+            item.registration, centre=batch.centre, issue_date=issue_date, rulebook=book, pending_item_ok=batch
+        )
+        if selectors.is_finding_only(reasons):
+            held.append(item)
+        elif reasons:
+            refused.append((item.registration, reasons))
+    if refused:
+        raise RuleError("不能审批：" + _refusal_message(refused))
+    if not batch.released:
+        signals = selectors.rush_signals([i.registration for i in items], issue_date=issue_date, rulebook=book)
+        if signals:
+            batch.status = BatchStatus.HELD
+            batch.rush_flags = "\n".join(signals)
+            batch.held_by = actor
+            batch.save(update_fields=["status", "rush_flags", "held_by"])
+            return batch
+    for item in items:
+        if item in held:
+            item.status, item.note = ItemStatus.HELD, "考试场次有未办结的督导问题，证书暂缓核发。"
+            item.save(update_fields=["status", "note"])
+            continue
+        case = selectors.case_file(item.registration)
+        item.certificate = _issue(
+            actor=actor, case=case, centre=batch.centre, issue_date=issue_date, now=now, batch=batch
+        )
+        item.status = ItemStatus.ISSUED
+        item.save(update_fields=["certificate", "status"])
+    batch.status, batch.approved_by, batch.issue_date = BatchStatus.APPROVED, actor, issue_date
+    batch.full_clean()
+    batch.save(update_fields=["status", "approved_by", "issue_date"])
+    return batch
+
+
+@service
+def batch_review(
+    *, actor: User, batch: IssuanceBatch, release: bool, note: str, reviewed_on: datetime.date
+) -> IssuanceBatch:
+    """The supervisor reviews a batch held as rushed: release it (it goes back for
+    approval, without the rush check) or refuse it (its registrations are freed)."""
+    batch = IssuanceBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != BatchStatus.HELD:
+        raise RuleError("只有暂缓核发（待督导复核）的批次才需要督导复核。")
+    if actor.station_id is not None:
+        raise RuleError("鉴定站人员不能复核发证批次。")
+    if actor.pk in (batch.prepared_by_id, batch.held_by_id):
+        raise RuleError("督导复核须由制单人和审批人以外的人员进行。")
+    if not note.strip():
+        raise RuleError("督导复核必须写明复核意见。")
+    batch.reviewed_by, batch.reviewed_on, batch.review_note = actor, reviewed_on, note.strip()
+    if release:
+        batch.status, batch.released = BatchStatus.PREPARED, True
+    else:
+        batch.status = BatchStatus.REJECTED
+        batch.items.filter(status=ItemStatus.PENDING).update(status=ItemStatus.DROPPED, note="督导复核不予核发。")
+    batch.save()
+    return batch
+
+
+@service
+def batch_cancel(*, actor: User, batch: IssuanceBatch) -> IssuanceBatch:
+    """The preparer (or another officer of the centre) withdraws a batch not yet approved."""
+    batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    if batch.status != BatchStatus.PREPARED:
+        raise RuleError(f"发证批次当前状态为“{batch.get_status_display()}”，不能撤回。")
+    _require_issuer(actor, batch.centre)
+    batch.items.filter(status=ItemStatus.PENDING).update(status=ItemStatus.DROPPED, note="批次已撤回。")
+    batch.status = BatchStatus.CANCELLED
+    batch.save(update_fields=["status"])
+    return batch
+
+
+@service
+def batch_mark_printed(*, actor: User, batch: IssuanceBatch, printed_on: datetime.date) -> IssuanceBatch:
+    batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    if batch.status != BatchStatus.APPROVED:
+        raise RuleError("只有已审批核发的批次才能打印证书。")
+    _require_issuer(actor, batch.centre)
+    if batch.printed_on:
+        raise RuleError("该批次证书已登记打印。")
+    if printed_on < batch.issue_date:
+        raise RuleError("打印日期不能早于发证日期。")
+    batch.printed_by, batch.printed_on = actor, printed_on
+    batch.save(update_fields=["printed_by", "printed_on"])
+    return batch
+
+
+@service
+def batch_mark_handed_out(*, actor: User, batch: IssuanceBatch, handed_out_on: datetime.date) -> IssuanceBatch:
+    batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    if not batch.printed_on:
+        raise RuleError("证书尚未打印，不能登记发放。")
+    if batch.handed_out_on:
+        raise RuleError("该批次证书已登记发放。")
+    _require_issuer(actor, batch.centre)
+    if handed_out_on < batch.printed_on:
+        raise RuleError("发放日期不能早于打印日期。")
+    batch.handed_out_by, batch.handed_out_on = actor, handed_out_on
+    batch.full_clean()
+    batch.save(update_fields=["handed_out_by", "handed_out_on"])
+    return batch
+
+
+@service
+def certificate_revoke(*, actor: User, certificate: Certificate, reason: str, revoked_on: datetime.date) -> Certificate:
+    """Revoke a certificate with a reason; the lookup then shows it as revoked."""
+    certificate = Certificate.objects.select_for_update().select_related("centre").get(pk=certificate.pk)
+    if certificate.status != Certificate.Status.VALID:
+        raise RuleError(f"证书当前状态为“{certificate.get_status_display()}”，不能撤销。")
+    _require_issuer(actor, certificate.centre)
+    if not reason.strip():
+        raise RuleError("撤销证书必须写明原因。")
+    if revoked_on < certificate.issue_date:
+        raise RuleError("撤销日期不能早于发证日期。")
+    certificate.status = Certificate.Status.VOIDED
+    certificate.voided_on, certificate.voided_by, certificate.void_reason = revoked_on, actor, reason.strip()
+    certificate.full_clean()
+    certificate.save()
+    return certificate
+
+
+# --- lost certificates --------------------------------------------------------------------------
+
+
+@service
+def lost_request_record(
+    *,
+    actor: User,
+    certificate: Certificate,
+    applicant_name: str,
+    reason: str,
+    received_on: datetime.date,
+    applicant_relation: str = "本人",
+) -> LostCertificateRequest:
+    """Record who asked for a lost certificate and why."""
+    if certificate.status != Certificate.Status.VALID:
+        raise RuleError(f"证书当前状态为“{certificate.get_status_display()}”，不能申请遗失补办。")
+    if not visible_stations(actor).filter(pk=certificate.registration.station_id).exists():
+        raise RuleError("只能受理本机构范围内证书的遗失补办申请。")
+    if received_on < certificate.issue_date:
+        raise RuleError("受理日期不能早于发证日期。")
+    request = LostCertificateRequest(
+        certificate=certificate,
+        applicant_name=applicant_name.strip(),
+        applicant_relation=applicant_relation.strip() or "本人",
+        reason=reason.strip(),
+        received_on=received_on,
+        recorded_by=actor,
+    )
+    request.full_clean()
+    request.save()
+    return request
+
+
+@service
+def lost_request_process(
+    *, actor: User, request: LostCertificateRequest, processed_on: datetime.date, now: datetime.datetime | None = None
+) -> LostCertificateRequest:
+    """Inside the catalog (not exited, or access-type) the certificate is reissued: a new
+    number linked to the old one, the old one voided. Outside it (exited) a certificate
+    information proof (证书信息证明) is issued instead, numbered; the certificate stays valid."""
+    now = now or timezone.now()
+    request = LostCertificateRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != LostCertificateRequest.Status.PENDING:
+        raise RuleError(f"该申请已办结（{request.get_status_display()}）。")
+    old = Certificate.objects.select_for_update().select_related("centre").get(pk=request.certificate_id)
+    _require_issuer(actor, old.centre)
+    if old.status != Certificate.Status.VALID:
+        raise RuleError(f"证书当前状态为“{old.get_status_display()}”，不能补发或开具证明。")
+    if processed_on < request.received_on:
+        raise RuleError("办理日期不能早于受理日期。")
+    request.processed_on, request.processed_by = processed_on, actor
+    if occupation_in_catalog_on(old.occupation_id, processed_on):
+        old.status = Certificate.Status.REISSUED
+        old.voided_on, old.voided_by = processed_on, actor
+        old.void_reason = f"遗失补发（申请人：{request.applicant_name}）"
+        old.save(update_fields=["status", "voided_on", "voided_by", "void_reason"])
+        case = selectors.case_file(old.registration)
+        case.passing = old.result
+        request.new_certificate = _issue(
+            actor=actor, case=case, centre=old.centre, issue_date=processed_on, now=now, reissue_of=old
+        )
+        request.status = LostCertificateRequest.Status.REISSUED
+    else:
+        sequence = next_number(old.centre, processed_on.year, NumberCounter.Kind.PROOF)
+        request.proof_number = proof_number(old.centre, processed_on.year, sequence)
+        request.status = LostCertificateRequest.Status.PROOF
+    request.full_clean()
+    request.save()
+    return request
+
+
+# --- the data audit before upload ------------------------------------------------------------------
+
+
+@service
+def upload_batch_create(
+    *,
+    actor: User,
+    centre: GuidanceCentre,
+    certificates: Iterable[Certificate],
+    created_on: datetime.date,
+    note: str = "",
+) -> UploadBatch:
+    """Group certificates into an upload batch. Problems do not refuse the grouping: the
+    audit lists them, and only a batch without any can be confirmed."""
+    _require_issuer(actor, centre)
+    certificates = list(certificates)
+    if not certificates:
+        raise RuleError("上报批次至少要包含一本证书。")
+    batch = UploadBatch(centre=centre, created_by=actor, created_on=created_on, note=note)
+    batch.full_clean()
+    batch.save()
+    UploadItem.objects.bulk_create([UploadItem(batch=batch, certificate=c) for c in certificates])
+    return batch
+
+
+@service
+def upload_batch_remove(*, actor: User, batch: UploadBatch, certificates: Iterable[Certificate]) -> int:
+    """Take records out of a batch still being audited (to correct them or send them later)."""
+    batch = UploadBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != UploadBatch.Status.DRAFT:
+        raise RuleError("该上报批次已确认，数据已冻结。")
+    _require_issuer(actor, batch.centre)
+    removed, _ = batch.items.filter(certificate__in=[c.pk for c in certificates]).delete()
+    return removed
+
+
+def upload_snapshot(certificate: Certificate) -> dict[str, Any]:
+    """The row of the data file, as confirmed."""
+    return {
+        "number": certificate.number,
+        "holder_name": certificate.holder_name,
+        "id_type": "居民身份证",
+        "id_number": certificate.holder_id_number,
+        "sex": certificate.candidate.get_sex_display(),
+        "occupation": certificate.occupation.name,
+        "level": certificate.get_level_display(),
+        "level_code": certificate.level,
+        "issue_date": certificate.issue_date,
+        "centre": certificate.centre.name,
+        "station": certificate.registration.station.name,
+        "theory_score": certificate.result.theory_score,
+        "practical_score": certificate.result.practical_score,
+        "review_score": certificate.result.review_score,
+    }
+
+
+@service
+def upload_batch_confirm(*, actor: User, batch: UploadBatch, confirmed_on: datetime.date) -> UploadBatch:
+    """Confirm a batch whose every record passed the audit: the rows are frozen as they
+    are now (snapshots), the batch cannot change any more, and the 审核确认表 and the data
+    file are produced from the snapshots."""
+    batch = UploadBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    if batch.status != UploadBatch.Status.DRAFT:
+        raise RuleError("该上报批次已确认。")
+    _require_issuer(actor, batch.centre)
+    if confirmed_on < batch.created_on:
+        raise RuleError("审核确认日期不能早于组批日期。")
+    report = selectors.audit_batch(batch)
+    if not report.problems:
+        raise RuleError("上报批次没有任何证书。")
+    if not report.clean:
+        raise RuleError(f"数据审核未通过：{report.bad_items} 条记录有问题，严禁问题数据入网，请处理后再确认。")
+    items = list(
+        batch.items.select_related(
+            "certificate__candidate",
+            "certificate__occupation",
+            "certificate__centre",
+            "certificate__result",
+            "certificate__registration__station",
+        )
+    )
+    for item in items:
+        item.snapshot, item.confirmed = upload_snapshot(item.certificate), True
+        try:
+            with transaction.atomic():
+                item.save(update_fields=["snapshot", "confirmed"])
+        except IntegrityError as error:
+            raise RuleError(f"证书 {item.certificate.number} 已在另一个已确认的批次中上报。") from error
+    batch.status, batch.confirmed_by, batch.confirmed_on = UploadBatch.Status.CONFIRMED, actor, confirmed_on
+    batch.full_clean()
+    batch.save(update_fields=["status", "confirmed_by", "confirmed_on"])
+    return batch

@@ -1,0 +1,199 @@
+"""The public certificate lookup (证书查询) and the downloads of the back office.
+
+The lookup needs no login. It answers only when the number (or the resident ID number)
+and the holder's name match; every miss says the same "not found", whether the number
+exists or not, and every client is rate-limited (django-ratelimit, in the cache: Redis
+when REDIS_URL is set), so neither the numbers nor the ID space can be walked. Lookups
+are POSTed so that ID numbers stay out of URLs and logs; the QR code's link carries the
+certificate number and its unguessable verification code only.
+
+The downloads are scoped like the admin: anything outside the user's scope is a 404."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from appraisals.models import Registration
+from candidates.validators import ID_NUMBER_SHAPE, normalise_id_number
+from catalog.clock import business_today
+from catalog.selectors import visible_centres, visible_stations
+
+from . import documents, exports, selectors
+from .models import IssuanceBatch, LostCertificateRequest, UploadBatch
+
+NOT_FOUND = "未查询到相关证书信息，请核对证书编号（或公民身份号码）和姓名后重试。"
+LIMITED = "查询过于频繁，请稍后再试。"
+
+
+class VerifyForm(forms.Form):
+    key = forms.CharField(
+        label="证书编号或公民身份号码",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "text", "placeholder": "证书编号或18位身份证号"}
+        ),
+    )
+    name = forms.CharField(
+        label="持证人姓名", max_length=50, widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "姓名"})
+    )
+
+    def clean_name(self) -> str:
+        return unicodedata.normalize("NFKC", self.cleaned_data["name"]).strip().replace(" ", "")
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    """Count this lookup against both windows of the client; True when either is spent."""
+    limited = False
+    for group, rate in (
+        ("certificates.verify.short", settings.JIANDING_VERIFY_RATE),
+        ("certificates.verify.daily", settings.JIANDING_VERIFY_DAILY_RATE),
+    ):
+        limited |= is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
+    return limited
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    today = business_today()
+    form = VerifyForm(request.POST or None)
+    context = {"form": form, "rows": None, "message": "", "hotline": settings.JIANDING_SUPERVISION_HOTLINE}
+    status = 200
+    number, code = request.GET.get("no", "").strip().upper(), request.GET.get("code", "").strip().upper()
+    wants_lookup = request.method == "POST" or (number and code)
+    if wants_lookup and _rate_limited(request):
+        context["message"], context["form"], status = LIMITED, VerifyForm(), 429
+    elif request.method == "POST" and form.is_valid():
+        key, name = form.cleaned_data["key"], form.cleaned_data["name"]
+        id_number = normalise_id_number(key)
+        if ID_NUMBER_SHAPE.fullmatch(id_number):
+            rows = selectors.lookup_by_id_number(id_number, name, on=today)
+        else:
+            rows = selectors.lookup_by_number(key.strip().upper(), name, on=today)
+        context["rows"], context["message"] = rows, "" if rows else NOT_FOUND
+        # What was typed is not echoed back: the page shows the masked ID number only.
+        context["form"] = VerifyForm()
+    elif request.method == "GET" and number and code:
+        rows = selectors.lookup_by_code(number, code.replace("-", ""), on=today)
+        context["rows"], context["message"] = rows, "" if rows else NOT_FOUND
+    return render(request, "certificates/verify.html", context, status=status)
+
+
+# --- downloads ------------------------------------------------------------------------------------
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _file(content: bytes, filename: str, content_type: str = "application/pdf", inline: bool = True) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    return response
+
+
+def _certificates(request: HttpRequest):
+    return selectors.visible_certificates(request.user).select_related(
+        "candidate", "occupation", "centre", "result", "reissue_of"
+    )
+
+
+@require_GET
+@never_cache
+@login_required
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "certificates.view_certificate")
+    certificate = get_object_or_404(_certificates(request), pk=pk)
+    return _file(documents.certificate_pdf(certificate), f"职业资格证书-{certificate.number}.pdf")
+
+
+@require_GET
+@never_cache
+@login_required
+def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every certificate of an approved batch, one page each, as one file for printing."""
+    _require(request, "certificates.view_issuancebatch")
+    batch = get_object_or_404(selectors.visible_batches(request.user, IssuanceBatch.objects.all()), pk=pk)
+    certificates = list(_certificates(request).filter(batch=batch).order_by("sequence"))
+    if batch.status != IssuanceBatch.Status.APPROVED or not certificates:
+        raise Http404("该批次没有已核发的证书。")
+    return _file(documents.certificates_pdf(certificates), f"职业资格证书-批次{batch.pk}.pdf")
+
+
+@require_GET
+@never_cache
+@login_required
+def proof_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "certificates.view_lostcertificaterequest")
+    requests = LostCertificateRequest.objects.filter(
+        certificate__in=_certificates(request).values("pk"), status=LostCertificateRequest.Status.PROOF
+    ).select_related("certificate__occupation", "certificate__centre")
+    lost = get_object_or_404(requests, pk=pk)
+    return _file(documents.proof_pdf(lost), f"证书信息证明-{lost.proof_number}.pdf")
+
+
+@require_GET
+@never_cache
+@login_required
+def consent_form(request: HttpRequest, registration_id: int | None = None) -> HttpResponse:
+    """The consent form template, blank or filled in for one registration in scope."""
+    _require(request, "appraisals.view_consentform")
+    registration = None
+    if registration_id is not None:
+        registrations = Registration.objects.filter(station__in=visible_stations(request.user).values("pk"))
+        registration = get_object_or_404(
+            registrations.select_related("candidate", "announcement__occupation", "station"), pk=registration_id
+        )
+    name = f"职业技能鉴定自愿书-{registration.pk}.pdf" if registration else "职业技能鉴定自愿书.pdf"
+    return _file(documents.consent_form_pdf(registration), name)
+
+
+def _confirmed_upload(request: HttpRequest, pk: int) -> UploadBatch:
+    _require(request, "certificates.view_uploadbatch")
+    batches = UploadBatch.objects.filter(
+        centre__in=visible_centres(request.user).values("pk"), status=UploadBatch.Status.CONFIRMED
+    ).select_related("centre", "confirmed_by")
+    if request.user.station_id:
+        raise Http404
+    return get_object_or_404(batches, pk=pk)
+
+
+@require_GET
+@never_cache
+@login_required
+def audit_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _confirmed_upload(request, pk)
+    return _file(documents.audit_form_pdf(batch), f"证书数据审核确认表-批次{batch.pk}.pdf")
+
+
+@require_GET
+@never_cache
+@login_required
+def audit_form_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _confirmed_upload(request, pk)
+    return _file(
+        exports.audit_form_xlsx(batch),
+        f"证书数据审核确认表-批次{batch.pk}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        inline=False,
+    )
+
+
+@require_GET
+@never_cache
+@login_required
+def upload_data_file(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _confirmed_upload(request, pk)
+    return _file(exports.upload_data_csv(batch), f"证书数据-批次{batch.pk}.csv", "text/csv; charset=utf-8", False)
