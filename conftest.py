@@ -38,7 +38,31 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def committed_db(transactional_db, django_db_blocker):
     """Real commits (for on_commit hooks, other threads, other connections). The flush
-    after such a test empties every table, so the catalog is loaded again."""
-    yield
+    after such a test empties every table (pytest-django runs these tests last), so
+    each one loads the catalog again first."""
     with django_db_blocker.unblock():
         _load_catalog()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and other cached counts start from zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def real_worker(committed_db):
+    """A Celery worker thread consuming from the real broker (REDIS_URL); tasks sent with
+    delay() go through Redis to it instead of running in-process."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+            yield
+    finally:
+        app.conf.task_always_eager = True

@@ -61,6 +61,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "certificates.add_supervisionfinding",
         "certificates.change_supervisionfinding",
         "certificates.review_issuancebatch",
+        "certificates.change_reviewitem",
+        "certificates.add_sessionsupervisionrecord",
+        "certificates.change_complaint",
     ],
     CENTRE_OFFICER: [
         *REFERENCE_VIEW,

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from certificates import views as certificates_views
+from certificates.complaints_view import complaint_new
 from certificates.dashboard import dashboard
 
 admin.site.site_header = "鉴定 · 职业技能鉴定业务后台"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("appraisals/", include("appraisals.urls")),
     path("certificates/", include("certificates.urls")),
     path("verify/", certificates_views.verify, name="verify"),  # 证书查询: public, no login
+    path("complaints/", complaint_new, name="complaint_new"),  # 举报: public, no login
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,5 +1,7 @@
 """Tests: SQLite in memory unless DATABASE_URL points at PostgreSQL."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
@@ -12,3 +14,12 @@ JIANDING_BUSINESS_DATE = None
 CELERY_TASK_ALWAYS_EAGER = True
 if not env("DATABASE_URL", default=""):
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+if REDIS_URL:  # noqa: F405
+    # Tests clear the cache; keep it in its own Redis database, away from the broker's.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path="/15")),  # noqa: F405
+        }
+    }

@@ -25,7 +25,14 @@ def test_migration_creates_the_five_roles():
 def test_supervisor_role_only_views_the_case_and_acts_only_on_supervision():
     permissions = Group.objects.get(name=roles.SUPERVISOR).permissions.select_related("content_type")
     acting = {p.codename for p in permissions if not p.codename.startswith("view_")}
-    assert acting == {"add_supervisionfinding", "change_supervisionfinding", "review_issuancebatch"}
+    assert acting == {
+        "add_supervisionfinding",
+        "change_supervisionfinding",
+        "review_issuancebatch",
+        "change_reviewitem",
+        "add_sessionsupervisionrecord",
+        "change_complaint",
+    }
     assert "view_registration" in {p.codename for p in permissions}
 
 

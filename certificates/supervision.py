@@ -1,0 +1,246 @@
+"""Supervision (督导): the review queue, on-site and remote records, complaints.
+
+Each state change is one service; the review queue is filled by ``review_queue_refresh``,
+which runs the detectors and flags each problem once (a unique kind and key)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from appraisals import selectors as appraisal_selectors
+from appraisals.models import ExamAnnouncement, ExamSession, Registration
+from appraisals.services import RuleError
+from catalog.models import Station, User
+from catalog.selectors import RuleBook
+from catalog.trace import service
+
+from .models import Complaint, IssuanceBatch, ReviewItem, SessionSupervisionRecord
+from .selectors import rush_thresholds
+
+Kind = ReviewItem.Kind
+
+
+def bunched_registrations(stations: Any) -> list[dict]:
+    """Stations whose registrations in the days before a cut-off far exceed their usual
+    rate (the rushed-issuance thresholds). One grouped query, deadlines from memory."""
+    t = rush_thresholds()
+    book = RuleBook()
+    regions = {
+        s.pk: s.region for s in Station.objects.filter(pk__in=stations.values("pk")).select_related("region__parent")
+    }
+    occupation_of = dict(ExamAnnouncement.objects.filter(station__in=stations).values_list("pk", "occupation_id"))
+    rows = (
+        Registration.objects.filter(station__in=stations)
+        .values("station_id", "announcement_id", "registration_date")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    daily: dict[int, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
+    cutoffs: dict[int, set[datetime.date]] = defaultdict(set)
+    for row in rows:
+        daily[row["station_id"]][row["registration_date"]] += row["n"]
+        cutoff = book.deadlines_for(
+            occupation_of[row["announcement_id"]], regions[row["station_id"]]
+        ).last_registration_day
+        if cutoff:
+            cutoffs[row["station_id"]].add(cutoff)
+    found = []
+    window = datetime.timedelta(days=t["window_days"])
+    for station_id, days in cutoffs.items():
+        for cutoff in sorted(days):
+            start = cutoff - window + datetime.timedelta(days=1)
+            base_start = start - datetime.timedelta(days=t["baseline_days"])
+            counts = daily[station_id]
+            in_window = sum(n for d, n in counts.items() if start <= d <= cutoff)
+            before = sum(n for d, n in counts.items() if base_start <= d < start)
+            rate, usual = in_window / t["window_days"], before / t["baseline_days"]
+            if in_window >= t["min_registrations"] and (usual == 0 or rate > t["factor"] * usual):
+                found.append(
+                    {
+                        "station_id": station_id,
+                        "cutoff": cutoff,
+                        "in_window": in_window,
+                        "daily_rate": round(rate, 2),
+                        "usual_daily_rate": round(usual, 2),
+                    }
+                )
+    return found
+
+
+@service
+def review_queue_refresh(*, actor: User | None, today: datetime.date, stations: Any = None) -> int:
+    """Run every detector and flag what is new; returns how many items were added."""
+    stations = stations if stations is not None else Station.objects.all()
+    candidates: list[ReviewItem] = []
+    for batch in IssuanceBatch.objects.filter(
+        status=IssuanceBatch.Status.HELD, centre__stations__in=stations
+    ).distinct():
+        candidates.append(
+            ReviewItem(
+                kind=Kind.RUSHED_BATCH,
+                key=f"batch:{batch.pk}",
+                summary=f"{batch} 因疑似突击发证被暂扣",
+                evidence={"batch": batch.pk, "signals": batch.rush_flags},
+            )
+        )
+    for found in bunched_registrations(stations):
+        candidates.append(
+            ReviewItem(
+                kind=Kind.BUNCHED_REGISTRATIONS,
+                key=f"station:{found['station_id']}:{found['cutoff']:%Y-%m-%d}",
+                station_id=found["station_id"],
+                summary=f"截止日 {found['cutoff']:%Y-%m-%d} 前 {found['in_window']} 人集中报名",
+                evidence=found,
+            )
+        )
+    for found in appraisal_selectors.identical_score_patterns(stations):
+        session = ExamSession.objects.select_related("application").get(pk=found["session_id"])
+        candidates.append(
+            ReviewItem(
+                kind=Kind.IDENTICAL_SCORES,
+                key=f"session:{session.pk}:{found['theory_score']}:{found['practical_score']}",
+                station_id=session.application.station_id,
+                session=session,
+                summary=(
+                    f"{session}有 {found['n']} 人成绩完全相同（{found['theory_score']}/{found['practical_score']}）"
+                ),
+                evidence=found,
+            )
+        )
+    for found in appraisal_selectors.candidates_at_several_stations(stations):
+        candidates.append(
+            ReviewItem(
+                kind=Kind.SEVERAL_STATIONS,
+                key=f"candidate:{found['candidate_id']}:{found['announcement__occupation_id']}",
+                summary=f"同一考生同一职业在 {found['stations']} 个鉴定站报名",
+                evidence=found,
+            )
+        )
+    for session in appraisal_selectors.offsite_sessions_without_approval(stations):
+        candidates.append(
+            ReviewItem(
+                kind=Kind.OFFSITE_UNAPPROVED,
+                key=f"session:{session.pk}",
+                station_id=session.application.station_id,
+                session=session,
+                summary=f"{session}在{session.region}举行，未记录异地鉴定批准",
+                evidence={"session": session.pk, "region": session.region.name},
+            )
+        )
+    for item in candidates:
+        item.flagged_on = today
+    before = ReviewItem.objects.count()
+    ReviewItem.objects.bulk_create(candidates, ignore_conflicts=True)
+    return ReviewItem.objects.count() - before
+
+
+@service
+def review_item_take(*, actor: User, item: ReviewItem) -> ReviewItem:
+    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    if item.status == ReviewItem.Status.CLOSED:
+        raise RuleError("该复核事项已办结。")
+    item.status, item.assigned_to = ReviewItem.Status.IN_REVIEW, actor
+    item.save(update_fields=["status", "assigned_to"])
+    return item
+
+
+@service
+def review_item_close(
+    *, actor: User, item: ReviewItem, finding: str, now: datetime.datetime | None = None
+) -> ReviewItem:
+    """Close an item with the supervisor's finding; an item is never closed without one."""
+    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    if item.status == ReviewItem.Status.CLOSED:
+        raise RuleError("该复核事项已办结。")
+    if not finding.strip():
+        raise RuleError("办结复核事项必须写明督导结论。")
+    item.status, item.finding = ReviewItem.Status.CLOSED, finding.strip()
+    item.closed_by, item.closed_at = actor, now or timezone.now()
+    item.assigned_to = item.assigned_to or actor
+    item.full_clean()
+    item.save()
+    return item
+
+
+@service
+def supervision_record_add(
+    *,
+    actor: User,
+    session: ExamSession,
+    kind: str,
+    observed_at: datetime.datetime,
+    observations: str,
+    attachment: Any = None,
+) -> SessionSupervisionRecord:
+    """A supervisor's on-site or remote-monitoring record of a session."""
+    if not observations.strip():
+        raise RuleError("请填写督导情况。")
+    record = SessionSupervisionRecord(
+        session=session, kind=kind, supervisor=actor, observed_at=observed_at, observations=observations.strip()
+    )
+    if attachment is not None:
+        record.attachment = attachment
+    record.full_clean()
+    record.save()
+    return record
+
+
+@service
+def complaint_receive(
+    *,
+    actor: User | None,
+    channel: str,
+    received_at: datetime.datetime,
+    content: str,
+    complainant: str = "",
+    contact: str = "",
+    station: Station | None = None,
+) -> Complaint:
+    """Record a complaint from the hotline, a letter or the public form."""
+    if not content.strip():
+        raise RuleError("请填写举报内容。")
+    complaint = Complaint(
+        channel=channel,
+        received_at=received_at,
+        content=content.strip(),
+        complainant=complainant.strip(),
+        contact=contact.strip(),
+        station=station,
+    )
+    complaint.full_clean()
+    complaint.save()
+    return complaint
+
+
+@service
+def complaint_assign(*, actor: User, complaint: Complaint, assignee: User) -> Complaint:
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.status == Complaint.Status.CLOSED:
+        raise RuleError("该举报已办结。")
+    complaint.status, complaint.assigned_to = Complaint.Status.INVESTIGATING, assignee
+    complaint.save(update_fields=["status", "assigned_to"])
+    return complaint
+
+
+@service
+def complaint_close(
+    *, actor: User, complaint: Complaint, finding: str, now: datetime.datetime | None = None
+) -> Complaint:
+    """Close a complaint with what the investigation found: none is closed without one."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.status == Complaint.Status.CLOSED:
+        raise RuleError("该举报已办结。")
+    if complaint.status != Complaint.Status.INVESTIGATING:
+        raise RuleError("举报须先交承办人调查，才能办结。")
+    if not finding.strip():
+        raise RuleError("举报必须写明查处结论才能办结。")
+    complaint.status, complaint.finding = Complaint.Status.CLOSED, finding.strip()
+    complaint.closed_by, complaint.closed_at = actor, now or timezone.now()
+    complaint.full_clean()
+    complaint.save()
+    return complaint
