@@ -699,3 +699,18 @@ def referral_record(
     referral.full_clean()
     referral.save()
     return referral
+
+
+@service
+def consent_attach_scan(*, actor: User, consent: ConsentForm, scan: Any) -> ConsentForm:
+    """Attach the scanned form to a consent recorded without one. A scan once attached is
+    never replaced: the archive binds it, with its hash, to the certificate."""
+    consent = ConsentForm.objects.select_for_update().get(pk=consent.pk)
+    if consent.scan:
+        raise RuleError("自愿书扫描件已上传，不能替换；如有错误请办理档案更正。")
+    if consent.archived_at is not None:
+        raise RuleError("自愿书已归档，不能再修改。")
+    consent.scan = scan
+    consent.full_clean()
+    consent.save(update_fields=["scan"])
+    return consent

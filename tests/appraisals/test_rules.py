@@ -425,3 +425,17 @@ def test_retake_session_after_december_31_is_refused(case):
     services.retake_request(actor=case.staff["clerk"], registration=case.registration, requested_date=D(2020, 12, 1))
     with pytest.raises(services.RuleError, match="补考须在 2020-12-31 前"):
         case.schedule(D(2021, 1, 1), kind=ExamSession.Kind.RETAKE, supervisor=None)
+
+
+def test_a_scan_can_be_attached_once_to_a_consent_recorded_without_one(case):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case.register().review().consent()
+    consent = case.registration.consent_form
+    assert not consent.scan
+    scan = SimpleUploadedFile("自愿书.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    consent = services.consent_attach_scan(actor=case.staff["clerk"], consent=consent, scan=scan)
+    assert consent.scan.name.endswith(".pdf")
+    again = SimpleUploadedFile("other.pdf", b"%PDF-1.4 other", content_type="application/pdf")
+    with pytest.raises(services.RuleError, match="不能替换"):
+        services.consent_attach_scan(actor=case.staff["clerk"], consent=consent, scan=again)
