@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from candidates.admin import CandidateAdmin
 from candidates.models import Candidate
 from candidates.validators import ID_NUMBER_SHAPE, PHONE_SHAPE, mask_id_number, normalise_id_number, normalise_phone
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, ScopedAdminMixin
 from catalog.clock import business_today
 
 from . import services
@@ -33,6 +33,7 @@ from .models import (
     ExamResult,
     ExamRoom,
     ExamSession,
+    ImportJob,
     Refund,
     Registration,
     Retake,
@@ -42,6 +43,7 @@ from .models import (
     TraineeToRoute,
 )
 from .selectors import trainees_to_route
+from .views_io import RegistrationImportExportMixin, import_job_link, progress_bar
 
 FULL_ID_PERMISSION = "candidates.view_full_id_number"
 
@@ -213,12 +215,14 @@ class RegistrationForm(ServiceForm):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(ServiceFormAdminMixin, ScopedAdmin):
+class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, ScopedAdmin):
+    # Import (upload → preview → confirm, large files in the background) and export (button
+    # and action) need their own permissions; see appraisals.views_io and .exporting.
     scope_station_path = "station"
     add_form = RegistrationForm
     list_display = [
         "candidate_name",
-        "candidate_id",
+        "masked_id_number",
         "occupation",
         "level",
         "station",
@@ -278,7 +282,7 @@ class RegistrationAdmin(ServiceFormAdminMixin, ScopedAdmin):
         return obj.candidate.name
 
     @admin.display(description="公民身份号码")
-    def candidate_id(self, obj: Registration) -> str:
+    def masked_id_number(self, obj: Registration) -> str:
         # The list is masked for everyone; the full number is on the candidate's own page.
         return mask_id_number(obj.candidate.id_number)
 
@@ -878,3 +882,48 @@ class SkillLevelReferralAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
+
+
+# --- registration imports ----------------------------------------------------------------------------
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Background imports of registration files: who, which station, progress, outcome.
+    Created by the registration list's import; read here, never edited."""
+
+    scope_station_path = "station"
+    list_display = ["created_at", "file_name", "station", "user", "status", "progress", "outcome"]
+    list_filter = ["status", "created_at"]
+    list_select_related = ["station", "user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # the record of an upload; its file is removed when the job ends
+
+    @admin.display(description="文件", ordering="original_name")
+    def file_name(self, obj: ImportJob) -> str:
+        return import_job_link(obj)
+
+    @admin.display(description="进度")
+    def progress(self, obj: ImportJob) -> str:
+        return progress_bar(obj)
+
+    @admin.display(description="结果")
+    def outcome(self, obj: ImportJob) -> str:
+        report = obj.report or {}
+        if report.get("problem"):
+            return report["problem"]
+        if obj.status == ImportJob.Status.REFUSED:
+            return f"{report.get('error_total', 0)} 处错误，未保存"
+        if obj.status == ImportJob.Status.DONE:
+            verb = "可新增" if report.get("dry_run") else "新增"
+            created, unchanged = report.get("registrations_created", 0), report.get("registrations_unchanged", 0)
+            return f"{verb}报名 {created} 条，未变更 {unchanged} 条"
+        return "—"

@@ -7,6 +7,7 @@ constraints; state changes happen only in ``appraisals.services``."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -146,6 +147,15 @@ class Registration(models.Model):
         related_name="+",
     )
     reported_at = models.DateTimeField("上报市鉴定中心时间", null=True, blank=True, editable=False)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上报人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
 
     objects = RegistrationQuerySet.as_manager()
     history = history()
@@ -154,6 +164,7 @@ class Registration(models.Model):
         verbose_name = "报名"
         verbose_name_plural = "报名"
         ordering = ["-registration_date", "pk"]
+        permissions = [("import_registration", "导入报名"), ("export_registration", "导出报名")]
         constraints = [
             models.UniqueConstraint(
                 fields=["candidate", "announcement"],
@@ -635,3 +646,51 @@ class TraineeToRoute(Candidate):
         proxy = True
         verbose_name = "待转介的学生和学徒"
         verbose_name_plural = "待转介的学生和学徒"
+
+
+def import_upload_path(instance: ImportJob, filename: str) -> str:
+    # A random name: the clerk's file name may hold personal data and is kept in the row.
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    return f"imports/jobs/{uuid.uuid4().hex}{suffix}"
+
+
+class ImportJob(models.Model):
+    """One registration file imported in the background (large files), so the clerk can
+    leave the page and come back. The rows it saves carry their own trace; the job is the
+    record of the upload itself (who, which station, when, what came of it)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "处理中"
+        DONE = "done", "已完成"
+        REFUSED = "refused", "未通过检查，未保存"
+        FAILED = "failed", "处理出错"
+
+    FINISHED = (Status.DONE, Status.REFUSED, Status.FAILED)
+
+    station = models.ForeignKey(Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="import_jobs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField("导入文件", upload_to=import_upload_path, blank=True)
+    original_name = models.CharField("原文件名", max_length=255)
+    dry_run = models.BooleanField("仅检查，不保存", default=False)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField("阶段", max_length=20, blank=True)
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
+    report = models.JSONField("结果报告", default=dict, blank=True)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "报名导入任务"
+        verbose_name_plural = "报名导入任务"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.get_status_display()}）"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import views, views_io
 
 app_name = "appraisals"
 
 urlpatterns = [
     path("tickets/<int:seat_id>.pdf", views.admission_ticket, name="admission_ticket"),
     path("sessions/<int:session_id>/tickets.pdf", views.session_tickets, name="session_tickets"),
+    path("imports/template.xlsx", views_io.import_template, name="import_template"),
+    path("imports/<int:job_id>/", views_io.import_job, name="import_job"),
+    path("reports/municipal/", views_io.municipal_report, name="municipal_report"),
 ]

@@ -1,0 +1,22 @@
+"""Celery tasks of the case. They take ids, load nothing but what the service needs, and
+hold no rules: the importer and its housekeeping live in ``appraisals.importing``."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import importing
+
+
+@shared_task
+def import_registrations_task(upload_id: int, user_id: int) -> dict[str, object] | None:
+    """Import the file of ImportJob ``upload_id`` as user ``user_id``; the job records
+    progress and outcome, so the clerk can leave the page and come back."""
+    report = importing.run_import_job(upload_id, user_id)
+    return None if report is None else report.to_dict(max_errors=20)
+
+
+@shared_task
+def purge_import_files_task() -> int:
+    """Remove uploads left at the preview step for more than an hour (schedule it hourly)."""
+    return importing.purge_import_files()
