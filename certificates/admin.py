@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 
-from appraisals.admin import candidate_label, report_rows
+from appraisals.admin import CaseReadOnlyInline, candidate_label, report_rows
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
 from appraisals.services import RuleError
 from candidates.validators import ID_NUMBER_SHAPE, mask_id_number, normalise_id_number
@@ -43,23 +43,8 @@ def _link(url: str, text: str) -> str:
     return format_html('<a href="{}">{}</a>', url, text)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
+class ReadOnlyInline(CaseReadOnlyInline):
     show_change_link = False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
-        return self.fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 class CentreScopedAdmin(ScopedAdmin):
