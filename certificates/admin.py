@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 
 from appraisals.admin import CaseReadOnlyInline, candidate_label, report_rows
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
+from appraisals.exporting import ScopedExportAdminMixin
 from appraisals.services import RuleError
 from candidates.validators import ID_NUMBER_SHAPE, mask_id_number, normalise_id_number
 from catalog.admin_scope import ScopedAdmin
@@ -37,6 +38,7 @@ from .models import (
     UploadBatch,
     UploadItem,
 )
+from .resources import CertificateExportResource
 
 
 def _link(url: str, text: str) -> str:
@@ -425,8 +427,9 @@ CERTIFICATE_FIELDS = [
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ServiceFormAdminMixin, ScopedAdmin):
+class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmin):
     scope_station_path = "registration__station"
+    export_resource_classes = [CertificateExportResource]
     list_display = [
         "number",
         "holder_name",

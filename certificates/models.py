@@ -376,7 +376,7 @@ class Certificate(models.Model):
         verbose_name = "职业资格证书"
         verbose_name_plural = "职业资格证书"
         ordering = ["-issue_date", "-number"]
-        permissions = [("revoke_certificate", "撤销证书")]
+        permissions = [("revoke_certificate", "撤销证书"), ("export_certificate", "导出证书")]
         constraints = [
             models.UniqueConstraint(
                 fields=["centre", "year", "sequence"],
