@@ -42,11 +42,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from candidates.models import Candidate
+from candidates.models import Candidate, candidate_field_rules
 from candidates.validators import (
     EXCEL_NUMBER_MESSAGE,
     ID_NUMBER_SHAPE,
@@ -95,12 +96,50 @@ COLUMNS: tuple[Column, ...] = (
     Column("registration_date", "报名日期", ()),
     Column("education", "文化程度", ("学历",), required=False),
     Column("years_in_trade", "工作年限", ("本职业工作年限", "本职业（工种）工作年限", "从业年限"), required=False),
+    # What the eligibility review reads (申报条件): an earlier certificate, a diploma.
+    Column(
+        "prior_certificate_level",
+        "已有证书等级",
+        ("已有职业资格证书等级", "原证书等级", "现有证书等级", "已取得证书等级"),
+        required=False,
+    ),
+    Column("prior_certificate_number", "已有证书编号", ("已有职业资格证书编号", "原证书编号"), required=False),
+    Column(
+        "prior_certificate_date",
+        "已有证书发证日期",
+        ("已有职业资格证书发证日期", "原证书发证日期", "已有证书日期"),
+        required=False,
+    ),
+    Column("diploma", "毕业证书", ("学历证书类型", "学历证书", "毕业证书类型"), required=False),
+    # Students and apprentices trained under a certificate plan (the routing list reads them).
+    Column("trainee_kind", "培养类型", ("考生类型", "是否在培学生或学徒"), required=False),
+    Column("school_or_enterprise", "学校或企业", ("学校", "企业", "就读学校", "培养单位"), required=False),
+    Column("training_plan", "培养计划", ("培养计划名称",), required=False),
+    Column(
+        "expected_finish_date",
+        "预计毕业日期",
+        ("预计毕（结）业日期", "预计结业日期", "预计毕结业日期"),
+        required=False,
+    ),
+    Column(
+        "plan_occupation",
+        "培养职业",
+        ("培养计划对应职业（工种）", "培养计划对应职业", "培养计划职业"),
+        required=False,
+    ),
 )
 LABELS = {column.key: column.label for column in COLUMNS}
 # The candidate's fields a file may set; every other field keeps its value (or default).
-CANDIDATE_FIELDS = ("name", "id_number", "phone", "education", "years_in_trade")
+CANDIDATE_FIELDS = tuple(
+    column.key for column in COLUMNS if column.key not in ("id_number", "occupation", "level", "registration_date")
+)
 CANDIDATE_MODEL_FIELDS = {name: Candidate._meta.get_field(name) for name in CANDIDATE_FIELDS}
-_UNCHECKED_CANDIDATE_FIELDS = [f.name for f in Candidate._meta.concrete_fields if f.name not in CANDIDATE_FIELDS]
+_ATTNAMES = {name: field.attname for name, field in CANDIDATE_MODEL_FIELDS.items()}
+_FIELD_NAMES = {attname: name for name, attname in _ATTNAMES.items()}
+# Every new person's values pass these fields' own ``clean()`` (blank ones too: a missing
+# name or phone is an error); the others only when a cell sets them.
+_ALWAYS_CHECKED = {"name": "", "phone": "", "education": "", "years_in_trade": 0}
+_ALL_CANDIDATE_FIELDS = [f.name for f in Candidate._meta.concrete_fields]
 
 
 def _key(text: Any) -> str:
@@ -167,13 +206,49 @@ _EDUCATION_WORDS = {
     "bachelor": ("大学本科", "大学", "学士"),
     "postgraduate": ("硕士", "博士", "硕士研究生", "博士研究生"),
 }
-EDUCATIONS: dict[str, str] = {}
-for _value, _label in Candidate.Education.choices:
-    for _word in (_value, _label, *_label.split("/"), *_EDUCATION_WORDS[_value]):
-        EDUCATIONS[_key(_word)] = _value
+
+
+def _words(choices: Sequence[tuple[str, str]], words: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """A choice field's value for each way a clerk writes it: the stored value, the label,
+    each part of a label like “高中/中专/技校”, and the usual other words."""
+    found = {}
+    for value, label in choices:
+        for word in (value, label, *label.split("/"), *words.get(value, ())):
+            found[_key(word)] = value
+    return found
+
+
+EDUCATIONS = _words(Candidate.Education.choices, _EDUCATION_WORDS)
+
+_DIPLOMA_WORDS = {
+    "none": ("否", "没有"),
+    "technical_school": ("技工学校", "技校", "技工学校毕业"),
+    "secondary_vocational": ("中职", "中专", "中等职业学校", "中职毕业"),
+    "senior_technical_school": ("高级技工学校", "技师学院", "高级技工学校毕业", "技师学院毕业"),
+    "higher_vocational": ("高职", "高等职业学校", "高职毕业"),
+    "college_in_trade": ("大专及以上", "大专", "本科", "本专业大专及以上"),
+    "preparatory_technician": ("预备技师班", "预备技师", "预备技师班毕业"),
+}
+DIPLOMAS = _words(Candidate.Diploma.choices, _DIPLOMA_WORDS)
+
+_TRAINEE_WORDS = {
+    "none": ("否", "不是", "社会考生", "社会人员"),
+    "school_student": ("职业院校学生", "技工院校学生", "院校学生", "在校生", "学生"),
+    "new_apprentice": ("新型学徒", "企业学徒", "学徒"),
+}
+TRAINEE_KINDS = _words(Candidate.TraineeKind.choices, _TRAINEE_WORDS)
 
 LEVEL_HELP = "、".join(label for _, label in SkillLevel.choices)
 EDUCATION_HELP = "、".join(label for _, label in Candidate.Education.choices)
+DIPLOMA_HELP = "、".join(label for _, label in Candidate.Diploma.choices)
+TRAINEE_HELP = "“无”“职业院校学生”或“企业新型学徒”"
+_CHOICE_CELLS = {
+    "education": (EDUCATIONS, f"文化程度应为{EDUCATION_HELP}之一。"),
+    "prior_certificate_level": (LEVELS, f"已有证书等级应为{LEVEL_HELP}之一（也可填5、4、3、2、1）。"),
+    "diploma": (DIPLOMAS, f"毕业证书应为{DIPLOMA_HELP}之一。"),
+    "trainee_kind": (TRAINEE_KINDS, f"培养类型应为{TRAINEE_HELP}。"),
+}
+_DATE_CELLS = ("prior_certificate_date", "expected_finish_date")
 
 _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
 _DATE_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
@@ -199,6 +274,14 @@ def parse_date(value: Any) -> datetime.date | None:
         return datetime.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
+
+
+NOT_IN_CATALOG = "不是国家职业资格目录中的职业（工种），请按目录中的名称填写。"
+
+
+def _read_years(value: Any) -> int | _Refusal:
+    text = _text(value).removesuffix("年")
+    return int(text) if text.isdigit() else _Refusal("工作年限应为整年数，例如 3。")
 
 
 def shown_value(key: str, value: Any) -> str:
@@ -243,7 +326,8 @@ class ImportReport:
     saved: bool = False
     problem: str = ""  # a refusal of the whole file that is not one row's (a conflict on saving)
     preview: list[dict[str, Any]] = field(default_factory=list)
-    error_values: dict[int, list[str]] = field(default_factory=dict)  # refused rows, masked, in COLUMNS order
+    columns: list[str] = field(default_factory=list)  # the file's known columns, as preview values are
+    error_values: dict[int, list[str]] = field(default_factory=dict)  # refused rows' values, masked
 
     @property
     def ok(self) -> bool:
@@ -464,18 +548,22 @@ class _Person:
 
     row: int
     id_number: str
-    name: str
-    phone: str
-    education: str
-    years: str
+    values: dict[str, Any]  # the candidate's fields set by the row (non-blank cells), by attname
     pk: int | None = None  # an existing candidate
     birth_date: datetime.date | None = None
     valid: bool = True
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    """A cell that cannot be read as its field's value; remembered like a good one."""
+
+    rule: str
+
+
 @dataclass
 class _Plan:
-    new_candidates: list[tuple] = field(default_factory=list)  # (id_number, name, phone, education, years, birth, sex)
+    new_candidates: list[dict[str, Any]] = field(default_factory=list)  # field values by attname
     changed_candidates: list[Candidate] = field(default_factory=list)
     changed_fields: set[str] = field(default_factory=set)
     registrations: list[tuple] = field(default_factory=list)  # (id_number, announcement_id, day, fee)
@@ -532,7 +620,10 @@ class RegistrationImporter:
         self._memo_occupation: dict[Any, Any] = {}
         self._memo_level: dict[Any, Any] = {}
         self._memo_date: dict[Any, Any] = {}
-        self._memo_education: dict[Any, Any] = {}
+        self._memos: dict[str, dict[Any, Any]] = defaultdict(dict)  # per candidate column
+        self._candidate_keys = [key for key in CANDIDATE_FIELDS if key in positions]
+        self._shown_keys = [column.key for column in COLUMNS if column.key in positions]
+        report.columns = [LABELS[key] for key in self._shown_keys]
         self._people: dict[str, _Person] = {}
         self._pairs: dict[tuple[str, int], int] = {}  # (ID number, announcement) → first row
         self._existing: dict[tuple[int, int], datetime.date] = {}  # (candidate, announcement) → date
@@ -596,7 +687,7 @@ class RegistrationImporter:
             errors = self._check_row(number, row, known, plan, report)
             if errors:
                 report.errors.extend(errors)
-                report.error_values[number] = [shown_value(c.key, row.get(c.key)) for c in COLUMNS]
+                report.error_values[number] = [shown_value(key, row.get(key)) for key in self._shown_keys]
 
     def _error(self, number: int, key: str, value: Any, rule: str) -> RowError:
         return RowError(number, LABELS[key], shown_value(key, value), rule)
@@ -621,11 +712,7 @@ class RegistrationImporter:
         occupation_raw = row["occupation"]
         occupation = self._lookup(self._memo_occupation, occupation_raw, lambda v: reference.occupations.get(_key(v)))
         if occupation is None:
-            rule = (
-                "请填写职业（工种）。"
-                if not _text(occupation_raw)
-                else "不是国家职业资格目录中的职业（工种），请按目录中的名称填写。"
-            )
+            rule = "请填写职业（工种）。" if not _text(occupation_raw) else NOT_IN_CATALOG
             errors.append(self._error(number, "occupation", occupation_raw, rule))
         level_raw = row["level"]
         level = self._lookup(self._memo_level, level_raw, lambda v: LEVELS.get(_key(v)))
@@ -679,6 +766,26 @@ class RegistrationImporter:
         self._preview(report, number, row, "新增报名")
         return errors
 
+    def _read(self, key: str, raw: Any) -> Any:
+        """The value a non-blank cell gives the candidate's field, or a ``_Refusal``."""
+        memo = self._memos[key]
+        if key in _CHOICE_CELLS:
+            words, rule = _CHOICE_CELLS[key]
+            return self._lookup(memo, raw, lambda v: words.get(_key(v)) or _Refusal(rule))
+        if key in _DATE_CELLS:
+            rule = f"{LABELS[key]}应为日期，例如 2021-07-01。"
+            return self._lookup(memo, raw, lambda v: parse_date(v) or _Refusal(rule))
+        if key == "plan_occupation":
+            occupations = self._reference.occupations
+            return self._lookup(
+                memo, raw, lambda v: getattr(occupations.get(_key(v)), "pk", None) or _Refusal(NOT_IN_CATALOG)
+            )
+        if key == "years_in_trade":
+            return self._lookup(memo, raw, _read_years)
+        if key == "phone":
+            return normalise_phone(_text(raw))
+        return _text(raw)
+
     def _check_person(
         self, number: int, row: dict[str, Any], known: dict[str, Candidate], plan: _Plan, errors: list[RowError]
     ) -> _Person | None:
@@ -690,21 +797,21 @@ class RegistrationImporter:
             errors.append(self._error(number, "id_number", raw_id, EXCEL_NUMBER_MESSAGE))
             return None
         id_number = normalise_id_number(raw_id)
-        education_raw = _text(row.get("education"))
-        education = ""
-        if education_raw:
-            education = self._lookup(self._memo_education, education_raw, lambda v: EDUCATIONS.get(_key(v)))
-            if education is None:
-                errors.append(self._error(number, "education", education_raw, f"文化程度应为{EDUCATION_HELP}之一。"))
-                return None
-        person = _Person(
-            number,
-            id_number,
-            _text(row["name"]),
-            normalise_phone(_text(row["phone"])),
-            education,
-            _text(row.get("years_in_trade")).removesuffix("年"),
-        )
+        values = {}
+        refused = False
+        for key in self._candidate_keys:
+            raw = row[key]
+            if raw is None or raw == "" or not _text(raw):
+                continue  # blank: a new person gets the default, a known one keeps the value
+            value = self._read(key, raw)
+            if isinstance(value, _Refusal):
+                errors.append(self._error(number, key, raw, value.rule))
+                refused = True
+            else:
+                values[_ATTNAMES[key]] = value
+        if refused:
+            return None
+        person = _Person(number, id_number, values)
         first = self._people.get(id_number) if id_number else None
         if first is not None:
             return self._same_person(number, row, first, person, errors)
@@ -723,19 +830,11 @@ class RegistrationImporter:
         if not first.valid:
             errors.append(self._error(number, "id_number", row["id_number"], f"该考生的信息有误，见第{first.row}行。"))
             return None
-        for key, attribute in (
-            ("name", "name"),
-            ("phone", "phone"),
-            ("education", "education"),
-            ("years_in_trade", "years"),
-        ):
-            value = getattr(person, attribute)
-            if value and value != getattr(first, attribute):
-                errors.append(
-                    self._error(
-                        number, key, row.get(key), f"与第{first.row}行同一身份证号的考生“{LABELS[key]}”不一致。"
-                    )
-                )
+        for attname, value in person.values.items():
+            if value != first.values.get(attname):
+                key = _FIELD_NAMES[attname]
+                rule = f"与第{first.row}行同一身份证号的考生“{LABELS[key]}”不一致。"
+                errors.append(self._error(number, key, row.get(key), rule))
         return first
 
     def _field_errors(self, number: int, row: dict[str, Any], error: ValidationError) -> list[RowError]:
@@ -752,39 +851,31 @@ class RegistrationImporter:
         """A person not yet known. The ID number goes through ``parse_id_number`` (what
         ``Candidate.clean()`` runs to derive birth date and sex, and the field's own
         validator), the other fields through their model fields' ``clean()`` (validators,
-        choices, lengths). Fields a file does not set keep their defaults, which pass
-        ``Candidate.clean()``'s other rules; the database holds the constraints."""
+        choices, lengths), then the rules between fields (``candidate_field_rules``, which
+        ``Candidate.clean()`` runs). Fields a file does not set keep their defaults; the
+        database holds the constraints."""
         found: dict[str, list[str]] = {}
         try:
             birth_date, sex = parse_id_number(person.id_number, today=self.today)
         except ValidationError as error:
             found["id_number"] = error.messages
         values = {}
-        for name, raw in (
-            ("name", person.name),
-            ("phone", person.phone),
-            ("education", person.education),
-            ("years_in_trade", person.years or 0),
-        ):
+        for attname, raw in {**_ALWAYS_CHECKED, **person.values}.items():
+            name = _FIELD_NAMES[attname]
+            if name == "plan_occupation":
+                values[attname] = raw  # found among the catalog's occupations
+                continue
             try:
-                values[name] = CANDIDATE_MODEL_FIELDS[name].clean(raw, None)
+                values[attname] = CANDIDATE_MODEL_FIELDS[name].clean(raw, None)
             except ValidationError as error:
                 found[name] = error.messages
+        if not found:
+            found = {name: [message] for name, message in candidate_field_rules(values).items()}
         if found:
             errors.extend(self._field_errors(number, row, ValidationError(found)))
             return False
         person.birth_date = birth_date
-        plan.new_candidates.append(
-            (
-                person.id_number,
-                values["name"],
-                values["phone"],
-                values["education"],
-                values["years_in_trade"],
-                birth_date,
-                sex,
-            )
-        )
+        plan.new_candidates.append({**values, "id_number": person.id_number, "birth_date": birth_date, "sex": sex})
         return True
 
     def _check_existing(
@@ -797,23 +888,21 @@ class RegistrationImporter:
         errors: list[RowError],
     ) -> bool:
         """Blank cells keep what is known. A changed value is checked with the whole
-        model's rules (``clean_fields`` on the fields a file sets, then ``clean()``):
-        updates are few, and the saved person may carry other fields those rules read."""
+        model's rules (``clean_fields`` on the changed fields, then ``clean()``): updates
+        are few, and the saved person may carry other fields those rules read."""
         person.pk, person.birth_date = candidate.pk, candidate.birth_date
         changed = []
-        for name, value in (
-            ("name", person.name),
-            ("phone", person.phone),
-            ("education", person.education),
-            ("years_in_trade", person.years),
-        ):
-            if value and str(getattr(candidate, name)) != value:
-                setattr(candidate, name, value)
-                changed.append(name)
+        for attname, value in person.values.items():
+            if getattr(candidate, attname) != value:
+                setattr(candidate, attname, value)
+                changed.append(_FIELD_NAMES[attname])
         if not changed:
             return True
         try:
-            candidate.clean_fields(exclude=_UNCHECKED_CANDIDATE_FIELDS)
+            # The plan occupation was found in the catalog: no query to check it again.
+            candidate.clean_fields(
+                exclude=[n for n in _ALL_CANDIDATE_FIELDS if n not in changed or n == "plan_occupation"]
+            )
             candidate.clean()
         except ValidationError as error:
             errors.extend(self._field_errors(number, row, error))
@@ -824,7 +913,7 @@ class RegistrationImporter:
 
     def _preview(self, report: ImportReport, number: int, row: dict[str, Any], action: str) -> None:
         if len(report.preview) < PREVIEW_ROWS:
-            values = [shown_value(c.key, row.get(c.key)) for c in COLUMNS]
+            values = [shown_value(key, row.get(key)) for key in self._shown_keys]
             report.preview.append({"row": number, "action": action, "values": values})
 
     def _count(self, plan: _Plan, report: ImportReport) -> None:
@@ -890,22 +979,8 @@ class OrmWriter:
         self.actor = actor
         self.statements = 0  # statements Django's query counting does not see
 
-    def create_candidates(self, batch: list[tuple]) -> dict[str, int]:
-        created = Candidate.objects.bulk_create(
-            [
-                Candidate(
-                    id_number=id_number,
-                    name=name,
-                    phone=phone,
-                    education=education,
-                    years_in_trade=years,
-                    birth_date=birth_date,
-                    sex=sex,
-                    created_by=self.actor,
-                )
-                for id_number, name, phone, education, years, birth_date, sex in batch
-            ]
-        )
+    def create_candidates(self, batch: list[dict[str, Any]]) -> dict[str, int]:
+        created = Candidate.objects.bulk_create([Candidate(**values, created_by=self.actor) for values in batch])
         return {c.id_number: c.pk for c in created}
 
     def create_registrations(self, batch: list[tuple]) -> None:
@@ -964,27 +1039,13 @@ class CopyWriter(OrmWriter):
         self.statements += 2  # the COPYs (Django does not see them)
         return ids
 
-    def create_candidates(self, batch: list[tuple]) -> dict[str, int]:
+    def create_candidates(self, batch: list[dict[str, Any]]) -> dict[str, int]:
         if not self.usable:
             return super().create_candidates(batch)
         defaults = self._tables[Candidate].defaults
         actor_id = getattr(self.actor, "pk", None)
-        rows = [
-            {
-                **defaults,
-                "id_number": id_number,
-                "name": name,
-                "phone": phone,
-                "education": education,
-                "years_in_trade": years,
-                "birth_date": birth_date,
-                "sex": sex,
-                "created_by_id": actor_id,
-            }
-            for id_number, name, phone, education, years, birth_date, sex in batch
-        ]
-        ids = self._copy(Candidate, rows)
-        return {row[0]: pk for row, pk in zip(batch, ids, strict=True)}
+        ids = self._copy(Candidate, [{**defaults, **values, "created_by_id": actor_id} for values in batch])
+        return {values["id_number"]: pk for values, pk in zip(batch, ids, strict=True)}
 
     def create_registrations(self, batch: list[tuple]) -> None:
         if not self.usable:
@@ -1113,7 +1174,11 @@ def run_import_job(job_id: int, user_id: int) -> ImportReport | None:
     actor = User.objects.get(pk=user_id)
 
     def progress(phase: str, done: int, total: int | None) -> None:
-        ImportJob.objects.filter(pk=job_id).update(phase=phase, processed_rows=done, total_rows=total or done)
+        live = {"phase": phase, "processed_rows": done, "total_rows": total or done}
+        # The saving runs in one transaction, so the job row's progress shows only at its
+        # commit; the cache (Redis, shared with the web processes) shows it meanwhile.
+        cache.set(_progress_key(job_id), live, timeout=PROGRESS_TTL)
+        ImportJob.objects.filter(pk=job_id).update(**live)
 
     report = None
     try:
@@ -1136,7 +1201,26 @@ def run_import_job(job_id: int, user_id: int) -> ImportReport | None:
         if job.file:
             job.file.delete(save=False)
     ImportJob.objects.filter(pk=job_id).update(status=status, report=stored, file="", finished_at=timezone.now())
+    cache.delete(_progress_key(job_id))
     return report
+
+
+PROGRESS_TTL = 6 * 3600  # longer than any import; a crashed worker's entry expires
+
+
+def _progress_key(job_id: int) -> str:
+    return f"jianding:import-job-progress:{job_id}"
+
+
+def job_with_live_progress(job: ImportJob) -> ImportJob:
+    """The job as its page shows it: while it runs, with the progress its worker reported
+    last, also from inside the saving transaction."""
+    if not job.is_finished:
+        live = cache.get(_progress_key(job.pk))
+        if live:
+            for name, value in live.items():
+                setattr(job, name, value)
+    return job
 
 
 # --- files left behind ---------------------------------------------------------------------------

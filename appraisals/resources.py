@@ -27,7 +27,7 @@ from candidates.validators import mask_id_number, mask_phone
 from catalog.models import Station, User
 
 from .exporting import EscapingResourceMixin
-from .importing import COLUMNS, LABELS, ImportReport, RegistrationImporter, open_table
+from .importing import LABELS, ImportReport, RegistrationImporter, open_table
 from .models import Registration
 
 FULL_ID_PERMISSION = "candidates.view_full_id_number"
@@ -82,6 +82,15 @@ class RegistrationImportResource(resources.Resource):
     registration_date = fields.Field(column_name=LABELS["registration_date"])
     education = fields.Field(column_name=LABELS["education"])
     years_in_trade = fields.Field(column_name=LABELS["years_in_trade"])
+    prior_certificate_level = fields.Field(column_name=LABELS["prior_certificate_level"])
+    prior_certificate_number = fields.Field(column_name=LABELS["prior_certificate_number"])
+    prior_certificate_date = fields.Field(column_name=LABELS["prior_certificate_date"])
+    diploma = fields.Field(column_name=LABELS["diploma"])
+    trainee_kind = fields.Field(column_name=LABELS["trainee_kind"])
+    school_or_enterprise = fields.Field(column_name=LABELS["school_or_enterprise"])
+    training_plan = fields.Field(column_name=LABELS["training_plan"])
+    expected_finish_date = fields.Field(column_name=LABELS["expected_finish_date"])
+    plan_occupation = fields.Field(column_name=LABELS["plan_occupation"])
 
     def __init__(self, station: Station | None = None, actor: User | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -121,7 +130,7 @@ def report_to_result(report: ImportReport) -> Result:
     """The engine's report in the shape the library's preview template shows."""
     result = Result()
     result.jianding_report = report
-    result.diff_headers = [ACTION_HEADER, *(column.label for column in COLUMNS)]
+    result.diff_headers = [ACTION_HEADER, *report.columns]
     result.total_rows = report.rows
     problems = report.errors_by_row()
     if report.problem:
@@ -133,7 +142,7 @@ def report_to_result(report: ImportReport) -> Result:
             messages.setdefault(error.column, []).append(f"{shown}{error.rule}")
         if number == 1 and report.problem:
             messages.setdefault("文件", []).append(report.problem)
-        values = report.error_values.get(number, [""] * len(COLUMNS))
+        values = report.error_values.get(number, [""] * len(report.columns))
         result.invalid_rows.append(InvalidRow(number, ValidationError(messages), ("拒绝", *values)))
         result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
     if not result.invalid_rows:
@@ -163,6 +172,27 @@ class RegistrationExportResource(EscapingResourceMixin, resources.ModelResource)
     )
     education = fields.Field(column_name=LABELS["education"])
     years_in_trade = fields.Field(column_name=LABELS["years_in_trade"], attribute="candidate__years_in_trade")
+    prior_certificate_level = fields.Field(column_name=LABELS["prior_certificate_level"])
+    prior_certificate_number = fields.Field(
+        column_name=LABELS["prior_certificate_number"], attribute="candidate__prior_certificate_number"
+    )
+    prior_certificate_date = fields.Field(
+        column_name=LABELS["prior_certificate_date"],
+        attribute="candidate__prior_certificate_date",
+        widget=widgets.DateWidget("%Y-%m-%d"),
+    )
+    diploma = fields.Field(column_name=LABELS["diploma"])
+    trainee_kind = fields.Field(column_name=LABELS["trainee_kind"])
+    school_or_enterprise = fields.Field(
+        column_name=LABELS["school_or_enterprise"], attribute="candidate__school_or_enterprise"
+    )
+    training_plan = fields.Field(column_name=LABELS["training_plan"], attribute="candidate__training_plan")
+    expected_finish_date = fields.Field(
+        column_name=LABELS["expected_finish_date"],
+        attribute="candidate__expected_finish_date",
+        widget=widgets.DateWidget("%Y-%m-%d"),
+    )
+    plan_occupation = fields.Field(column_name=LABELS["plan_occupation"], attribute="candidate__plan_occupation__name")
     station = fields.Field(column_name="鉴定站")
     status = fields.Field(column_name="状态")
     fee = fields.Field(column_name="鉴定费（元）", attribute="fee", widget=widgets.DecimalWidget())
@@ -181,6 +211,15 @@ class RegistrationExportResource(EscapingResourceMixin, resources.ModelResource)
             "registration_date",
             "education",
             "years_in_trade",
+            "prior_certificate_level",
+            "prior_certificate_number",
+            "prior_certificate_date",
+            "diploma",
+            "trainee_kind",
+            "school_or_enterprise",
+            "training_plan",
+            "expected_finish_date",
+            "plan_occupation",
             "station",
             "status",
             "fee",
@@ -199,7 +238,7 @@ class RegistrationExportResource(EscapingResourceMixin, resources.ModelResource)
         return "报名"
 
     def get_queryset(self) -> Any:
-        return Registration.objects.select_related("candidate", "announcement__occupation", "station")
+        return Registration.objects.select_related("candidate__plan_occupation", "announcement__occupation", "station")
 
     def dehydrate_id_number(self, obj: Registration) -> str:
         number = obj.candidate.id_number
@@ -214,6 +253,15 @@ class RegistrationExportResource(EscapingResourceMixin, resources.ModelResource)
 
     def dehydrate_education(self, obj: Registration) -> str:
         return obj.candidate.get_education_display()
+
+    def dehydrate_prior_certificate_level(self, obj: Registration) -> str:
+        return obj.candidate.get_prior_certificate_level_display()
+
+    def dehydrate_diploma(self, obj: Registration) -> str:
+        return obj.candidate.get_diploma_display() if obj.candidate.diploma != "none" else ""
+
+    def dehydrate_trainee_kind(self, obj: Registration) -> str:
+        return obj.candidate.get_trainee_kind_display() if obj.candidate.trainee_kind != "none" else ""
 
     def dehydrate_station(self, obj: Registration) -> str:
         return str(obj.station)

@@ -37,6 +37,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import TempFolderStorage
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from candidates.models import Candidate
@@ -45,7 +46,7 @@ from catalog.models import SkillLevel, Station
 from catalog.selectors import visible_stations
 
 from . import exporting
-from .importing import COLUMNS, ImportRefused, ImportReport, preview_dir
+from .importing import COLUMNS, ImportRefused, ImportReport, job_with_live_progress, preview_dir
 from .models import ExamAnnouncement, ImportJob, Registration
 from .resources import RegistrationExportResource, RegistrationFileFormat, RegistrationImportResource
 from .tasks import import_registrations_task
@@ -231,6 +232,7 @@ class RegistrationImportExportMixin(RegistrationImportAdminMixin, exporting.Scop
 # --- the import template -------------------------------------------------------------------------------
 
 TEMPLATE_ROWS = 2000  # rows pre-formatted (ID number and phone as text) for typing or pasting
+TEMPLATE_WIDTHS = {"name": 10, "id_number": 22, "phone": 15, "occupation": 22, "school_or_enterprise": 22}
 TEMPLATE_NOTES = [
     "1. 第一张工作表“报名”第1行为表头，请勿修改；从第2行起每行一名考生的一次报名。",
     "2. 身份证号、联系电话两列已设为“文本”格式。若从其他表格粘贴，请选择“只粘贴值”，"
@@ -240,6 +242,9 @@ TEMPLATE_NOTES = [
     "4. 报名日期：如 2020-09-10。报名日期须在公告发布日期之后、最后受理日之前（含当日），考生须年满16周岁。",
     "5. 文化程度：初中及以下、高中/中专/技校、大专、本科、研究生；新考生必填，已有考生留空表示不变。"
     "工作年限：整数，留空表示0（已有考生表示不变）。",
+    "   灰色表头的列可以不填（也可以整列删除）：已有证书等级、编号、发证日期（申报条件中的“取得本职业某级证书”）；"
+    "毕业证书（技工学校、中职、高职等本专业毕业证书）；按职业资格证书培养计划培养的学生或企业新型学徒填写培养类型、"
+    "学校或企业、预计毕业日期（这三项须一起填写），以及培养计划和培养职业。",
     "6. 同一考生（同一身份证号）可在多行报名不同职业或等级；同一考生重复报名同一公告的行会被拒绝。",
     "7. 只要有一行不符合规则，整个文件都不会保存；报告会列出每一个错误所在的行号、列、内容和规则。"
     "同一文件再次导入不会重复保存。",
@@ -255,26 +260,32 @@ def template_workbook(station: Station | None) -> bytes:
     sheet.title = "报名"
     sheet.append([column.label for column in COLUMNS])
     required = PatternFill("solid", fgColor="FDE9D9")
+    optional = PatternFill("solid", fgColor="EDEDED")
     for cell, column in zip(sheet[1], COLUMNS, strict=True):
         cell.font = Font(bold=True)
-        if column.required:
-            cell.fill = required
-    text_columns = {"id_number": "B", "phone": "C"}
-    for letter in text_columns.values():
-        sheet.column_dimensions[letter].number_format = "@"
+        cell.fill = required if column.required else optional
+    letters = {column.key: get_column_letter(index) for index, column in enumerate(COLUMNS, start=1)}
+    formats = {"id_number": "@", "phone": "@", "prior_certificate_number": "@"}
+    formats.update(dict.fromkeys(("registration_date", "prior_certificate_date", "expected_finish_date"), "yyyy-mm-dd"))
+    for key, number_format in formats.items():
+        sheet.column_dimensions[letters[key]].number_format = number_format
         for row in range(2, TEMPLATE_ROWS + 2):
-            sheet[f"{letter}{row}"].number_format = "@"
-    for row in range(2, TEMPLATE_ROWS + 2):
-        sheet[f"F{row}"].number_format = "yyyy-mm-dd"
-    for letter, width in zip("ABCDEFGH", [10, 22, 15, 22, 14, 13, 16, 10], strict=True):
-        sheet.column_dimensions[letter].width = width
-    levels = DataValidation(type="list", formula1='"' + ",".join(label for _, label in SkillLevel.choices) + '"')
-    educations = DataValidation(type="list", formula1='"' + ",".join(Candidate.Education.labels) + '"')
-    for validation, letter in ((levels, "E"), (educations, "G")):
+            sheet[f"{letters[key]}{row}"].number_format = number_format
+    for column in COLUMNS:
+        sheet.column_dimensions[letters[column.key]].width = TEMPLATE_WIDTHS.get(column.key, 14)
+    drop_downs = {
+        "level": SkillLevel.labels,
+        "education": Candidate.Education.labels,
+        "prior_certificate_level": SkillLevel.labels,
+        "diploma": Candidate.Diploma.labels,
+        "trainee_kind": Candidate.TraineeKind.labels,
+    }
+    for key, labels in drop_downs.items():
+        validation = DataValidation(type="list", formula1='"' + ",".join(labels) + '"')
         validation.error = "请从下拉列表中选择。"
         validation.showErrorMessage = False  # pasted values in other spellings are still accepted
         sheet.add_data_validation(validation)
-        validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
+        validation.add(f"{letters[key]}2:{letters[key]}{TEMPLATE_ROWS + 1}")
     sheet.freeze_panes = "A2"
 
     notes = book.create_sheet("填写说明")
@@ -350,7 +361,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     if not request.user.has_perm(VIEW_JOBS_PERMISSION):
         raise PermissionDenied
     jobs = ImportJob.objects.filter(station__in=visible_stations(request.user).values("pk"))
-    job = get_object_or_404(jobs.select_related("station", "user"), pk=job_id)
+    job = job_with_live_progress(get_object_or_404(jobs.select_related("station", "user"), pk=job_id))
     report = ImportReport.from_dict(job.report) if job.report.get("station") is not None else None
     context = {
         **_admin_context(request, f"报名导入任务 {job.pk}"),

@@ -6,6 +6,7 @@ again in ``save()``, so the three can never disagree."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -177,16 +178,9 @@ class Candidate(models.Model):
             raise ValidationError(errors)
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
         with contextlib.suppress(ValidationError):  # already reported on the field by clean_fields
             self._derive_from_id_number()
-        if self.trainee_kind != self.TraineeKind.NONE:
-            if not self.school_or_enterprise:
-                errors["school_or_enterprise"] = "按培养计划培养的学生或学徒必须填写学校或企业。"
-            if self.expected_finish_date is None:
-                errors["expected_finish_date"] = "按培养计划培养的学生或学徒必须填写预计毕（结）业日期。"
-        if not self.prior_certificate_level and (self.prior_certificate_number or self.prior_certificate_date):
-            errors["prior_certificate_level"] = "填写了已有职业资格证书的编号或发证日期，就必须选择证书等级。"
+        errors = candidate_field_rules(vars(self))
         if errors:
             raise ValidationError(errors)
 
@@ -196,3 +190,19 @@ class Candidate(models.Model):
 
     def _derive_from_id_number(self) -> None:
         self.birth_date, self.sex = parse_id_number(self.id_number)
+
+
+def candidate_field_rules(values: Mapping[str, Any]) -> dict[str, str]:
+    """The rules between a candidate's fields, on a mapping of field values (a model
+    instance's ``vars()``, or the importer's row before any instance exists)."""
+    errors = {}
+    if values.get("trainee_kind", Candidate.TraineeKind.NONE) != Candidate.TraineeKind.NONE:
+        if not values.get("school_or_enterprise"):
+            errors["school_or_enterprise"] = "按培养计划培养的学生或学徒必须填写学校或企业。"
+        if values.get("expected_finish_date") is None:
+            errors["expected_finish_date"] = "按培养计划培养的学生或学徒必须填写预计毕（结）业日期。"
+    if not values.get("prior_certificate_level") and (
+        values.get("prior_certificate_number") or values.get("prior_certificate_date")
+    ):
+        errors["prior_certificate_level"] = "填写了已有职业资格证书的编号或发证日期，就必须选择证书等级。"
+    return errors

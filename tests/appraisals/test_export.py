@@ -15,13 +15,15 @@ from appraisals.exporting import escape_formula
 from appraisals.importing import import_file
 from appraisals.models import Registration
 from candidates.validators import mask_id_number
+from tests.appraisals.test_import_engine import EXTRA_HEADERS, HEADERS
 from tests.candidates.factories import CandidateFactory
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
 EXPORT_URL = "admin:appraisals_registration_export"
 CHANGELIST_URL = "admin:appraisals_registration_changelist"
-HEADERS = ["姓名", "身份证号", "联系电话", "职业", "等级", "报名日期", "文化程度", "工作年限"]
+TEMPLATE_HEADERS = HEADERS + EXTRA_HEADERS
+STATION_COLUMN = len(TEMPLATE_HEADERS)
 FORMULAS = ["=1+2", "+8613800138000", "-5", "@SUM(A1)", "\tTAB", "\rCR"]
 
 
@@ -87,10 +89,10 @@ def test_a_clerks_csv_has_the_template_headers_only_their_station_and_masked_ids
 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = csv_rows(response)
-    assert rows[0][:8] == HEADERS
-    assert rows[0][8:] == ["鉴定站", "状态", "鉴定费（元）", "上报市鉴定中心时间"]
+    assert rows[0][:STATION_COLUMN] == TEMPLATE_HEADERS  # imports back as it is
+    assert rows[0][STATION_COLUMN:] == ["鉴定站", "状态", "鉴定费（元）", "上报市鉴定中心时间"]
     assert len(rows) == 1 + len(registrations["xm1"])
-    assert {row[8] for row in rows[1:]} == {"XM001 厦门一站"}
+    assert {row[STATION_COLUMN] for row in rows[1:]} == {"XM001 厦门一站"}
     ids = {r.candidate.id_number for r in registrations["xm1"]}
     assert {row[1] for row in rows[1:]} == {mask_id_number(i) for i in ids}  # clerks do not see full numbers
 
@@ -115,7 +117,7 @@ def test_an_officers_xlsx_covers_their_centres_stations_with_full_numbers(client
     client.force_login(staff["officer_xm"])
     rows = xlsx_rows(export(client, "xlsx"))
 
-    stations = {row[8] for row in rows[1:]}
+    stations = {row[STATION_COLUMN] for row in rows[1:]}
     assert stations == {"XM001 厦门一站", "XM002 厦门二站"}  # not Fuzhou's
     ids = {row[1] for row in rows[1:]}
     assert registrations["xm2"][0].candidate.id_number in ids
@@ -146,9 +148,23 @@ def test_the_export_action_exports_the_selected_rows_of_the_users_scope_only(cli
     assert "xm2考生" not in crafted.content.decode("utf-8", errors="ignore")
 
 
-def test_an_export_imports_back_unchanged(client, staff, orgs, registrations):
+def test_an_export_imports_back_unchanged(client, staff, orgs, registrations, hairdresser):
+    from candidates.services import candidate_update
+
     client.force_login(staff["officer_xm"])
     station = orgs["xm1"]
+    candidate_update(
+        actor=staff["clerk"],
+        candidate=registrations["xm1"][0].candidate,
+        prior_certificate_level="5",
+        prior_certificate_number="0012345",
+        prior_certificate_date=datetime.date(2015, 6, 1),
+        diploma="technical_school",
+        trainee_kind="new_apprentice",
+        school_or_enterprise="厦门某美发有限公司",
+        expected_finish_date=datetime.date(2021, 6, 30),
+        plan_occupation=hairdresser,
+    )
     response = export(client, "xlsx", query=f"?station__id__exact={station.pk}")
     history = Registration.history.count()
 

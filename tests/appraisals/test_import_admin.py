@@ -308,3 +308,49 @@ def test_a_job_goes_through_redis_to_a_real_worker(committed_db, staff, orgs, an
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.processed_rows == 30
     assert Registration.objects.filter(station=orgs["xm1"]).count() == 30
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_the_job_page_shows_progress_while_the_rows_are_being_saved(committed_db, client, staff, orgs, announcement):
+    """The saving is one transaction; its progress reaches the page through the cache.
+    Holding a lock that blocks inserts into the registration table stops the worker half
+    way through the saving (candidates written, registrations waiting), deterministically."""
+    import threading
+
+    from django.core.files.base import ContentFile
+    from django.db import connection, connections, transaction
+
+    from appraisals.importing import job_with_live_progress, run_import_job
+
+    job = ImportJob(station=orgs["xm1"], user=staff["clerk"], original_name="big.csv")
+    job.file.save("big.csv", ContentFile(csv_file(registration_rows(30))), save=True)
+    client.force_login(staff["clerk"])
+    page_url = reverse("appraisals:import_job", args=[job.pk])
+
+    def worker() -> None:
+        try:
+            run_import_job(job.pk, staff["clerk"].pk)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=worker)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Registration._meta.db_table} IN SHARE MODE")
+        thread.start()
+        deadline = time.monotonic() + 30
+        live = job_with_live_progress(ImportJob.objects.get(pk=job.pk))
+        while not (live.phase == "保存" and live.processed_rows) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            live = job_with_live_progress(ImportJob.objects.get(pk=job.pk))
+        page = client.get(page_url).content.decode()
+        stored = ImportJob.objects.get(pk=job.pk)
+    thread.join(timeout=60)
+
+    assert "保存：15 / 30 行" in page and "75%" in page  # candidates saved, registrations waiting
+    assert stored.processed_rows == 0  # the row itself still says what it said before the transaction
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert "100%" in client.get(page_url).content.decode()
+    assert Registration.objects.filter(station=orgs["xm1"]).count() == 30

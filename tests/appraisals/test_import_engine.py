@@ -32,6 +32,17 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 
 HEADERS = ["姓名", "身份证号", "联系电话", "职业", "等级", "报名日期", "文化程度", "工作年限"]
+EXTRA_HEADERS = [
+    "已有证书等级",
+    "已有证书编号",
+    "已有证书发证日期",
+    "毕业证书",
+    "培养类型",
+    "学校或企业",
+    "培养计划",
+    "预计毕业日期",
+    "培养职业",
+]
 
 
 def person(i: int, **changes) -> dict:
@@ -432,8 +443,10 @@ def test_the_xlsx_template_fills_and_imports(station, clerk, announcement):
 
     book = openpyxl.load_workbook(io.BytesIO(template_workbook(station)))
     sheet = book["报名"]
-    assert [c.value for c in sheet[1]] == HEADERS
+    assert [c.value for c in sheet[1]][: len(HEADERS)] == HEADERS
+    assert [c.value for c in sheet[1]][len(HEADERS) :] == EXTRA_HEADERS  # optional, after the usual ones
     assert sheet["B2"].number_format == "@" and sheet["C2"].number_format == "@"
+    assert sheet["J2"].number_format == "@"  # a certificate number keeps its leading zeros
     assert "美发师" in " ".join(str(c.value) for c in book["填写说明"]["A"])
     row = person(1)
     for column, header in enumerate(HEADERS, start=1):
@@ -453,9 +466,12 @@ def test_on_postgresql_copy_writes_the_same_rows_and_history_as_bulk_create(orgs
         services.announcement_publish(
             actor=clerk, station=station, occupation=hairdresser, level="5", publish_date=D(2020, 9, 1)
         )
-    rows = registration_rows(6)
-    assert run(csv_file(rows[:3]), stations[0], clerk, writer="copy").saved
-    assert run(csv_file(rows[3:]), stations[1], clerk, writer="orm").saved
+    optional = {"已有证书等级": "五级", "已有证书编号": "X1", "已有证书发证日期": "2015-06-01", "毕业证书": "高职"}
+    optional |= {"培养类型": "学徒", "学校或企业": "某公司", "预计毕业日期": "2021-06-30", "培养职业": "美发师"}
+    rows = registration_rows(6, **optional)
+    headers = HEADERS + EXTRA_HEADERS
+    assert run(csv_file(rows[:3], headers=headers), stations[0], clerk, writer="copy").saved
+    assert run(csv_file(rows[3:], headers=headers), stations[1], clerk, writer="orm").saved
 
     identity = {"id", "history_id", "history_date", "candidate_id", "announcement_id", "station_id"}
     identity |= {"name", "id_number", "phone", "birth_date", "sex"}
@@ -472,3 +488,90 @@ def test_on_postgresql_copy_writes_the_same_rows_and_history_as_bulk_create(orgs
     for model in (Candidate, Registration):
         assert shape(model, stations[0]) == shape(model, stations[1])
         assert shape(model, stations[0])[1] == 3
+    copied = Candidate.objects.get(id_number=rows[0]["身份证号"])
+    assert (copied.trainee_kind, copied.plan_occupation, copied.diploma) == (
+        "new_apprentice",
+        hairdresser,
+        "higher_vocational",
+    )
+
+
+# --- the optional columns: earlier certificates, diplomas, trainees ----------------------------------
+
+
+def test_optional_columns_fill_the_eligibility_and_trainee_fields(station, clerk, announcement):
+    rows = [
+        person(
+            1,
+            已有证书等级="五级",
+            已有证书编号="0012345",
+            已有证书发证日期="2015年6月1日",
+            毕业证书="技工学校毕业",
+        ),
+        person(2, 培养类型="学徒", 学校或企业="厦门某美发有限公司", 预计毕业日期="2021-06-30", 培养职业="美发师"),
+        person(3),
+    ]
+    for kind in ("gb18030", "xlsx"):
+        report = run(make_file(kind, rows, HEADERS + EXTRA_HEADERS), station, clerk)
+        assert report.ok, report.lines()
+
+    certified = Candidate.objects.get(id_number=rows[0]["身份证号"])
+    assert (certified.prior_certificate_level, certified.prior_certificate_number) == ("5", "0012345")
+    assert certified.prior_certificate_date == D(2015, 6, 1)
+    assert certified.diploma == Candidate.Diploma.TECHNICAL_SCHOOL
+    apprentice = Candidate.objects.get(id_number=rows[1]["身份证号"])
+    assert apprentice.trainee_kind == Candidate.TraineeKind.NEW_APPRENTICE
+    assert apprentice.school_or_enterprise == "厦门某美发有限公司"
+    assert apprentice.expected_finish_date == D(2021, 6, 30)
+    assert apprentice.plan_occupation.name == "美发师"
+    plain = Candidate.objects.get(id_number=rows[2]["身份证号"])  # blank optional cells: the defaults
+    assert (plain.trainee_kind, plain.diploma, plain.prior_certificate_level) == ("none", "none", "")
+    assert Candidate.objects.count() == 3  # the second run found everything in place
+
+
+def test_optional_columns_are_checked_with_the_candidates_rules(station, clerk, announcement):
+    rows = [
+        person(1, 已有证书编号="0012345"),  # a number without a level
+        person(2, 培养类型="职业院校学生"),  # a student without school or finish date
+        person(3, 毕业证书="博士后"),
+        person(4, 已有证书发证日期="去年"),
+        person(5, 培养职业="宇航员", 培养类型="学生", 学校或企业="某技校", 预计毕业日期="2021-07-01"),
+        person(6, 工作年限="三年"),
+    ]
+    report = run(csv_file(rows, headers=HEADERS + EXTRA_HEADERS), station, clerk)
+
+    lines = report.lines()
+    assert not report.saved and Candidate.objects.count() == 0
+    assert "第2行 【已有证书等级】（空）：填写了已有职业资格证书的编号或发证日期，就必须选择证书等级。" in lines
+    assert "第3行 【学校或企业】（空）：按培养计划培养的学生或学徒必须填写学校或企业。" in lines
+    assert "第3行 【预计毕业日期】（空）：按培养计划培养的学生或学徒必须填写预计毕（结）业日期。" in lines
+    assert any(line.startswith("第4行 【毕业证书】“博士后”：毕业证书应为无、技工学校毕业") for line in lines)
+    assert "第5行 【已有证书发证日期】“去年”：已有证书发证日期应为日期，例如 2021-07-01。" in lines
+    assert "第6行 【培养职业】“宇航员”：不是国家职业资格目录中的职业（工种），请按目录中的名称填写。" in lines
+    assert "第7行 【工作年限】“三年”：工作年限应为整年数，例如 3。" in lines
+    assert report.error_rows == 6
+
+
+def test_a_known_person_gains_a_certificate_from_a_later_file_and_blanks_keep_it(station, clerk, announcement):
+    first = person(1, 已有证书等级="四级/中级工", 已有证书编号="A-1")
+    report = run(csv_file([first], headers=HEADERS + EXTRA_HEADERS), station, clerk)
+    assert report.ok, report.lines()
+
+    again = person(1, 已有证书编号="", 毕业证书="高职")
+    report = run(csv_file([again], headers=HEADERS + EXTRA_HEADERS), station, clerk)
+
+    assert report.ok and report.candidates_updated == 1 and report.registrations_unchanged == 1, report.lines()
+    candidate = Candidate.objects.get(id_number=first["身份证号"])
+    assert (candidate.prior_certificate_level, candidate.prior_certificate_number) == ("4", "A-1")
+    assert candidate.diploma == Candidate.Diploma.HIGHER_VOCATIONAL
+
+
+def test_the_same_person_on_two_rows_must_agree_on_optional_columns(station, clerk, announcement, hairdresser):
+    services.announcement_publish(
+        actor=clerk, station=station, occupation=hairdresser, level="4", publish_date=D(2020, 9, 1)
+    )
+    rows = [person(1, 培养类型="学徒", 学校或企业="甲公司", 预计毕业日期="2021-06-30"), person(1, 等级="四级")]
+    rows[1]["学校或企业"] = "乙公司"
+    report = run(csv_file(rows, headers=HEADERS + EXTRA_HEADERS), station, clerk)
+
+    assert "第3行 【学校或企业】“乙公司”：与第2行同一身份证号的考生“学校或企业”不一致。" in report.lines()
