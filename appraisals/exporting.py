@@ -35,7 +35,6 @@ from openpyxl.utils import get_column_letter
 
 from catalog.models import SkillLevel, Station, User
 from catalog.selectors import visible_stations
-from catalog.trace import service
 
 from .models import Registration
 
@@ -242,12 +241,3 @@ def municipal_report_xlsx(
     stream = io.BytesIO()
     book.save(stream)
     return stream.getvalue()
-
-
-@service
-def registrations_mark_reported(*, actor: User, registrations: QuerySet[Registration], now: datetime.datetime) -> int:
-    """Record that the registrations were reported to the municipal appraisal centre:
-    when and by whom (厦人社〔2020〕141号). A conditional update: registrations already
-    reported keep their first report, so reporting a period twice marks nothing twice.
-    Returns how many were marked now; each gets a history row naming the actor."""
-    return registrations.filter(reported_at__isnull=True).update(reported_at=now, reported_by=actor)

@@ -21,12 +21,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from candidates.models import Candidate
 from catalog.models import EligibilityRoute, Occupation, Region, Station, User
-from catalog.selectors import Deadlines, deadlines_for, eligibility_routes_for, publicity_last_day
+from catalog.selectors import (
+    Deadlines,
+    deadlines_for,
+    eligibility_routes_for,
+    publicity_last_day,
+    visible_stations,
+)
 from catalog.trace import service
 
 from .models import (
@@ -139,6 +145,17 @@ def registration_accept(
 
 
 # --- eligibility -------------------------------------------------------------------------
+
+
+@service
+def registrations_mark_reported(*, actor: User, registrations: QuerySet[Registration], now: datetime.datetime) -> int:
+    """Record that the registrations were reported to the municipal appraisal centre:
+    when and by whom (厦人社〔2020〕141号). Only registrations of stations the actor may
+    see are marked. A conditional update: registrations already reported keep their first
+    report, so reporting a period twice marks nothing twice. Returns how many were marked
+    now; each gets a history row naming the actor."""
+    mine = registrations.filter(station__in=visible_stations(actor).values("pk"), reported_at__isnull=True)
+    return mine.update(reported_at=now, reported_by=actor)
 
 
 def route_is_met(route: EligibilityRoute, candidate: Candidate, on: datetime.date) -> bool:

@@ -45,7 +45,7 @@ from catalog.clock import business_today
 from catalog.models import SkillLevel, Station
 from catalog.selectors import visible_stations
 
-from . import exporting
+from . import exporting, services
 from .importing import COLUMNS, ImportRefused, ImportReport, job_with_live_progress, preview_dir
 from .models import ExamAnnouncement, ImportJob, Registration
 from .resources import RegistrationExportResource, RegistrationFileFormat, RegistrationImportResource
@@ -453,5 +453,5 @@ def _municipal_download(
     if form.cleaned_data["mark_reported"]:
         if not user.has_perm(CHANGE_PERMISSION):
             raise PermissionDenied
-        exporting.registrations_mark_reported(actor=user, registrations=registrations, now=now)
+        services.registrations_mark_reported(actor=user, registrations=registrations, now=now)
     return _xlsx_response(content, f"报名数据上报表-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")

@@ -11,8 +11,9 @@ import time_machine
 from django.urls import reverse
 
 from appraisals import services
-from appraisals.exporting import municipal_lines, municipal_registrations, registrations_mark_reported
+from appraisals.exporting import municipal_lines, municipal_registrations
 from appraisals.models import Refund, Registration
+from appraisals.services import registrations_mark_reported
 from catalog.models import Occupation
 from tests.candidates.factories import CandidateFactory
 
@@ -121,6 +122,16 @@ def test_reporting_a_period_again_keeps_the_first_report(staff, registered):
     }
     lines = municipal_lines(registrations)
     assert sum(ln.unreported for ln in lines) == 0
+
+
+def test_a_clerk_cannot_mark_another_stations_registrations(staff, registered):
+    moment = datetime.datetime(2020, 10, 8, 9, 0, tzinfo=SHANGHAI)
+    everything = Registration.objects.filter(registration_date__range=(D(2020, 9, 1), D(2020, 9, 30)))
+
+    marked = registrations_mark_reported(actor=staff["clerk"], registrations=everything, now=moment)
+
+    assert marked == 6  # XM001's only
+    assert set(Registration.objects.exclude(reported_at=None).values_list("station__code", flat=True)) == {"XM001"}
 
 
 def test_a_supervisor_sees_the_counts_but_cannot_download_or_mark(client, staff, registered):
