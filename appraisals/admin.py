@@ -3,6 +3,7 @@ from add forms (``ServiceForm``) and from bulk actions that report each row."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -17,14 +19,24 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from candidates.admin import CandidateAdmin
+from candidates.admin import RAW_INPUT_MAX_LENGTH, CandidateAdmin
 from candidates.models import Candidate
-from candidates.validators import ID_NUMBER_SHAPE, PHONE_SHAPE, mask_id_number, normalise_id_number, normalise_phone
+from candidates.services import candidate_upsert
+from candidates.validators import (
+    ID_NUMBER_SHAPE,
+    PHONE_SHAPE,
+    mask_id_number,
+    normalise_id_number,
+    normalise_phone,
+    validate_id_number,
+    validate_phone,
+)
 from catalog.admin_scope import ScopedAdmin, ScopedAdminMixin
 from catalog.clock import business_today
 
 from . import services
 from .admin_forms import ServiceForm, ServiceFormAdminMixin
+from .importing import job_with_live_progress
 from .models import (
     AppraisalApplication,
     ConsentForm,
@@ -196,22 +208,118 @@ class ExamAnnouncementAdmin(ServiceFormAdminMixin, ScopedAdmin):
 # --- registrations ---------------------------------------------------------------------------
 
 
-class RegistrationForm(ServiceForm):
-    class Meta:
-        model = Registration
-        fields = ["candidate", "announcement", "registration_date", "fee"]
+def _candidate_field(name: str, **kwargs: Any) -> forms.Field:
+    """The candidate model's own form field: label, help text, choices and validators."""
+    return Candidate._meta.get_field(name).formfield(**kwargs)
 
+
+def _name_key(name: str) -> str:
+    """A name as compared with the record: full-width forms and spaces do not count."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+NAME_MISMATCH = "姓名与该公民身份号码已登记的姓名不一致，请核对公民身份号码和姓名。"
+# The person's fields the add form sets besides the ID number and the name.
+REGISTRATION_CANDIDATE_FIELDS = [
+    "phone",
+    "education",
+    "years_in_trade",
+    "diploma",
+    "prior_certificate_level",
+    "prior_certificate_number",
+    "prior_certificate_date",
+]
+
+
+class RegistrationForm(ServiceForm):
+    """报名 by ID number: the clerk types the person rather than picking one among the
+    people their station can see, so a person first entered at another station can be
+    registered here, and a new person needs no separate page first.
+
+    PIPL: nothing on record is shown or filled in, and the form answers the same for a
+    known and an unknown ID number: the fields a new person needs are required of everyone,
+    blank optional fields keep what is on record. The one exception is a name that differs
+    from the record's, refused without showing it (a mistyped ID number is the likely cause).
+    """
+
+    id_number = forms.CharField(
+        label="公民身份号码",
+        max_length=RAW_INPUT_MAX_LENGTH["id_number"],
+        help_text="18位第二代居民身份证号码；已在其他鉴定站登记过的考生也在此直接报名",
+        widget=admin_widgets.AdminTextInputWidget(attrs={"autocomplete": "off"}),
+    )
+    name = _candidate_field("name", help_text="须与身份证上的姓名一致")
+    phone = forms.CharField(
+        label="手机号",
+        max_length=RAW_INPUT_MAX_LENGTH["phone"],
+        widget=admin_widgets.AdminTextInputWidget(attrs={"autocomplete": "off"}),
+    )
+    education = _candidate_field("education")
+    # No initial 0: a value nobody typed would overwrite the years on record.
+    years_in_trade = _candidate_field("years_in_trade", initial=None)
+    diploma = forms.ChoiceField(
+        label="学历证书类型",
+        choices=[("", "---------"), *Candidate.Diploma.choices],
+        required=False,
+        help_text=Candidate._meta.get_field("diploma").help_text,
+    )
+    prior_certificate_level = _candidate_field("prior_certificate_level")
+    prior_certificate_number = _candidate_field("prior_certificate_number")
+    prior_certificate_date = _candidate_field("prior_certificate_date", widget=admin_widgets.AdminDateWidget)
     fee = forms.DecimalField(label="鉴定费（元）", required=False, help_text="留空则按公告的鉴定费")
 
+    # The registration's rule on the person (the minimum age) is read from the ID number.
+    service_error_fields = {"candidate": "id_number"}
+
+    class Meta:
+        model = Registration
+        fields = ["announcement", "registration_date", "fee"]
+
+    def clean_id_number(self) -> str:
+        id_number = normalise_id_number(self.cleaned_data["id_number"])
+        validate_id_number(id_number)
+        return id_number
+
+    def clean_phone(self) -> str:
+        phone = normalise_phone(self.cleaned_data["phone"])
+        validate_phone(phone)
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # Checked on what was typed, not combined with the record, so that the answer
+        # does not depend on what another station entered.
+        if not data.get("prior_certificate_level") and (
+            data.get("prior_certificate_number") or data.get("prior_certificate_date")
+        ):
+            self.add_error("prior_certificate_level", "填写了已有职业资格证书的编号或发证日期，就必须选择证书等级。")
+        return data
+
     def perform(self) -> Registration:
+        """Save the person (new, or brought up to date) and register them, together: a
+        refused registration leaves the person as they were."""
         data = self.cleaned_data
-        return services.registration_accept(
-            actor=self.actor,
-            candidate=data["candidate"],
-            announcement=data["announcement"],
-            registration_date=data["registration_date"],
-            fee=data.get("fee"),
-        )
+        with transaction.atomic():
+            candidate = self._save_candidate(data)
+            return services.registration_accept(
+                actor=self.actor,
+                candidate=candidate,
+                announcement=data["announcement"],
+                registration_date=data["registration_date"],
+                fee=data.get("fee"),
+            )
+
+    def _save_candidate(self, data: dict[str, Any]) -> Candidate:
+        # Only what was typed: a blank optional field keeps the value on record (a new
+        # person gets the model's default).
+        fields = {name: data[name] for name in REGISTRATION_CANDIDATE_FIELDS if data.get(name) not in (None, "")}
+        name = data["name"]
+        known = Candidate.objects.select_for_update().filter(id_number=data["id_number"]).first()
+        if known is not None:
+            if _name_key(known.name) != _name_key(name):
+                raise ValidationError({"name": NAME_MISMATCH})
+            name = known.name  # the record's spelling stays
+        return candidate_upsert(actor=self.actor, id_number=data["id_number"], name=name, **fields)
 
 
 @admin.register(Registration)
@@ -220,6 +328,23 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
     # and action) need their own permissions; see appraisals.views_io and .exporting.
     scope_station_path = "station"
     add_form = RegistrationForm
+    add_fieldsets = [
+        (
+            "考生",
+            {
+                "fields": ["id_number", "name", "phone", "education", "years_in_trade"],
+                "description": "按公民身份号码报名：输入考生的身份证号和信息，新考生同时登记。",
+            },
+        ),
+        (
+            "学历与已有证书（选填）",
+            {
+                "fields": ["diploma", "prior_certificate_level", "prior_certificate_number", "prior_certificate_date"],
+                "description": "留空的项不改动已登记的信息。",
+            },
+        ),
+        ("报名", {"fields": ["announcement", "registration_date", "fee"]}),
+    ]
     list_display = [
         "candidate_name",
         "masked_id_number",
@@ -258,6 +383,17 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
         if obj is not None:
             return ["candidate", "announcement", "station", "registration_date", "fee", "status", "application"]
         return []
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # The add form also enters or updates the person.
+        return (
+            super().has_add_permission(request)
+            and request.user.has_perm("candidates.add_candidate")
+            and request.user.has_perm("candidates.change_candidate")
+        )
 
     def get_inlines(self, request: HttpRequest, obj: Model | None) -> Any:
         return self.inlines if obj is not None else []  # a new registration has no case yet
@@ -913,7 +1049,7 @@ class ImportJobAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="进度")
     def progress(self, obj: ImportJob) -> str:
-        return progress_bar(obj)
+        return progress_bar(job_with_live_progress(obj))
 
     @admin.display(description="结果")
     def outcome(self, obj: ImportJob) -> str:

@@ -17,6 +17,8 @@ from django.http import HttpRequest
 
 class ServiceForm(forms.ModelForm):
     actor: Any = None  # the request's user, set by ServiceFormAdminMixin.get_form
+    # A service's error on a field this form calls by another name: {service's: form's}.
+    service_error_fields: dict[str, str] = {}
 
     def perform(self) -> Model:
         raise NotImplementedError
@@ -36,7 +38,8 @@ class ServiceForm(forms.ModelForm):
 
     def _add_service_error(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):
-            for field, messages in error.message_dict.items():
+            for name, messages in error.message_dict.items():
+                field = self.service_error_fields.get(name, name)
                 self.add_error(field if field in self.fields else None, messages)
         else:
             self.add_error(None, error.messages)

@@ -41,7 +41,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
+from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -477,9 +479,11 @@ def _open_xlsx(stream: IO[bytes], owned: bool) -> Table:
     try:
         book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as error:  # a damaged or disguised file
+        if _caused_by(error, DefusedXmlException):  # openpyxl wraps it in its own ValueError
+            raise ImportRefused(UNSAFE_XLSX_MESSAGE) from error
         raise ImportRefused("无法读取该 XLSX 文件，请确认它是 Excel 工作簿（.xlsx）。") from error
     sheet = book.worksheets[0]  # the template's first sheet; “填写说明” comes after it
-    rows = sheet.iter_rows(values_only=True)
+    rows = _sheet_rows(sheet.iter_rows(values_only=True))
     headers = list(next(rows, ()))
     estimated = sheet.max_row - 1 if sheet.max_row else None
 
@@ -489,6 +493,30 @@ def _open_xlsx(stream: IO[bytes], owned: bool) -> Table:
             stream.close()
 
     return Table(headers, rows, "XLSX", estimated, close)
+
+
+UNSAFE_XLSX_MESSAGE = (
+    "无法读取该 XLSX 文件的工作表（文件已损坏，或含有不允许的 XML 内容），"
+    "请在 Excel 中打开并另存为新的 .xlsx 后重新导入。"
+)
+
+
+def _caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
+    while error is not None:
+        if isinstance(error, kind):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _sheet_rows(rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """The sheet's rows, parsed as they are read (read-only mode). openpyxl parses with
+    defusedxml when it is installed (it is a requirement): a sheet declaring XML entities
+    (“billion laughs”) or a broken sheet is refused as a file, not a crash."""
+    try:
+        yield from rows
+    except (DefusedXmlException, ElementTree.ParseError) as error:
+        raise ImportRefused(UNSAFE_XLSX_MESSAGE) from error
 
 
 # --- what rows are checked against --------------------------------------------------------------
@@ -1153,6 +1181,8 @@ def import_file(
             file_name=file_name or (Path(source).name if isinstance(source, str | os.PathLike) else ""),
             estimated_rows=table.estimated_rows,
         )
+    except ImportRefused as refusal:  # found while reading the rows
+        return ImportReport(station=station.code, dry_run=dry_run, problem=str(refusal))
     finally:
         table.close()
 

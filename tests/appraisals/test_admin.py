@@ -29,9 +29,11 @@ def texts(response):
 
 
 def add_registration(client, announcement, candidate, day):
+    # The add form takes the person by ID number (see test_register_by_id.py).
+    person = {name: getattr(candidate, name) for name in ("id_number", "name", "phone", "education", "years_in_trade")}
     return client.post(
         reverse("admin:appraisals_registration_add"),
-        {"candidate": candidate.pk, "announcement": announcement.pk, "registration_date": day.isoformat(), "fee": ""},
+        {**person, "announcement": announcement.pk, "registration_date": day.isoformat(), "fee": ""},
     )
 
 

@@ -575,3 +575,27 @@ def test_the_same_person_on_two_rows_must_agree_on_optional_columns(station, cle
     report = run(csv_file(rows, headers=HEADERS + EXTRA_HEADERS), station, clerk)
 
     assert "第3行 【学校或企业】“乙公司”：与第2行同一身份证号的考生“学校或企业”不一致。" in report.lines()
+
+
+def test_an_xlsx_whose_sheet_declares_xml_entities_is_refused_as_a_file(station, clerk, announcement):
+    """openpyxl reads uploads through defusedxml: entity expansion (“billion laughs”) is
+    refused before anything is expanded."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx_file(registration_rows(2))))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                declaration = (
+                    '<!DOCTYPE worksheet [<!ENTITY a "笑笑笑笑笑笑笑笑"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                )
+                data = (declaration + text.replace("考生000", "&b;", 1)).encode()  # openpyxl writes inline strings
+            target.writestr(item, data)
+
+    report = run(bomb.getvalue(), station, clerk)
+
+    assert not report.saved and "含有不允许的 XML 内容" in report.summary()
+    assert Candidate.objects.count() == 0
