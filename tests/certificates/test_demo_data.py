@@ -1,22 +1,38 @@
 """The demo data set: a living system, every state of the case, made through the services,
-with the trace, and loaded again without changing anything."""
+with the trace, certificates a visitor can look up, the supervisors' queue, and loaded again
+without changing anything."""
 
 import datetime
 import io
+import re
+from collections import Counter, defaultdict
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 
 from appraisals.models import ExamResult, ExamSession, Refund, Registration, Retake
 from candidates.models import Candidate
+from catalog.models import User
+from certificates.models import (
+    ArchiveRecord,
+    Certificate,
+    Complaint,
+    IssuanceBatch,
+    IssuanceItem,
+    ReviewItem,
+    SupervisionFinding,
+)
+from certificates.views import NOT_FOUND
 
 pytestmark = pytest.mark.django_db
 
 S = Registration.Status
 DEADLINE = datetime.date(2020, 12, 31)
+BUSINESS_DATE = datetime.date(2020, 9, 20)  # scripts/demo.sh
 
 
 @pytest.fixture(scope="module")
@@ -111,9 +127,86 @@ def test_every_registration_change_is_traced(demo):
     assert not untraced.exists()
 
 
+def test_certificates_issued_by_two_officers_after_publicity_numbered_without_gaps(demo):
+    certificates = list(Certificate.objects.select_related("batch", "result"))
+    assert 10 <= len(certificates) <= 50
+    sequences = defaultdict(list)
+    for certificate in certificates:
+        batch = certificate.batch
+        assert batch.status == IssuanceBatch.Status.APPROVED
+        assert batch.approved_by_id != batch.prepared_by_id
+        assert certificate.result.publicity_last_day < certificate.issue_date == batch.issue_date <= BUSINESS_DATE
+        sequences[(certificate.centre_id, certificate.year)].append(certificate.sequence)
+    assert len(sequences) >= 2
+    assert all(sorted(numbers) == list(range(1, len(numbers) + 1)) for numbers in sequences.values())
+    assert ArchiveRecord.objects.filter(certificate__in=certificates).count() == len(certificates)
+    issued = IssuanceBatch.objects.filter(status=IssuanceBatch.Status.APPROVED)
+    assert issued.filter(handed_out_on__isnull=False).exists()  # printed and handed out
+    assert issued.filter(printed_on__isnull=False, handed_out_on__isnull=True).exists()  # printed
+    assert not Certificate.history.filter(history_user__isnull=True).exists()
+
+
+def test_a_visitor_looks_up_the_certificate_the_summary_names(demo, client, settings):
+    settings.JIANDING_BUSINESS_DATE = BUSINESS_DATE
+    number, name = re.search(r"证书编号 (\S+)，姓名 (\S+)", demo).groups()
+    certificate = Certificate.objects.get(number=number, holder_name=name)
+    address = {"REMOTE_ADDR": "198.51.100.201"}  # a client of its own: the rate limit counts per client
+    found = client.post(reverse("verify"), {"key": number, "name": name}, **address)
+    page = found.content.decode()
+    assert found.status_code == 200 and NOT_FOUND not in page
+    assert number in page and name in page and ">有效<" in page
+    assert certificate.masked_id_number in page and certificate.holder_id_number not in page
+    by_qr_code = client.get(reverse("verify"), {"no": number, "code": certificate.verification_code}, **address)
+    assert number in by_qr_code.content.decode()
+
+
+def test_the_dashboard_charts_the_certificates_issued(demo, client):
+    client.force_login(User.objects.get(username="supervisor_fj"))
+    response = client.get(reverse("supervision_dashboard"))
+    assert response.status_code == 200
+    chart = str(response.context["certificates_chart"])
+    issued = Counter(Certificate.objects.values_list("issue_date", flat=True))
+    assert issued
+    for day, n in issued.items():
+        assert f"<title>{day:%Y-%m-%d}：{n}</title>" in chart
+
+
+def test_the_supervisors_queue_a_held_batch_a_finding_and_complaints(demo):
+    assert dict(ReviewItem.objects.values_list("kind", "status")) == {
+        ReviewItem.Kind.RUSHED_BATCH: ReviewItem.Status.OPEN,
+        ReviewItem.Kind.IDENTICAL_SCORES: ReviewItem.Status.IN_REVIEW,
+    }
+    held = IssuanceBatch.objects.get(status=IssuanceBatch.Status.HELD)
+    assert "考评员配备不足" in held.rush_flags and not held.certificates.exists()
+    finding = SupervisionFinding.objects.get()
+    assert finding.is_open
+    waiting = IssuanceItem.objects.filter(status=IssuanceItem.Status.HELD)
+    assert waiting.exists()
+    assert set(waiting.values_list("registration__results__session", flat=True)) == {finding.session_id}
+    closed = Complaint.objects.get(status=Complaint.Status.CLOSED)
+    assert closed.finding and closed.closed_by_id
+    assert Complaint.objects.exclude(status=Complaint.Status.CLOSED).exists()
+
+
+def test_the_certificate_story_happened_before_the_business_date(demo):
+    days = [
+        *IssuanceBatch.objects.values_list("prepared_on", flat=True),
+        *ReviewItem.objects.values_list("flagged_on", flat=True),
+        *(t.date() for t in SupervisionFinding.objects.values_list("opened_at", flat=True)),
+        *(t.date() for t in Complaint.objects.values_list("received_at", flat=True)),
+        *(t.date() for t in Complaint.objects.exclude(closed_at=None).values_list("closed_at", flat=True)),
+    ]
+    assert days and max(days) < BUSINESS_DATE
+
+
 def test_loading_again_changes_nothing(demo):
     before = counts()
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     assert counts() == before
     assert "演示案例已存在" in out.getvalue()
+    assert "证书与督导演示案例已存在" in out.getvalue()
+    assert (
+        re.search(r"证书编号 (\S+)，姓名 (\S+)", out.getvalue()).groups()
+        == re.search(r"证书编号 (\S+)，姓名 (\S+)", demo).groups()
+    )
