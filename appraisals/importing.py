@@ -570,7 +570,7 @@ class _Reference:
         return self._window[key]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Person:
     """One ID number met in the file: the first row's values, and what becomes of them."""
 
@@ -903,7 +903,9 @@ class RegistrationImporter:
             errors.extend(self._field_errors(number, row, ValidationError(found)))
             return False
         person.birth_date = birth_date
-        plan.new_candidates.append({**values, "id_number": person.id_number, "birth_date": birth_date, "sex": sex})
+        values.update(id_number=person.id_number, birth_date=birth_date, sex=sex)
+        person.values = values  # one dict per person: what later rows are compared with, and what is saved
+        plan.new_candidates.append(values)
         return True
 
     def _check_existing(
