@@ -177,6 +177,9 @@ class Registration(models.Model):
             models.Index(fields=["station", "status"], name="registration_station_status"),
             models.Index(fields=["station", "registration_date"], name="registration_station_date"),
             models.Index(fields=["status", "registration_date"], name="registration_status_date"),
+            # The list's order (newest first): a centre's first page walks this index
+            # instead of sorting all its stations' registrations.
+            models.Index(fields=["-registration_date", "id"], name="registration_newest_first"),
         ]
 
     def __str__(self) -> str:

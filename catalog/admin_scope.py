@@ -65,15 +65,31 @@ class ScopedAdminMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_list_filter(self, request: HttpRequest) -> Any:
-        # A related-field filter lists only values present in the user's own rows.
+        # A related-field filter lists only what the user may see: the related admin's
+        # scoped rows (stations, centres: small tables) where it is scoped, else the values
+        # present in the user's own rows.
         filters = []
         for entry in super().get_list_filter(request):
             if isinstance(entry, str) and "__" not in entry:
                 field = self.model._meta.get_field(entry)
                 if field.is_relation and field.many_to_one:
-                    entry = (entry, admin.RelatedOnlyFieldListFilter)
+                    related_admin = self.admin_site._registry.get(field.related_model)
+                    scoped = isinstance(related_admin, ScopedAdminMixin)
+                    entry = (entry, ScopedRelatedFieldListFilter if scoped else admin.RelatedOnlyFieldListFilter)
             filters.append(entry)
         return filters
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """Choices from the related model's scoped admin queryset (the stations a user may
+    see), not, as ``RelatedOnlyFieldListFilter`` does, a DISTINCT over the listed table:
+    at a million registrations that costs a scan on every page of the list."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        related_admin = model_admin.admin_site._registry[field.related_model]
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        visible = related_admin.get_queryset(request).values("pk")
+        return field.get_choices(include_blank=False, limit_choices_to={"pk__in": visible}, ordering=ordering)
 
 
 class ScopedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):

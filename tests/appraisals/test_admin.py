@@ -9,6 +9,7 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from appraisals import services
 from appraisals.models import Registration
 from catalog import roles
 from tests.candidates.factories import CandidateFactory
@@ -183,3 +184,28 @@ def test_the_registration_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         response = client.get(reverse("admin:appraisals_registration_changelist"))
     assert len(response.context["cl"].result_list) == 30
+
+
+def test_the_registration_list_filters_offer_only_stations_in_scope_and_their_announced_occupations(
+    client, staff, orgs, announcement
+):
+    from catalog.models import Occupation
+
+    def publish(station, name):
+        services.announcement_publish(
+            actor=staff["officer_fj"],
+            station=orgs[station],
+            occupation=Occupation.objects.get(name=name),
+            level="5",
+            publish_date=datetime.date(2020, 9, 1),
+        )
+
+    publish("xm1", "美容师")
+    publish("fz1", "保育员")  # another city's station
+    client.force_login(staff["officer_xm"])
+    response = client.get(reverse("admin:appraisals_registration_changelist"))
+    filters = {getattr(spec, "field_path", ""): spec for spec in response.context["cl"].filter_specs}
+
+    assert sorted(label for _, label in filters["announcement__occupation"].lookup_choices) == ["美发师", "美容师"]
+    stations = {label for _, label in filters["station"].lookup_choices}
+    assert str(orgs["xm1"]) in stations and str(orgs["fz1"]) not in stations

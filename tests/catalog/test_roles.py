@@ -142,7 +142,8 @@ def test_list_filter_offers_only_centres_in_scope(client, people):
     client.force_login(people["officer_fj"])
     response = client.get(reverse("admin:catalog_station_changelist"))
     centre_filter = next(f for f in response.context["cl"].filter_specs if f.field_path == "centre")
-    assert sorted(label for _, label in centre_filter.lookup_choices) == ["厦门市中心", "福州市中心"]
+    # The centres the officer may see (their own province's and its cities'), no others.
+    assert sorted(label for _, label in centre_filter.lookup_choices) == ["厦门市中心", "福州市中心", "福建省中心"]
 
 
 def test_centre_list_is_scoped(client, people):
