@@ -404,6 +404,11 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
     def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
 
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        # A station's own clerk sees only their station: the column would repeat it on every row.
+        columns = list(super().get_list_display(request))
+        return [c for c in columns if c != "station"] if request.user.station_id else columns
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         # The add form also enters or updates the person.
         return (

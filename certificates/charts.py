@@ -47,7 +47,9 @@ def daily_bars(
     lines = format_html_join(
         "",
         '<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#c62828" stroke-dasharray="4 3"/>'
-        '<text x="{3}" y="{4}" fill="#c62828" font-size="11" text-anchor="end">{5}</text>',
+        # A white halo keeps the caption legible over tall bars.
+        '<text x="{3}" y="{4}" fill="#c62828" font-size="11" text-anchor="end" '
+        'stroke="#fff" stroke-width="3" paint-order="stroke">{5}</text>',
         (
             (_n(x(d) + step * 0.9), PAD_TOP - 4, _n(PAD_TOP + plot_h), _n(x(d) + step * 0.9 - 3), PAD_TOP + 8, text)
             for d, text in markers

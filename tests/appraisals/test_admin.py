@@ -209,3 +209,11 @@ def test_the_registration_list_filters_offer_only_stations_in_scope_and_their_an
     assert sorted(label for _, label in filters["announcement__occupation"].lookup_choices) == ["美发师", "美容师"]
     stations = {label for _, label in filters["station"].lookup_choices}
     assert str(orgs["xm1"]) in stations and str(orgs["fz1"]) not in stations
+
+
+def test_the_station_column_is_shown_only_to_users_who_see_several_stations(client, staff, announcement):
+    url = reverse("admin:appraisals_registration_changelist")
+    client.force_login(staff["clerk"])
+    assert "station" not in client.get(url).context["cl"].list_display
+    client.force_login(staff["officer_xm"])
+    assert "station" in client.get(url).context["cl"].list_display
