@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appraisals', '0004_importjob'),
-        ('candidates', '0003_trainee_index'),
-        ('catalog', '0004_notifications_and_reminder_log'),
+        ("appraisals", "0004_importjob"),
+        ("candidates", "0003_trainee_index"),
+        ("catalog", "0004_notifications_and_reminder_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='registration',
-            index=models.Index(fields=['-registration_date', 'id'], name='registration_newest_first'),
+            model_name="registration",
+            index=models.Index(fields=["-registration_date", "id"], name="registration_newest_first"),
         ),
     ]
