@@ -139,6 +139,10 @@ def test_a_bad_xlsx_shows_every_refused_row_in_chinese_and_saves_nothing(client,
     ):
         assert words in page
     assert "整个文件未保存任何数据" in page
+    # Every error spelled out in a plain table (row, column, value, rule), not only on hover.
+    errors_table = page.split('class="jianding-errors"', 1)[1].split("</table>", 1)[0]
+    assert errors_table.count("<tr>") == 1 + len(result.jianding_report.errors)
+    assert "最后受理日 2020-09-30" in errors_table
     assert Candidate.objects.count() == 0
     assert preview_files() == []  # refused: nobody will confirm it
 
