@@ -33,7 +33,7 @@ from catalog.selectors import (
     publicity_last_day,
     visible_stations,
 )
-from catalog.trace import service
+from catalog.trace import acting_as, service
 
 from .models import (
     AppraisalApplication,
@@ -650,10 +650,12 @@ def retake_assign_session(*, actor: User, retake: Retake, session: ExamSession) 
 
 @service
 def registration_close(*, actor: User, registration: Registration, reason: str = "放弃补考") -> Registration:
-    """A failed candidate who does not take the retake: the case ends."""
+    """A failed candidate who does not take the retake: the case ends; the reason stays
+    in the case's trace."""
     registration = _locked(registration)
     _require_status(registration, [Status.FAILED], "结案")
-    _set_status(registration, Status.CLOSED)
+    with acting_as(actor, reason=f"结案：{reason}"):
+        _set_status(registration, Status.CLOSED)
     return registration
 
 

@@ -137,3 +137,17 @@ def test_refund_cannot_exceed_the_fee(case):
             refund=services.RefundTerms(amount=Decimal("200.01"), refund_date=D(2020, 10, 1), method="cash"),
         )
     assert case.refresh().status == S.REGISTERED
+
+
+def test_a_failed_candidate_who_gives_up_the_retake_is_closed_with_the_reason_in_the_trace(case):
+    case.to_examined()
+    case.score("82", "55")
+
+    services.registration_close(actor=case.staff["clerk"], registration=case.registration, reason="考生书面放弃补考")
+
+    registration = case.refresh()
+    assert registration.status == S.CLOSED
+    last = registration.history.latest("history_date")
+    assert (last.history_change_reason, last.history_user) == ("结案：考生书面放弃补考", case.staff["clerk"])
+    with pytest.raises(services.RuleError):  # a closed case cannot be closed again
+        services.registration_close(actor=case.staff["clerk"], registration=registration)
