@@ -13,7 +13,6 @@ reads every row. Goal: every page under 1 s at 1,000,000 registrations.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -75,29 +74,16 @@ def page_timer(scan: float):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--registrations", type=int, default=1_000_000)
-    parser.add_argument("--stations", type=int, default=2000)
-    args = parser.parse_args()
+    from reminder_bench import prepare
 
-    from reminder_bench import ensure_database, populate
-
-    ensure_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
+    prepare()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     from appraisals.models import Registration
     from catalog import roles
-    from catalog.services import catalog_load
 
     settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-    catalog_load()
-    populate(args.registrations, args.stations)
     people = users()
     clerk, officer, supervisor = (people[r] for r in (roles.STATION_CLERK, roles.CENTRE_OFFICER, roles.SUPERVISOR))
     someone = Registration.objects.filter(station=clerk.station).select_related("candidate").first().candidate

@@ -163,7 +163,9 @@ def timed(label: str, func):
     return elapsed, result
 
 
-def main() -> None:
+def prepare() -> argparse.Namespace:
+    """Parse the options, create and migrate the database, load the catalog and the rows
+    (once). Shared with bench/admin_bench.py, which reads the same data."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--registrations", type=int, default=1_000_000)
     parser.add_argument("--stations", type=int, default=2000)
@@ -174,15 +176,22 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
 
-    from appraisals import reminders
-    from catalog.models import Notification, ReminderLog
     from catalog.services import catalog_load
 
     call_command("migrate", verbosity=0)
     catalog_load()
     populate(args.registrations, args.stations)
+    return args
+
+
+def main() -> None:
+    prepare()
+    from django.db import connection
+
+    from appraisals import reminders
+    from catalog.models import Notification, ReminderLog
+
     ReminderLog.objects.all().delete()
     Notification.objects.all().delete()
     today = datetime.date(2020, 10, 24)  # 7 days before Fujian's application deadline
