@@ -196,18 +196,6 @@ _LEVEL_WORDS = {
     "2": ("二级", "二", "技师"),
     "1": ("一级", "一", "高级技师"),
 }
-LEVELS: dict[str, str] = {}
-for _value, _label in SkillLevel.choices:
-    for _word in (_value, f"{_value}级", _label, *_LEVEL_WORDS[_value]):
-        LEVELS[_key(_word)] = _value
-
-_EDUCATION_WORDS = {
-    "junior": ("初中", "小学", "初中以下"),
-    "senior": ("高中", "中专", "技校", "职高", "中技", "高中及以下"),
-    "college": ("专科", "大学专科", "高职"),
-    "bachelor": ("大学本科", "大学", "学士"),
-    "postgraduate": ("硕士", "博士", "硕士研究生", "博士研究生"),
-}
 
 
 def _words(choices: Sequence[tuple[str, str]], words: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -218,6 +206,17 @@ def _words(choices: Sequence[tuple[str, str]], words: dict[str, tuple[str, ...]]
         for word in (value, label, *label.split("/"), *words.get(value, ())):
             found[_key(word)] = value
     return found
+
+
+LEVELS = _words(SkillLevel.choices, {value: (f"{value}级", *words) for value, words in _LEVEL_WORDS.items()})
+
+_EDUCATION_WORDS = {
+    "junior": ("初中", "小学", "初中以下"),
+    "senior": ("高中", "中专", "技校", "职高", "中技", "高中及以下"),
+    "college": ("专科", "大学专科", "高职"),
+    "bachelor": ("大学本科", "大学", "学士"),
+    "postgraduate": ("硕士", "博士", "硕士研究生", "博士研究生"),
+}
 
 
 EDUCATIONS = _words(Candidate.Education.choices, _EDUCATION_WORDS)
