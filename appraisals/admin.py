@@ -32,8 +32,9 @@ from candidates.validators import (
     validate_phone,
 )
 from catalog.admin_scope import ScopedAdmin, ScopedAdminMixin
-from catalog.clock import business_today
 from catalog.selectors import visible_stations
+from kit import clock
+from kit.permissions import FULL_ID_PERMISSION
 
 from . import services
 from .admin_forms import ServiceForm, ServiceFormAdminMixin
@@ -57,8 +58,6 @@ from .models import (
 )
 from .selectors import trainees_to_route
 from .views_io import RegistrationImportExportMixin, import_job_link, progress_bar
-
-FULL_ID_PERMISSION = "candidates.view_full_id_number"
 
 
 def candidate_label(registration: Registration, request: HttpRequest | None = None) -> str:
@@ -196,7 +195,7 @@ class ExamAnnouncementAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("publish_date", business_today())
+        initial.setdefault("publish_date", clock.today())
         if request.user.station_id:
             initial.setdefault("station", request.user.station_id)
         return initial
@@ -422,7 +421,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("registration_date", business_today())
+        initial.setdefault("registration_date", clock.today())
         return initial
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
@@ -473,7 +472,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     @admin.action(description="资格审查（按申报条件自动判定，审查日期为今天）", permissions=["change"])
     def review_eligibility(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,
@@ -485,7 +484,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     @admin.action(description="登记已收到纸质自愿书（签署日期为今天）", permissions=["change"])
     def record_paper_consent(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,
@@ -497,7 +496,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     @admin.action(description="向指导中心提交鉴定申请（按鉴定站各提交一份）", permissions=["change"])
     def submit_application(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         by_station: dict[Any, list[Registration]] = defaultdict(list)
         for registration in queryset.select_related("station", "candidate"):
             by_station[registration.station].append(registration)
@@ -514,7 +513,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     @admin.action(description="放弃鉴定并全额退费（原路退回）", permissions=["change"])
     def withdraw_with_full_refund(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,
@@ -532,7 +531,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     @admin.action(description="考生自愿申请补考（只补不合格科目）", permissions=["change"])
     def request_retake(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,
@@ -645,7 +644,7 @@ class AppraisalApplicationAdmin(ScopedAdmin):
 
     @admin.action(description="批准（审批日期为今天）", permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,
@@ -657,7 +656,7 @@ class AppraisalApplicationAdmin(ScopedAdmin):
 
     @admin.action(description="退回（须在审批意见中写明理由）", permissions=["approve"])
     def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,
@@ -777,7 +776,7 @@ class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     @admin.action(description="公示已复核的成绩（公示日期为今天）", permissions=["change"])
     def publish_results(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,
@@ -1003,7 +1002,7 @@ class TraineeToRouteAdmin(CandidateAdmin):
             url,
             obj.pk,
             items[0].occupation.pk,
-            business_today().isoformat(),
+            clock.today().isoformat(),
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -35,6 +35,7 @@ from openpyxl.utils import get_column_letter
 
 from catalog.models import SkillLevel, Station, User
 from catalog.selectors import visible_stations
+from kit import clock
 
 from .models import Registration
 
@@ -97,7 +98,7 @@ class ScopedExportAdminMixin(ExportActionMixin):
 
     def get_export_filename(self, request: HttpRequest, queryset: QuerySet, file_format: Any) -> str:
         # ASCII: the header carries it unencoded; the date tells the copies apart.
-        return f"{self.opts.model_name}-{datetime.date.today():%Y%m%d}.{file_format.get_extension()}"
+        return f"{self.opts.model_name}-{clock.today():%Y%m%d}.{file_format.get_extension()}"
 
     def get_valid_export_item_pks(self, request: HttpRequest) -> Any:
         # Selected rows are re-read through the scoped queryset; the library's default

@@ -47,7 +47,6 @@ from defusedxml import DefusedXmlException
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from candidates.models import Candidate, candidate_field_rules
 from candidates.validators import (
@@ -60,10 +59,10 @@ from candidates.validators import (
     normalise_phone,
     parse_id_number,
 )
-from catalog.clock import business_today
 from catalog.models import Occupation, SkillLevel, Station, User
 from catalog.selectors import RuleBook
 from catalog.trace import acting_as, current_reason
+from kit import clock
 
 from .exporting import unescape_formula
 from .models import ExamAnnouncement, ImportJob, Registration, check_registration_window
@@ -643,7 +642,7 @@ class RegistrationImporter:
             return report
         self._reference = _Reference(self.station)
         self._positions = positions
-        self.today = business_today()
+        self.today = clock.today()
         self._memo_occupation: dict[Any, Any] = {}
         self._memo_level: dict[Any, Any] = {}
         self._memo_date: dict[Any, Any] = {}
@@ -1042,7 +1041,7 @@ class CopyWriter(OrmWriter):
 
     def __init__(self, actor: User | None) -> None:
         super().__init__(actor)
-        self.now = timezone.now()
+        self.now = clock.now()
         self.reason = current_reason()
         self._tables = {model: _CopyTable(model) for model in (Candidate, Registration)}
         self.usable = all(t.usable for t in self._tables.values())
@@ -1231,7 +1230,7 @@ def run_import_job(job_id: int, user_id: int) -> ImportReport | None:
     finally:
         if job.file:
             job.file.delete(save=False)
-    ImportJob.objects.filter(pk=job_id).update(status=status, report=stored, file="", finished_at=timezone.now())
+    ImportJob.objects.filter(pk=job_id).update(status=status, report=stored, file="", finished_at=clock.now())
     cache.delete(_progress_key(job_id))
     return report
 
@@ -1271,7 +1270,7 @@ def purge_import_files(*, now: datetime.datetime | None = None, max_age: datetim
     than ``max_age`` (an hour), and files of finished import jobs (normally removed when
     the job ends; a crashed worker may leave one). They hold personal data. Returns how
     many files were removed."""
-    now = now or timezone.now()
+    now = now or clock.now()
     removed = 0
     folder = preview_dir()
     if folder.is_dir():

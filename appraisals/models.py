@@ -21,6 +21,7 @@ from candidates.validators import check_minimum_age
 from catalog.models import GuidanceCentre, Occupation, Region, SkillLevel, Station
 from catalog.selectors import RuleBook
 from catalog.trace import TracedManager, TracedQuerySet, history
+from kit import clock
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -470,7 +471,7 @@ class ExamResult(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+"
     )
-    entered_at = models.DateTimeField("录入时间", auto_now_add=True)
+    entered_at = models.DateTimeField("录入时间", default=clock.now, editable=False)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="复核人",
@@ -530,7 +531,7 @@ class ScoreAmendment(models.Model):
     amended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="更正人", on_delete=models.PROTECT, related_name="+"
     )
-    amended_at = models.DateTimeField("更正时间", auto_now_add=True)
+    amended_at = models.DateTimeField("更正时间", default=clock.now, editable=False)
 
     objects = TracedManager()
     history = history()
@@ -683,7 +684,7 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField("总行数", default=0)
     processed_rows = models.PositiveIntegerField("已处理行数", default=0)
     report = models.JSONField("结果报告", default=dict, blank=True)
-    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    created_at = models.DateTimeField("提交时间", default=clock.now, editable=False)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:

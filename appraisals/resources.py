@@ -25,12 +25,12 @@ from import_export.results import InvalidRow, Result, RowResult
 
 from candidates.validators import mask_id_number, mask_phone
 from catalog.models import Station, User
+from kit.permissions import FULL_ID_PERMISSION
 
 from .exporting import EscapingResourceMixin
 from .importing import LABELS, ImportReport, RegistrationImporter, open_table
 from .models import Registration
 
-FULL_ID_PERMISSION = "candidates.view_full_id_number"
 ACTION_HEADER = "处理"
 
 

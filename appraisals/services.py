@@ -20,9 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from candidates.models import Candidate
 from catalog.models import EligibilityRoute, Occupation, Region, Station, User
@@ -34,6 +32,8 @@ from catalog.selectors import (
     visible_stations,
 )
 from catalog.trace import acting_as, service
+from kit import clock
+from kit.errors import RuleError
 
 from .models import (
     AppraisalApplication,
@@ -52,10 +52,6 @@ from .models import (
 )
 
 Status = Registration.Status
-
-
-class RuleError(ValidationError):
-    """A rule of the notices refused the act; the message says which, in Chinese."""
 
 
 def pass_mark() -> Decimal:
@@ -548,7 +544,7 @@ def result_confirm(*, actor: User, result: ExamResult, now: datetime.datetime | 
     if result.entered_by_id == actor.pk:
         raise RuleError("成绩须由录入人以外的另一人复核确认。")
     result.confirmed_by = actor
-    result.confirmed_at = now or timezone.now()
+    result.confirmed_at = now or clock.now()
     result.save(update_fields=["confirmed_by", "confirmed_at"])
     _settle(_locked(result.registration), result)
     return result

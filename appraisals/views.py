@@ -11,12 +11,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from catalog.models import User
 from catalog.selectors import visible_stations
+from kit.responses import file_response
 
 from . import documents
 from .models import ExamSession, SeatAssignment
@@ -41,20 +41,15 @@ def _require_permission(user: User) -> None:
         raise PermissionDenied
 
 
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    # inline: the browser opens it for printing; the Chinese filename goes as RFC 5987 filename*.
-    response["Content-Disposition"] = content_disposition_header(False, filename)
-    return response
-
-
 @require_GET
 @never_cache  # personal data: no shared or browser cache keeps a copy
 @login_required
 def admission_ticket(request: HttpRequest, seat_id: int) -> HttpResponse:
     _require_permission(request.user)
     seat = get_object_or_404(ticket_seats(request.user), pk=seat_id)
-    return _pdf_response(documents.admission_ticket_pdf(seat), f"准考证-{seat.ticket_number}.pdf")
+    return file_response(
+        documents.admission_ticket_pdf(seat), f"准考证-{seat.ticket_number}.pdf", inline=True
+    )  # opened for printing
 
 
 @require_GET
@@ -69,4 +64,4 @@ def session_tickets(request: HttpRequest, session_id: int) -> HttpResponse:
     if not seats:
         raise Http404("该场次尚未编排座位。")
     filename = f"准考证-{session.application.station.code}-{session.date:%Y%m%d}-场次{session.pk}.pdf"
-    return _pdf_response(documents.admission_tickets_pdf(seats), filename)
+    return file_response(documents.admission_tickets_pdf(seats), filename, inline=True)

@@ -28,9 +28,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
@@ -41,9 +39,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from candidates.models import Candidate
-from catalog.clock import business_today
 from catalog.models import SkillLevel, Station
 from catalog.selectors import visible_stations
+from kit import clock
+from kit.responses import XLSX, file_response
 
 from . import exporting, services
 from .importing import COLUMNS, ImportRefused, ImportReport, job_with_live_progress, preview_dir
@@ -56,8 +55,6 @@ EXPORT_PERMISSION = "appraisals.export_registration"
 CHANGE_PERMISSION = "appraisals.change_registration"
 VIEW_PERMISSION = "appraisals.view_registration"
 VIEW_JOBS_PERMISSION = "appraisals.view_importjob"
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def background_import_bytes() -> int:
@@ -312,19 +309,13 @@ def template_workbook(station: Station | None) -> bytes:
     return stream.getvalue()
 
 
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
 @never_cache
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(IMPORT_PERMISSION):
         raise PermissionDenied
     station = request.user.station if request.user.station_id else None
-    return _xlsx_response(template_workbook(station), "报名导入模板.xlsx")
+    return file_response(template_workbook(station), "报名导入模板.xlsx", XLSX)
 
 
 # --- an import job's page ----------------------------------------------------------------------------------
@@ -413,7 +404,7 @@ def municipal_report(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
-    today = business_today()
+    today = clock.today()
     initial = {"start": today.replace(day=1), "end": today}
     data = request.POST if request.method == "POST" else (request.GET if "start" in request.GET else None)
     form = MunicipalReportForm(data, user=user, initial=initial)
@@ -446,12 +437,12 @@ def _municipal_download(
     user = request.user
     if not user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied
-    now = timezone.now()
+    now = clock.now()
     content = exporting.municipal_report_xlsx(
-        lines, start=start, end=end, prepared_by=user, prepared_at=timezone.localtime(now)
+        lines, start=start, end=end, prepared_by=user, prepared_at=now
     )
     if form.cleaned_data["mark_reported"]:
         if not user.has_perm(CHANGE_PERMISSION):
             raise PermissionDenied
         services.registrations_mark_reported(actor=user, registrations=registrations, now=now)
-    return _xlsx_response(content, f"报名数据上报表-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
+    return file_response(content, f"报名数据上报表-{start:%Y%m%d}-{end:%Y%m%d}.xlsx", XLSX)

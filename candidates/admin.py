@@ -14,12 +14,12 @@ from django.http import HttpRequest
 
 from catalog.admin_scope import ScopedAdmin
 from catalog.selectors import station_scope, visible_stations
+from kit.permissions import FULL_ID_PERMISSION
 
 from .models import Candidate
 from .services import EDITABLE_FIELDS, candidate_update, candidate_upsert
 from .validators import ID_NUMBER_SHAPE, PHONE_SHAPE, mask_id_number, mask_phone, normalise_id_number, normalise_phone
 
-FULL_ID_PERMISSION = "candidates.view_full_id_number"
 # Full field -> the masked read-only display that replaces it for users without the permission.
 MASKED = {"id_number": "masked_id_number", "phone": "masked_phone"}
 # Raw input may carry spaces, full-width digits or a +86 prefix; the model normalises it.

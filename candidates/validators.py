@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from stdnum.cn import ric
 
-from catalog.clock import business_today
+from kit import clock
 
 ID_NUMBER_LENGTH = 18
 ID_NUMBER_SHAPE = re.compile(r"\d{17}[\dX]")
@@ -92,7 +92,7 @@ def validate_id_number(value: Any, *, today: datetime.date | None = None) -> Non
     birth_date = _birth_date_or_none(value)
     if birth_date is None:
         raise ValidationError("公民身份号码中的出生日期（第7–14位）不是有效日期", code="birth_date")
-    if birth_date > (today or business_today()):
+    if birth_date > (today or clock.today()):
         raise ValidationError("公民身份号码中的出生日期（第7–14位）晚于今天", code="birth_date_future")
     if ric.calc_check_digit(value) != value[-1]:
         raise ValidationError("公民身份号码校验码错误（第18位与前17位不符），请核对", code="check_digit")

@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.html import format_html
+
+from kit import clock
 
 from . import selectors
 from .admin_scope import ScopedAdmin
@@ -226,7 +227,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
         # Opening a notification reads it.
-        self.get_queryset(request).filter(pk=object_id, read_at__isnull=True).update(read_at=timezone.now())
+        self.get_queryset(request).filter(pk=object_id, read_at__isnull=True).update(read_at=clock.now())
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="")
@@ -239,5 +240,5 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="标记为已读", permissions=["change"])
     def mark_read(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.filter(read_at__isnull=True).update(read_at=timezone.now())
+        count = queryset.filter(read_at__isnull=True).update(read_at=clock.now())
         self.message_user(request, f"已将 {count} 条通知标记为已读。")

@@ -1,13 +1,14 @@
 from django.conf import settings
 
-from .clock import business_today
+from kit import clock
+
 from .models import Notification
 
 
 def business_date(request):
     """Every page shows the business date it works on, and whether it is the clock's."""
     return {
-        "business_today": business_today(),
+        "business_today": clock.today(),
         "business_date_is_set": bool(getattr(settings, "JIANDING_BUSINESS_DATE", None)),
         "supervision_hotline": settings.JIANDING_SUPERVISION_HOTLINE,
         "unread_notifications": _unread(request),

@@ -9,6 +9,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from kit import clock
+
 from .trace import TracedManager, history
 
 
@@ -389,7 +391,7 @@ class Notification(models.Model):
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
     link = models.CharField("链接", max_length=300, blank=True)
-    created_at = models.DateTimeField("发送时间", auto_now_add=True)
+    created_at = models.DateTimeField("发送时间", default=clock.now, editable=False)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 
     class Meta:
@@ -416,7 +418,7 @@ class ReminderLog(models.Model):
     )
     run = models.CharField("发送批次", max_length=32, db_index=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
-    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    created_at = models.DateTimeField("记录时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "提醒发送记录"

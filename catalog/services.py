@@ -12,7 +12,8 @@ from pathlib import Path
 
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.utils import timezone
+
+from kit import clock
 
 from .models import (
     DeadlineRule,
@@ -279,5 +280,5 @@ def reminders_email_pending(batch_size: int = 200) -> int:
             ]
             if messages:
                 send_mass_mail(messages, fail_silently=False)
-            ReminderLog.objects.filter(pk__in=[log.pk for log in batch]).update(emailed_at=timezone.now())
+            ReminderLog.objects.filter(pk__in=[log.pk for log in batch]).update(emailed_at=clock.now())
             sent += len(messages)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
-from typing import Any
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
-from django.db import models
+from django.db import models, transaction
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
+
+from kit import clock
 
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("jianding_actor", default=None)
 _reason: contextvars.ContextVar[str] = contextvars.ContextVar("jianding_reason", default="")
@@ -52,7 +55,10 @@ def current_reason() -> str:
 
 
 @receiver(pre_create_historical_record)
-def _attach_reason(sender: Any, history_instance: Any, **kwargs: Any) -> None:
+def _attach_reason_and_business_time(sender: Any, instance: Any, history_instance: Any, **kwargs: Any) -> None:
+    # The trace follows the one clock: a replay of 2020 records 2020, not the wall clock.
+    if not hasattr(instance, "_history_date"):
+        history_instance.history_date = clock.now()
     if not history_instance.history_change_reason:
         history_instance.history_change_reason = current_reason() or None
 
@@ -73,7 +79,11 @@ class TracedQuerySet(models.QuerySet):
         if pks:
             changed = list(self.model._default_manager.filter(pk__in=pks))
             self.model.history.bulk_history_create(
-                changed, update=True, default_user=current_actor(), default_change_reason=current_reason()
+                changed,
+                update=True,
+                default_user=current_actor(),
+                default_change_reason=current_reason(),
+                default_date=clock.now(),
             )
         return count
 
@@ -82,7 +92,7 @@ class TracedQuerySet(models.QuerySet):
         with_pk = [obj for obj in created if obj.pk is not None]
         if with_pk:
             self.model.history.bulk_history_create(
-                with_pk, default_user=current_actor(), default_change_reason=current_reason()
+                with_pk, default_user=current_actor(), default_change_reason=current_reason(), default_date=clock.now()
             )
         return created
 
@@ -95,23 +105,28 @@ class TracedQuerySet(models.QuerySet):
             _inside_bulk_update.reset(token)
         if objs:
             self.model.history.bulk_history_create(
-                objs, update=True, default_user=current_actor(), default_change_reason=current_reason()
+                objs,
+                update=True,
+                default_user=current_actor(),
+                default_change_reason=current_reason(),
+                default_date=clock.now(),
             )
         return count
 
 
 TracedManager = models.Manager.from_queryset(TracedQuerySet)
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def service(func: Any) -> Any:
-    """A state change: one transaction, every change attributed to the ``actor`` argument."""
-    import functools
 
-    from django.db import transaction
+def service(func: Callable[P, R]) -> Callable[P, R]:
+    """A state change: one transaction, every change attributed to the ``actor`` keyword
+    argument. The wrapped signature is kept, so callers and mypy see the real one."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, actor: Any, **kwargs: Any) -> Any:
-        with transaction.atomic(), acting_as(actor):
-            return func(*args, actor=actor, **kwargs)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(), acting_as(kwargs.get("actor")):
+            return func(*args, **kwargs)
 
     return wrapper

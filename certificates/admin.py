@@ -10,18 +10,17 @@ from django.contrib import admin, messages
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.http import content_disposition_header
 
 from appraisals.admin import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label, report_rows
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
 from appraisals.exporting import ScopedExportAdminMixin
-from appraisals.services import RuleError
 from candidates.validators import ID_NUMBER_SHAPE, mask_id_number, normalise_id_number
 from catalog.admin_scope import ScopedAdmin
-from catalog.clock import business_today
 from catalog.selectors import RuleBook, station_scope, visible_centres
+from kit import clock
+from kit.errors import RuleError
+from kit.responses import ZIP, file_response
 
 from . import exports, selectors, services, supervision
 from .models import (
@@ -77,7 +76,7 @@ class FindingOpenForm(ServiceForm):
             actor=self.actor,
             session=self.cleaned_data["session"],
             summary=self.cleaned_data["summary"],
-            opened_at=timezone.now(),
+            opened_at=clock.now(),
         )
 
 
@@ -91,7 +90,7 @@ class FindingCloseForm(ServiceForm):
             actor=self.actor,
             finding=self.instance,
             conclusion=self.cleaned_data["conclusion"],
-            closed_at=timezone.now(),
+            closed_at=clock.now(),
         )
 
 
@@ -191,7 +190,7 @@ class PassedRegistrationAdmin(ScopedAdmin):
     @admin.action(description="制作发证批次（由另一名审核员审批后核发）", permissions=["prepare"])
     def prepare_batch(self, request: HttpRequest, queryset: QuerySet) -> None:
         """One batch per issuing centre (the officer's own centre, else the station's)."""
-        today = business_today()
+        today = clock.today()
         book = RuleBook()
         by_centre: dict[Any, list] = {}
         refused = []
@@ -242,7 +241,7 @@ class BatchReviewForm(ServiceForm):
             batch=self.instance,
             release=self.cleaned_data["decision"],
             note=self.cleaned_data["opinion"],
-            reviewed_on=business_today(),
+            reviewed_on=clock.today(),
         )
 
 
@@ -347,7 +346,7 @@ class IssuanceBatchAdmin(ServiceFormAdminMixin, CentreScopedAdmin):
 
     @admin.action(description="审批并核发证书（发证日期为今天；须由制单人以外的审核员操作）", permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
 
         def act(batch: IssuanceBatch) -> None:
             self._report_batch(request, services.batch_approve(actor=request.user, batch=batch, issue_date=today))
@@ -367,7 +366,7 @@ class IssuanceBatchAdmin(ServiceFormAdminMixin, CentreScopedAdmin):
 
     @admin.action(description="登记证书已打印（今天）", permissions=["print"])
     def mark_printed(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,
@@ -379,7 +378,7 @@ class IssuanceBatchAdmin(ServiceFormAdminMixin, CentreScopedAdmin):
 
     @admin.action(description="登记证书已发放（今天）", permissions=["print"])
     def mark_handed_out(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,
@@ -402,7 +401,7 @@ class CertificateRevokeForm(ServiceForm):
 
     def perform(self) -> Certificate:
         return services.certificate_revoke(
-            actor=self.actor, certificate=self.instance, reason=self.cleaned_data["reason"], revoked_on=business_today()
+            actor=self.actor, certificate=self.instance, reason=self.cleaned_data["reason"], revoked_on=clock.today()
         )
 
 
@@ -467,7 +466,7 @@ class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmi
 
     @admin.display(description="效力")
     def validity(self, obj: Certificate) -> str:
-        validity = selectors.certificate_validity(obj, business_today(), getattr(self, "_rulebook", None))
+        validity = selectors.certificate_validity(obj, clock.today(), getattr(self, "_rulebook", None))
         colour = {"valid": "#2e7d32", "valid_exited": "#8d6e00", "voided": "#c62828"}[validity.kind]
         return format_html(
             '<span style="color:{};font-weight:600" title="{}">{}</span>', colour, validity.note, validity.label
@@ -515,7 +514,7 @@ class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmi
             request,
             by_centre.items(),
             lambda item: services.upload_batch_create(
-                actor=request.user, centre=item[0], certificates=item[1], created_on=business_today()
+                actor=request.user, centre=item[0], certificates=item[1], created_on=clock.today()
             ),
             "组成上报批次",
             lambda item: f"{item[0]}（{len(item[1])}本）",
@@ -540,7 +539,7 @@ class ArchiveCorrectForm(ServiceForm):
             actor=self.actor,
             record=self.cleaned_data["corrects"],
             reason=self.cleaned_data["correction_reason"],
-            now=timezone.now(),
+            now=clock.now(),
         )
 
 
@@ -606,9 +605,7 @@ class ArchiveRecordAdmin(ServiceFormAdminMixin, ScopedAdmin):
             "centre",
             "created_by",
         )
-        response = HttpResponse(exports.archive_zip(records), content_type="application/zip")
-        response["Content-Disposition"] = content_disposition_header(True, f"档案导出-{business_today():%Y%m%d}.zip")
-        return response
+        return file_response(exports.archive_zip(records), f"档案导出-{clock.today():%Y%m%d}.zip", ZIP)
 
 
 LABELS = {
@@ -669,7 +666,7 @@ class LostCertificateRequestAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("received_on", business_today())
+        initial.setdefault("received_on", clock.today())
         return initial
 
     @admin.display(description="办理结果")
@@ -691,7 +688,7 @@ class LostCertificateRequestAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     @admin.action(description="办理：目录内补发新证书，已退出目录的开具证书信息证明（今天）", permissions=["process"])
     def process(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,
@@ -797,7 +794,7 @@ class UploadBatchAdmin(CentreScopedAdmin):
 
     @admin.action(description="审核确认（仅无问题数据的批次；确认后冻结）", permissions=["confirm"])
     def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = business_today()
+        today = clock.today()
         report_rows(
             self,
             request,

@@ -6,11 +6,11 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
 from catalog.models import Station
+from kit import clock
 
 from .models import Complaint
 from .supervision import complaint_receive
@@ -40,7 +40,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
             complaint_receive(
                 actor=None,
                 channel=Complaint.Channel.PUBLIC_FORM,
-                received_at=timezone.now(),
+                received_at=clock.now(),
                 content=form.cleaned_data["content"],
                 complainant=form.cleaned_data["complainant"],
                 contact=form.cleaned_data["contact"],

@@ -10,10 +10,9 @@ from import_export import fields, resources, widgets
 from appraisals.exporting import EscapingResourceMixin
 from candidates.validators import mask_id_number
 from catalog.models import User
+from kit.permissions import FULL_ID_PERMISSION
 
 from .models import Certificate
-
-FULL_ID_PERMISSION = "candidates.view_full_id_number"
 
 
 class CertificateExportResource(EscapingResourceMixin, resources.ModelResource):

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from appraisals.models import (
     AppraisalApplication,
@@ -29,6 +28,7 @@ from candidates.validators import mask_id_number, validate_id_number
 from catalog import selectors as catalog_selectors
 from catalog.models import GuidanceCentre, SkillLevel, User
 from catalog.selectors import RuleBook, has_full_scope, visible_centres, visible_stations
+from kit import clock
 
 from .models import (
     Certificate,
@@ -274,7 +274,7 @@ def rush_signals(
         registration__in=[r.pk for r in regs], confirmed_at__isnull=False, passed=True
     ).select_related("session")
     since = issue_date - datetime.timedelta(days=t["burst_days"])
-    burst = [r for r in results if timezone.localdate(r.confirmed_at) >= since]
+    burst = [r for r in results if clock.local_day(r.confirmed_at) >= since]
     if len(burst) >= t["burst_min"]:
         signals.append(
             f"成绩集中录入后立即发证：{len(burst)} 本证书的成绩在发证日 {_day(issue_date)} 前 "

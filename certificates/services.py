@@ -24,13 +24,13 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from appraisals.models import ExamSession, Registration
-from appraisals.services import RuleError
 from catalog.models import GuidanceCentre, User
 from catalog.selectors import RuleBook, occupation_in_catalog_on, visible_stations
 from catalog.trace import service
+from kit import clock
+from kit.errors import RuleError
 
 from . import selectors
 from .models import (
@@ -331,7 +331,7 @@ def batch_approve(
     batch when it looks rushed (nothing issued); otherwise issue each registration in
     station and ID-number order, holding those whose session has an open supervision
     finding; number, archive, done."""
-    now = now or timezone.now()
+    now = now or clock.now()
     batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
     if batch.status != BatchStatus.PREPARED:
         raise RuleError(f"发证批次当前状态为“{batch.get_status_display()}”，不能审批。")
@@ -507,7 +507,7 @@ def lost_request_process(
     """Inside the catalog (not exited, or access-type) the certificate is reissued: a new
     number linked to the old one, the old one voided. Outside it (exited) a certificate
     information proof (证书信息证明) is issued instead, numbered; the certificate stays valid."""
-    now = now or timezone.now()
+    now = now or clock.now()
     request = LostCertificateRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != LostCertificateRequest.Status.PENDING:
         raise RuleError(f"该申请已办结（{request.get_status_display()}）。")

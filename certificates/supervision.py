@@ -10,14 +10,14 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Count
-from django.utils import timezone
 
 from appraisals import selectors as appraisal_selectors
 from appraisals.models import ExamAnnouncement, ExamSession, Registration
-from appraisals.services import RuleError
 from catalog.models import Station, User
 from catalog.selectors import RuleBook
 from catalog.trace import service
+from kit import clock
+from kit.errors import RuleError
 
 from .models import Complaint, IssuanceBatch, ReviewItem, SessionSupervisionRecord
 from .selectors import rush_thresholds
@@ -160,7 +160,7 @@ def review_item_close(
     if not finding.strip():
         raise RuleError("办结复核事项必须写明督导结论。")
     item.status, item.finding = ReviewItem.Status.CLOSED, finding.strip()
-    item.closed_by, item.closed_at = actor, now or timezone.now()
+    item.closed_by, item.closed_at = actor, now or clock.now()
     item.assigned_to = item.assigned_to or actor
     item.full_clean()
     item.save()
@@ -240,7 +240,7 @@ def complaint_close(
     if not finding.strip():
         raise RuleError("举报必须写明查处结论才能办结。")
     complaint.status, complaint.finding = Complaint.Status.CLOSED, finding.strip()
-    complaint.closed_by, complaint.closed_at = actor, now or timezone.now()
+    complaint.closed_by, complaint.closed_at = actor, now or clock.now()
     complaint.full_clean()
     complaint.save()
     return complaint

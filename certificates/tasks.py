@@ -11,9 +11,9 @@ from django.db.models import Count, Max
 
 from appraisals import reminders
 from catalog import roles
-from catalog.clock import business_today
 from catalog.models import User
 from catalog.services import Reminder, reminders_send
+from kit import clock
 
 from .selectors import awaiting_certificate
 from .supervision import review_queue_refresh
@@ -60,7 +60,7 @@ def certificate_reminders(today: datetime.date) -> list[Reminder]:
 def daily_sweep() -> dict[str, int]:
     """The daily run: reminders before each deadline and for certificates due, then the
     supervisors' review queue."""
-    today = business_today()
+    today = clock.today()
     sent = reminders.sweep(today) + reminders_send(reminders=certificate_reminders(today))
     flagged = review_queue_refresh(actor=None, today=today)
     return {"reminders": sent, "review_items": flagged}

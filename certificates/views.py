@@ -19,15 +19,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from appraisals.models import Registration
 from candidates.validators import ID_NUMBER_SHAPE, normalise_id_number
-from catalog.clock import business_today
 from catalog.selectors import visible_centres, visible_stations
+from kit import clock
+from kit.responses import XLSX, file_response
 
 from . import documents, exports, selectors
 from .models import IssuanceBatch, LostCertificateRequest, UploadBatch
@@ -66,7 +66,7 @@ def _rate_limited(request: HttpRequest) -> bool:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    today = business_today()
+    today = clock.today()
     form = VerifyForm(request.POST or None)
     context = {"form": form, "rows": None, "message": "", "hotline": settings.JIANDING_SUPERVISION_HOTLINE}
     status = 200
@@ -98,12 +98,6 @@ def _require(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied
 
 
-def _file(content: bytes, filename: str, content_type: str = "application/pdf", inline: bool = True) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(not inline, filename)
-    return response
-
-
 def _certificates(request: HttpRequest):
     return selectors.visible_certificates(request.user).select_related(
         "candidate", "occupation", "centre", "result", "reissue_of"
@@ -116,7 +110,7 @@ def _certificates(request: HttpRequest):
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "certificates.view_certificate")
     certificate = get_object_or_404(_certificates(request), pk=pk)
-    return _file(documents.certificate_pdf(certificate), f"职业资格证书-{certificate.number}.pdf")
+    return file_response(documents.certificate_pdf(certificate), f"职业资格证书-{certificate.number}.pdf", inline=True)
 
 
 @require_GET
@@ -129,7 +123,7 @@ def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     certificates = list(_certificates(request).filter(batch=batch).order_by("sequence"))
     if batch.status != IssuanceBatch.Status.APPROVED or not certificates:
         raise Http404("该批次没有已核发的证书。")
-    return _file(documents.certificates_pdf(certificates), f"职业资格证书-批次{batch.pk}.pdf")
+    return file_response(documents.certificates_pdf(certificates), f"职业资格证书-批次{batch.pk}.pdf", inline=True)
 
 
 @require_GET
@@ -141,7 +135,7 @@ def proof_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         certificate__in=_certificates(request).values("pk"), status=LostCertificateRequest.Status.PROOF
     ).select_related("certificate__occupation", "certificate__centre")
     lost = get_object_or_404(requests, pk=pk)
-    return _file(documents.proof_pdf(lost), f"证书信息证明-{lost.proof_number}.pdf")
+    return file_response(documents.proof_pdf(lost), f"证书信息证明-{lost.proof_number}.pdf", inline=True)
 
 
 @require_GET
@@ -157,7 +151,7 @@ def consent_form(request: HttpRequest, registration_id: int | None = None) -> Ht
             registrations.select_related("candidate", "announcement__occupation", "station"), pk=registration_id
         )
     name = f"职业技能鉴定自愿书-{registration.pk}.pdf" if registration else "职业技能鉴定自愿书.pdf"
-    return _file(documents.consent_form_pdf(registration), name)
+    return file_response(documents.consent_form_pdf(registration), name, inline=True)
 
 
 def _confirmed_upload(request: HttpRequest, pk: int) -> UploadBatch:
@@ -175,7 +169,7 @@ def _confirmed_upload(request: HttpRequest, pk: int) -> UploadBatch:
 @login_required
 def audit_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _confirmed_upload(request, pk)
-    return _file(documents.audit_form_pdf(batch), f"证书数据审核确认表-批次{batch.pk}.pdf")
+    return file_response(documents.audit_form_pdf(batch), f"证书数据审核确认表-批次{batch.pk}.pdf", inline=True)
 
 
 @require_GET
@@ -183,12 +177,7 @@ def audit_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def audit_form_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _confirmed_upload(request, pk)
-    return _file(
-        exports.audit_form_xlsx(batch),
-        f"证书数据审核确认表-批次{batch.pk}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        inline=False,
-    )
+    return file_response(exports.audit_form_xlsx(batch), f"证书数据审核确认表-批次{batch.pk}.xlsx", XLSX)
 
 
 @require_GET
@@ -196,4 +185,4 @@ def audit_form_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def upload_data_file(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _confirmed_upload(request, pk)
-    return _file(exports.upload_data_csv(batch), f"证书数据-批次{batch.pk}.csv", "text/csv; charset=utf-8", False)
+    return file_response(exports.upload_data_csv(batch), f"证书数据-批次{batch.pk}.csv", "text/csv; charset=utf-8")

@@ -1,6 +1,9 @@
 """House rules that hold across the project."""
 
+import ast
+import importlib
 import re
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -29,3 +32,69 @@ def test_every_model_and_field_has_a_chinese_verbose_name():
                 if not CJK.search(str(field.verbose_name)):
                     missing.append(f"{model._meta.label}.{field.name}")
     assert missing == []
+
+
+# --- the shape of the house -----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# Each layer imports only those before it (the kit holds no models and imports no app).
+LAYERS = ("kit", "catalog", "candidates", "appraisals", "certificates", "supervision", "demo")
+PROJECT_PACKAGES = (*LAYERS, "config")
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted(p for p in (ROOT / package).rglob("*.py")) if (ROOT / package).is_dir() else []
+
+
+def _imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_every_module_of_every_app_imports():
+    failures = []
+    for package in PROJECT_PACKAGES:
+        for path in _modules(package):
+            dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            if dotted.startswith("config.settings"):
+                continue  # production settings refuse to load without their secrets, on purpose
+            try:
+                importlib.import_module(dotted)
+            except Exception as error:
+                failures.append(f"{dotted}: {error!r}")
+    assert failures == []
+
+
+def test_no_app_imports_from_a_higher_one():
+    upward = []
+    for rank, package in enumerate(LAYERS):
+        higher = set(LAYERS[rank + 1 :]) | {"config"}
+        for path in _modules(package):
+            for name in sorted(_imported_packages(path) & higher):
+                upward.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert upward == []
+
+
+WALL_CLOCK = re.compile(
+    r"\b(?:date\.today|datetime\.now|datetime\.utcnow|datetime\.today|timezone\.now|timezone\.localdate"
+    r"|timezone\.localtime)\s*\("
+)
+
+
+def test_only_the_clock_reads_the_wall_clock():
+    """Business times come from kit.clock (the business date when one is set)."""
+    readers = []
+    for package in PROJECT_PACKAGES:
+        for path in _modules(package):
+            if path == ROOT / "kit" / "clock.py":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if WALL_CLOCK.search(line):
+                    readers.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert readers == []

@@ -12,9 +12,9 @@ from django.db import connection
 from django.urls import reverse
 
 from appraisals.models import EligibilityReview
-from appraisals.services import RuleError
 from certificates import exports, services
 from certificates.models import ArchiveRecord, ImmutableError
+from kit.errors import RuleError
 
 from .conftest import FIRST_ISSUE_DAY, SCAN, at
 

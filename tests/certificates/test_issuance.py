@@ -8,10 +8,10 @@ from django.db import transaction
 
 from appraisals import services as appraisal_services
 from appraisals.models import AppraisalApplication, ConsentForm, EligibilityReview, ExamSession, Registration
-from appraisals.services import RuleError
 from catalog.models import Region
 from certificates import selectors, services
 from certificates.models import ArchiveRecord, Certificate, IssuanceBatch, IssuanceItem, NumberCounter
+from kit.errors import RuleError
 
 from .conftest import FIRST_ISSUE_DAY, PUBLISHED, at, passed_group
 

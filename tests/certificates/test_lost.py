@@ -5,9 +5,9 @@ import datetime
 
 import pytest
 
-from appraisals.services import RuleError
 from certificates import services
 from certificates.models import ArchiveRecord, Certificate, LostCertificateRequest
+from kit.errors import RuleError
 
 from .conftest import at, issue
 

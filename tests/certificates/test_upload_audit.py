@@ -9,10 +9,10 @@ import pytest
 from openpyxl import load_workbook
 
 from appraisals.models import ExamSession, Registration
-from appraisals.services import RuleError
 from candidates.models import Candidate
 from certificates import exports, selectors, services
 from certificates.models import Certificate, ImmutableError, UploadBatch, UploadItem
+from kit.errors import RuleError
 
 from .conftest import issue, passed_group
 
