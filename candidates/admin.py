@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import station_scope, visible_stations
 from kit.permissions import FULL_ID_PERMISSION
 
@@ -43,7 +43,7 @@ class CandidateAdmin(ScopedAdmin):
         stations = visible_stations(request.user).values("pk")
         # The registration model of appraisals, reached through the reverse relation (an
         # import would point upward).
-        registration = Candidate._meta.get_field("registrations").related_model
+        registration: Any = Candidate._meta.get_field("registrations").related_model
         registered_here = registration.objects.filter(station__in=stations).order_by().values("candidate_id")
         entered_here = Candidate.objects.filter(created_by__station__in=stations).order_by().values("pk")
         # One set, not "IN (…) OR …": PostgreSQL cannot turn an OR of subqueries into a
@@ -81,7 +81,7 @@ class CandidateAdmin(ScopedAdmin):
 
     # --- what is shown --------------------------------------------------------------
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> Any:
         columns = ["name", "id_number", "sex", "phone", "education", "trainee_kind"]
         if sees_full_id_numbers(request):
             return columns
@@ -92,7 +92,7 @@ class CandidateAdmin(ScopedAdmin):
         return obj is not None and not sees_full_id_numbers(request)
 
     def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
-        fieldsets = super().get_fieldsets(request, obj)
+        fieldsets: Any = super().get_fieldsets(request, obj)
         if not self._masks_on(request, obj):
             return fieldsets
         return [
@@ -144,10 +144,10 @@ class CandidateAdmin(ScopedAdmin):
         if change:
             stored = Candidate.objects.get(pk=obj.pk)
             changes = {name: getattr(obj, name) for name in form.changed_data}
-            candidate_update(actor=request.user, candidate=stored, **changes)
+            candidate_update(actor=request_user(request), candidate=stored, **changes)
             return
         values = {name: getattr(obj, name) for name in EDITABLE_FIELDS}
-        saved = candidate_upsert(actor=request.user, id_number=obj.id_number, **values)
+        saved = candidate_upsert(actor=request_user(request), id_number=obj.id_number, **values)
         # The admin goes on with obj (messages, the redirect): make it the saved row.
         obj.pk = saved.pk
         obj.birth_date, obj.sex = saved.birth_date, saved.sex

@@ -115,7 +115,7 @@ class DeadlineRuleAdmin(ScopedAdmin):
 
     @admin.display(description="职业数")
     def occupation_count(self, obj: DeadlineRule) -> int:
-        return obj.occupations_total
+        return obj.occupations_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(GuidanceCentre)
@@ -148,7 +148,7 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     list_select_related = ["station", "centre"]
     autocomplete_fields = ["station", "centre"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("所属机构", {"fields": ("station", "centre", "phone")}),
     )
     add_fieldsets = (
@@ -203,8 +203,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["unread_mark", "title", "created_at", "open_link"]
     list_filter = [("read_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "body"]
-    readonly_fields = ["title", "body", "link", "created_at", "read_at"]
-    fields = readonly_fields
+    fields = readonly_fields = ("title", "body", "link", "created_at", "read_at")
     actions = ["mark_read"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

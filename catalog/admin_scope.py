@@ -6,17 +6,33 @@ URL or a crafted form value cannot reach another station's data."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors
+from .models import User
+
+if TYPE_CHECKING:
+    # For the type checker the mixin is a ModelAdmin (it is only ever mixed into one).
+    _AdminBase = admin.ModelAdmin
+else:
+    _AdminBase = object
 
 
-class ScopedAdminMixin:
+def request_user(request: HttpRequest) -> User:
+    """The staff member behind an admin request (the admin lets no one else in)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+class ScopedAdminMixin(_AdminBase):
     # Lookup from this model to its Station ("pk" for Station itself); None: not scoped.
     scope_station_path: str | None = None
 

@@ -287,7 +287,7 @@ class User(AbstractUser):
 
     history = history(excluded_fields=["password", "last_login"])
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # django-stubs does not declare it
         verbose_name = "用户"
         verbose_name_plural = "用户"
         constraints = [

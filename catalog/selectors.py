@@ -6,10 +6,14 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from . import roles
 from .models import DeadlineRule, EligibilityRoute, GuidanceCentre, Holiday, Occupation, Region, Station, User
+
+# Whoever a request carries: scopes of an anonymous visitor are empty.
+Viewer = User | AnonymousUser
 
 DEADLINE_FIELDS = ("last_registration_day", "application_deadline", "appraisal_deadline", "retake_deadline")
 
@@ -157,17 +161,20 @@ def _descendant_ids(model: Any, root_id: int) -> set[int]:
     return found
 
 
-def has_full_scope(user: User) -> bool:
+def has_full_scope(user: Viewer) -> bool:
     return user.is_active and (user.is_superuser or user.groups.filter(name=roles.SYSTEM_ADMIN).exists())
 
 
 def _role_names(user: User) -> set[str]:
-    if not hasattr(user, "_jianding_roles"):
-        user._jianding_roles = set(user.groups.values_list("name", flat=True))
-    return user._jianding_roles
+    # Memoised on the user object: a request asks for its scope several times.
+    names: set[str] | None = getattr(user, "_jianding_roles", None)
+    if names is None:
+        names = set(user.groups.values_list("name", flat=True))
+        user._jianding_roles = names  # type: ignore[attr-defined]
+    return names
 
 
-def station_scope(user: User) -> Q | None:
+def station_scope(user: Viewer) -> Q | None:
     """A filter on Station for what the user may see; None means everything."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
@@ -179,18 +186,18 @@ def station_scope(user: User) -> Q | None:
         scope |= Q(pk=user.station_id)
     if user.centre_id and roles.CENTRE_OFFICER in names:
         scope |= Q(centre_id__in=_descendant_ids(GuidanceCentre, user.centre_id))
-    if user.centre_id and roles.SUPERVISOR in names:
+    if user.centre and roles.SUPERVISOR in names:
         scope |= Q(region_id__in=_descendant_ids(Region, user.centre.region_id))
     return scope
 
 
-def visible_stations(user: User) -> QuerySet[Station]:
+def visible_stations(user: Viewer) -> QuerySet[Station]:
     scope = station_scope(user)
     qs = Station.objects.all()
     return qs if scope is None else qs.filter(scope)
 
 
-def visible_centres(user: User) -> QuerySet[GuidanceCentre]:
+def visible_centres(user: Viewer) -> QuerySet[GuidanceCentre]:
     """The user's own centre subtree and the centres of the stations they can see."""
     scope = station_scope(user)
     if scope is None:

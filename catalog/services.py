@@ -9,9 +9,10 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.db import models, transaction
 
 from kit import clock
 
@@ -28,6 +29,8 @@ from .models import (
 )
 from .trace import acting_as
 
+M = TypeVar("M", bound=models.Model)
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
@@ -37,11 +40,11 @@ def _read_tsv(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(lines, delimiter="\t"))
 
 
-def _upsert(model: type, lookup: dict, values: dict) -> object:
+def _upsert(model: type[M], lookup: dict, values: dict) -> M:
     """update_or_create that saves only on a real change, so reloading leaves no trace noise."""
-    obj = model.objects.filter(**lookup).first()
+    obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        return model.objects.create(**lookup, **values)
+        return model._default_manager.create(**lookup, **values)
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     if changed:
         for name in changed:
@@ -276,7 +279,7 @@ def reminders_email_pending(batch_size: int = 200) -> int:
             messages = [
                 (log.notification.title, log.notification.body, None, [log.recipient.email])
                 for log in batch
-                if log.recipient.email
+                if log.recipient.email and log.notification
             ]
             if messages:
                 send_mass_mail(messages, fail_silently=False)

@@ -14,5 +14,5 @@ def file_response(content: bytes, filename: str, content_type: str = PDF, *, inl
     """``content`` as a download named ``filename`` (Chinese names survive: RFC 6266);
     ``inline`` opens PDFs in the browser's viewer instead."""
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or ""
     return response
