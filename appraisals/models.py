@@ -86,7 +86,7 @@ class ExamAnnouncement(models.Model):
             try:
                 check_registration_window(self.occupation, self.station.region, self.publish_date, "发布鉴定考试公告")
             except ValidationError as error:
-                raise ValidationError({"publish_date": error.messages}) from error
+                raise ValidationError({"publish_date": error.error_list}) from error
 
 
 class RegistrationQuerySet(TracedQuerySet):
@@ -185,18 +185,18 @@ class Registration(models.Model):
         if not (self.announcement_id and self.registration_date):
             return
         announcement = self.announcement
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[ValidationError | str]] = {}
         early = rules.registration_before_announcement(
             registration_date=self.registration_date, publish_date=announcement.publish_date
         )
         if early:
-            errors.setdefault("registration_date", []).append(early.message)
+            errors.setdefault("registration_date", []).append(ValidationError(early.message, code=early.code))
         try:
             check_registration_window(
                 announcement.occupation, announcement.station.region, self.registration_date, "受理报名"
             )
         except ValidationError as error:
-            errors.setdefault("registration_date", []).extend(error.messages)
+            errors.setdefault("registration_date", []).extend(error.error_list)
         if self.candidate_id:
             try:
                 check_minimum_age(self.candidate, self.registration_date)
