@@ -23,6 +23,8 @@ from catalog.selectors import RuleBook
 from catalog.trace import TracedManager, TracedQuerySet, history
 from kit import clock
 
+from . import rules
+
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 
@@ -34,22 +36,15 @@ def check_registration_window(
     occupation: Occupation, region: Region, day: datetime.date, what: str, rulebook: RuleBook | None = None
 ) -> None:
     """No announcement and no registration after the last day that applies, and only
-    inside the catalog. ``day`` is the act's own date, never today. Pass a shared
-    ``rulebook`` when checking many rows."""
-    book = rulebook or RuleBook()
-    deadlines = book.deadlines_for(occupation, region)
-    if not deadlines.accepts_registration_on(day):
-        last = deadlines.last_registration_day
-        source = deadlines.sources["last_registration_day"].notice.doc_number
-        raise ValidationError(
-            f"{what}日期 {day:%Y-%m-%d} 晚于“{occupation}”在{region}的最后受理日 {last:%Y-%m-%d}（{source}）。"
-        )
-    exit_day = book.exit_date(occupation)
-    if exit_day is not None and day > exit_day:
-        raise ValidationError(
-            f"“{occupation}”已于 {exit_day:%Y-%m-%d} 退出国家职业资格目录，"
-            f"{day:%Y-%m-%d} 不能{what}（只能在目录内开展鉴定）。"
-        )
+    inside the catalog (``rules.registration_window``). ``day`` is the act's own date,
+    never today. Pass a shared ``rulebook`` when checking many rows. Raises the first
+    violation (a late registration is usually outside the catalog too: one message is
+    enough), with its code."""
+    found = rules.registration_window(
+        rulebook=rulebook or RuleBook(), occupation=occupation, region=region, day=day, act=what
+    )
+    if found:
+        raise ValidationError(found[0].message, code=found[0].code)
 
 
 class ExamAnnouncement(models.Model):
@@ -91,7 +86,7 @@ class ExamAnnouncement(models.Model):
             try:
                 check_registration_window(self.occupation, self.station.region, self.publish_date, "发布鉴定考试公告")
             except ValidationError as error:
-                raise ValidationError({"publish_date": error.messages}) from error
+                raise ValidationError({"publish_date": error.error_list}) from error
 
 
 class RegistrationQuerySet(TracedQuerySet):
@@ -190,17 +185,18 @@ class Registration(models.Model):
         if not (self.announcement_id and self.registration_date):
             return
         announcement = self.announcement
-        errors: dict[str, list[str]] = {}
-        if self.registration_date < announcement.publish_date:
-            errors.setdefault("registration_date", []).append(
-                f"报名日期 {self.registration_date:%Y-%m-%d} 早于公告发布日期 {announcement.publish_date:%Y-%m-%d}。"
-            )
+        errors: dict[str, list[ValidationError | str]] = {}
+        early = rules.registration_before_announcement(
+            registration_date=self.registration_date, publish_date=announcement.publish_date
+        )
+        if early:
+            errors.setdefault("registration_date", []).append(ValidationError(early.message, code=early.code))
         try:
             check_registration_window(
                 announcement.occupation, announcement.station.region, self.registration_date, "受理报名"
             )
         except ValidationError as error:
-            errors.setdefault("registration_date", []).extend(error.messages)
+            errors.setdefault("registration_date", []).extend(error.error_list)
         if self.candidate_id:
             try:
                 check_minimum_age(self.candidate, self.registration_date)
@@ -394,10 +390,11 @@ class ExamSession(models.Model):
         return self.application.station.region_id not in {r.pk for r in self.region.lineage()}
 
     def clean(self) -> None:
-        if self.application_id and self.region_id and not self.offsite_approval and self.is_offsite:
-            raise ValidationError(
-                {"offsite_approval": "考点不在鉴定站所在地区，未经批准不得开展异地鉴定：请填写批准文号和批准机关。"}
-            )
+        if not (self.application_id and self.region_id) or self.offsite_approval:
+            return  # an approval is recorded: no need to work out where the site lies
+        unapproved = rules.session_offsite_unapproved(offsite=self.is_offsite, approval=self.offsite_approval)
+        if unapproved:
+            raise ValidationError({"offsite_approval": [f"{unapproved.message}请填写批准文号和批准机关。"]})
 
 
 class ExamRoom(models.Model):

@@ -19,6 +19,7 @@ from catalog.models import Station, User
 from catalog.selectors import Deadlines, RuleBook
 from catalog.services import Reminder
 
+from . import rules
 from .models import ExamAnnouncement, Registration
 from .selectors import trainees_to_route
 
@@ -86,10 +87,10 @@ class DueItem:
 
 
 def _deadline(deadlines: Deadlines, kind: ReminderKind) -> datetime.date | None:
-    value = getattr(deadlines, kind.deadline_field)
-    if value is None and kind.deadline_field == "retake_deadline":
-        value = deadlines.appraisal_deadline
-    return value
+    # The retake counts down to the day scheduling and issuance enforce (one decision).
+    if kind.deadline_field == "retake_deadline":
+        return rules.completion_deadline(deadlines, rules.RETAKE)
+    return getattr(deadlines, kind.deadline_field)
 
 
 def due_items(today: datetime.date) -> list[DueItem]:

@@ -35,6 +35,7 @@ from catalog.trace import acting_as, service
 from kit import clock
 from kit.errors import RuleError
 
+from . import rules
 from .models import (
     AppraisalApplication,
     ConsentForm,
@@ -243,12 +244,13 @@ def application_submit(
         if registration.station_id != station.pk:
             raise RuleError(f"{registration.candidate.name}不是本站（{station.code}）的报名。")
         _require_status(registration, [Status.CONSENTED], "申请鉴定")
-        deadline = case_deadlines(registration).application_deadline
-        if deadline and submitted_date > deadline:
-            raise RuleError(
-                f"鉴定申请应在 {deadline:%Y-%m-%d} 前（含当日）提交指导中心；"
-                f"{registration.announcement.occupation}的申请日期 {submitted_date:%Y-%m-%d} 已逾期。"
-            )
+        late = rules.application_late(
+            deadlines=case_deadlines(registration),
+            occupation=registration.announcement.occupation,
+            submitted_date=submitted_date,
+        )
+        if late:
+            raise late.error()
     application = AppraisalApplication.objects.create(
         station=station, centre=station.centre, submitted_date=submitted_date, submitted_by=actor
     )
@@ -298,26 +300,25 @@ def application_decide(
 # --- exam sessions -------------------------------------------------------------------------
 
 
-def _completion_deadline(deadlines: Deadlines, kind: str) -> datetime.date | None:
-    return deadlines.retake_deadline if kind == ExamSession.Kind.RETAKE else deadlines.appraisal_deadline
-
-
 def _check_session_rules(session: ExamSession) -> None:
-    """Rules that must hold for a session to be scheduled and again when it is held."""
+    """Rules that must hold for a session to be scheduled and again when it is held:
+    the first one broken is refused."""
     application = session.application
-    if application.status != AppraisalApplication.Status.APPROVED:
-        raise RuleError("鉴定申请尚未获指导中心批准，不能安排或举行考试。")
-    if application.decided_date and session.date < application.decided_date:
-        raise RuleError("考试日期早于鉴定申请的批准日期。")
     deadlines = deadlines_for(session.occupation, application.station.region)
-    if deadlines.application_deadline and application.submitted_date > deadlines.application_deadline:
-        raise RuleError("该鉴定申请逾期提交，不能举行考试。")
-    deadline = _completion_deadline(deadlines, session.kind)
-    if deadline and session.date > deadline:
-        what = "补考" if session.kind == ExamSession.Kind.RETAKE else "鉴定"
-        raise RuleError(f"{what}须在 {deadline:%Y-%m-%d} 前（含当日）完成，考试日期 {session.date:%Y-%m-%d} 已超期。")
-    if session.is_offsite and not session.offsite_approval:
-        raise RuleError("考点不在鉴定站所在地区，未经批准不得开展异地鉴定。")
+    checks = (
+        lambda: rules.application_not_approved(approved=application.status == AppraisalApplication.Status.APPROVED),
+        lambda: rules.session_before_approval(decided_date=application.decided_date, day=session.date),
+        lambda: rules.application_late(
+            deadlines=deadlines, occupation=session.occupation, submitted_date=application.submitted_date
+        ),
+        lambda: rules.completion_late(deadlines=deadlines, kind=session.kind, day=session.date),
+        # Last: working out the site's region costs a query or two.
+        lambda: rules.session_offsite_unapproved(offsite=session.is_offsite, approval=session.offsite_approval),
+    )
+    for check in checks:
+        violation = check()
+        if violation:
+            raise violation.error()
 
 
 def _check_staff_free(session: ExamSession, examiners: Iterable[User], supervisor: User | None) -> None:
@@ -445,8 +446,11 @@ def session_hold(*, actor: User, session: ExamSession) -> ExamSession:
     for seat in seats:
         registration = _locked(seat.registration)
         consent = ConsentForm.objects.filter(registration=registration).first()
-        if consent is None or consent.signed_date > session.date:
-            raise RuleError(f"{registration.candidate.name}没有在考试日期前签署职业技能鉴定自愿书，不能参加鉴定。")
+        unsigned = rules.consent_before_exam(
+            signed_date=consent.signed_date if consent else None, exam_date=session.date
+        )
+        if unsigned:
+            raise RuleError(f"{registration.candidate.name}：{unsigned}", code=unsigned.code)
         if registration.status == Status.WITHDRAWN:
             raise RuleError(f"{registration.candidate.name}已放弃鉴定并退费，不能参加考试。")
         if session.kind == ExamSession.Kind.EXAM:
@@ -612,14 +616,16 @@ def results_publish(*, actor: User, session: ExamSession, published_on: datetime
 @service
 def retake_request(*, actor: User, registration: Registration, requested_date: datetime.date) -> Retake:
     """The candidate chooses one retake after a fail, for the failed parts only, by the
-    retake deadline (Fujian: 2020-12-31)."""
+    retake's completion deadline (``rules.completion_deadline``; Fujian: 2020-12-31)."""
     registration = _locked(registration)
     if Retake.objects.filter(registration=registration).exists():
         raise RuleError("每位考生只能补考一次。")
     _require_status(registration, [Status.FAILED], "申请补考")
-    deadline = case_deadlines(registration).retake_deadline or case_deadlines(registration).appraisal_deadline
-    if deadline and requested_date > deadline:
-        raise RuleError(f"补考须在 {deadline:%Y-%m-%d} 前（含当日）完成，{requested_date:%Y-%m-%d} 已不能申请补考。")
+    late = rules.completion_late(
+        deadlines=case_deadlines(registration), kind=rules.RETAKE, day=requested_date, act="申请补考"
+    )
+    if late:
+        raise late.error()
     passed = result_parts_passed(registration)
     failed = {part for part, ok in passed.items() if not ok}
     if failed == {"review"}:

@@ -198,7 +198,7 @@ class PassedRegistrationAdmin(ScopedAdmin):
             centre = _officer_centre(request) or registration.station.centre
             reasons = selectors.issuance_refusals(registration, centre=centre, issue_date=None, rulebook=book)
             if reasons:
-                refused.append(f"{candidate_label(registration, request)}：{' '.join(reasons)}")
+                refused.append(f"{candidate_label(registration, request)}：{' '.join(map(str, reasons))}")
             else:
                 by_centre.setdefault(centre, []).append(registration)
         if refused:

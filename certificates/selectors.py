@@ -8,13 +8,14 @@ import datetime
 import itertools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from appraisals import rules
 from appraisals.models import (
     AppraisalApplication,
     ConsentForm,
@@ -24,9 +25,10 @@ from appraisals.models import (
     Registration,
     SeatAssignment,
 )
+from appraisals.rules import Violation
 from candidates.validators import mask_id_number, validate_id_number
 from catalog import selectors as catalog_selectors
-from catalog.models import GuidanceCentre, SkillLevel, User
+from catalog.models import GuidanceCentre, SkillLevel, Station, User
 from catalog.selectors import RuleBook, has_full_scope, visible_centres, visible_stations
 from kit import clock
 
@@ -108,6 +110,32 @@ def open_findings(sessions: Iterable[ExamSession]) -> QuerySet[SupervisionFindin
     return SupervisionFinding.objects.filter(session__in=[s.pk for s in sessions], closed_at__isnull=True)
 
 
+def date_rule_violations(case: CaseFile, *, rulebook: RuleBook) -> list[Violation]:
+    """The date and place rules of the notices over one case file, shared by the issuance
+    refusals and the upload audit: registered in time and inside the catalog; the
+    application submitted in time; every exam (first or retake) completed in time and on
+    site or with an off-site approval. Each is checked on the act's own date."""
+    registration = case.registration
+    occupation = registration.announcement.occupation
+    region = registration.station.region
+    deadlines = rulebook.deadlines_for(occupation, region)
+    found: list[Violation | None] = [
+        *rules.registration_window(
+            rulebook=rulebook, occupation=occupation, region=region, day=registration.registration_date
+        )
+    ]
+    if case.application is not None:
+        found.append(
+            rules.application_late(
+                deadlines=deadlines, occupation=occupation, submitted_date=case.application.submitted_date
+            )
+        )
+    for session in case.sessions:
+        found.append(rules.completion_late(deadlines=deadlines, kind=session.kind, day=session.date))
+        found.append(rules.session_offsite_unapproved(offsite=session.is_offsite, approval=session.offsite_approval))
+    return [v for v in found if v is not None]
+
+
 def issuance_refusals(
     registration: Registration,
     *,
@@ -115,9 +143,10 @@ def issuance_refusals(
     issue_date: datetime.date | None,
     rulebook: RuleBook | None = None,
     pending_item_ok: IssuanceBatch | None = None,
-) -> list[str]:
+) -> list[Violation]:
     """Every reason why a certificate cannot be issued for this registration by ``centre``
-    (empty: it can). ``issue_date`` None checks everything but the date (preparing a batch).
+    (empty: it can), each a ``Violation`` (``str()`` is its Chinese message; decide by
+    ``code``). ``issue_date`` None checks everything but the date (preparing a batch).
 
     Steps: a passed exam or passed retake; accepted in time and inside the catalog;
     reviewed eligible; consent signed before the exam, with a scan for the archive; an
@@ -128,77 +157,54 @@ def issuance_refusals(
     book = rulebook or RuleBook()
     case = case_file(registration)
     registration = case.registration
-    occupation = registration.announcement.occupation
-    deadlines = book.deadlines_for(occupation, registration.station.region)
-    reasons: list[str] = []
-
-    if registration.status != Status.PASSED or case.passing is None:
-        reasons.append(
-            f"报名状态为“{registration.get_status_display()}”：只有鉴定（或补考）成绩复核确认合格的考生才能发证。"
-        )
-    last = deadlines.last_registration_day
-    if last and registration.registration_date > last:
-        reasons.append(
-            f"报名日期 {registration.registration_date:%Y-%m-%d} 晚于最后受理日 {last:%Y-%m-%d}，不是按时受理的报名。"
-        )
-    exit_day = book.exit_date(occupation)
-    if exit_day and registration.registration_date > exit_day:
-        reasons.append(f"报名日期晚于“{occupation}”退出目录之日 {exit_day:%Y-%m-%d}：只能在目录内开展鉴定。")
-    if case.review is None or not case.review.passed:
-        reasons.append("没有通过资格审查（申报条件）。")
-    if case.consent is None:
-        reasons.append("没有签署职业技能鉴定自愿书。")
-    else:
-        first_exam = min((s.date for s in case.sessions), default=None)
-        if first_exam and case.consent.signed_date > first_exam:
-            reasons.append("自愿书签署日期晚于考试日期：须先签署自愿书后方可参加鉴定。")
-        if not case.consent.scan:
-            reasons.append("自愿书没有扫描件，无法与证书核发资料一并归档：请鉴定站补传自愿书扫描件。")
+    consent = case.consent
+    first_exam = min((s.date for s in case.sessions), default=None)
     application = case.application
-    if application is None or application.status != AppraisalApplication.Status.APPROVED:
-        reasons.append("没有经指导中心批准的鉴定申请。")
-    elif deadlines.application_deadline and application.submitted_date > deadlines.application_deadline:
-        reasons.append(
-            f"鉴定申请 {application.submitted_date:%Y-%m-%d} 提交，"
-            f"晚于申请截止日 {deadlines.application_deadline:%Y-%m-%d}。"
-        )
-    for result in case.results:
-        session = result.session
-        is_retake = session.kind == ExamSession.Kind.RETAKE
-        deadline = deadlines.retake_deadline if is_retake else deadlines.appraisal_deadline
-        what = "补考" if is_retake else "鉴定考试"
-        if deadline and session.date > deadline:
-            reasons.append(f"{what} {session.date:%Y-%m-%d} 举行，晚于完成期限 {deadline:%Y-%m-%d}。")
-        if not session.held:
-            reasons.append(f"{what}场次没有登记为已举行。")
-        if session.is_offsite and not session.offsite_approval:
-            reasons.append(f"{what}考点不在鉴定站所在地区，且没有异地鉴定批准。")
-    passing = case.passing
-    if passing is not None:
-        if passing.published_on is None or passing.publicity_last_day is None:
-            reasons.append("合格成绩尚未公示。")
-        elif issue_date is not None and issue_date <= passing.publicity_last_day:
-            reasons.append(
-                f"成绩公示期至 {passing.publicity_last_day:%Y-%m-%d} 止，"
-                f"发证日期 {issue_date:%Y-%m-%d} 须在公示期结束之后。"
-            )
-    findings = open_findings(case.sessions)
-    if findings.exists():
-        reasons.append(f"考试场次有未办结的督导问题（{findings.count()} 件），该场次证书暂缓核发。")
-    if Certificate.objects.valid().filter(registration=registration).exists():
-        reasons.append("该报名已核发有效证书，不能重复发证。")
     pending = IssuanceItem.objects.filter(registration=registration, status=IssuanceItem.Status.PENDING)
     if pending_item_ok is not None:
         pending = pending.exclude(batch=pending_item_ok)
-    if pending.exists():
-        reasons.append(f"该报名已在待审批的发证批次 #{pending.first().batch_id} 中。")
-    if registration.station.centre_id not in centre_subtree_ids(centre):
-        reasons.append(f"{registration.station}不属于{centre}，不能由该中心发证。")
-    return reasons
+    pending_item = pending.first()
+    found: list[Violation | None] = [
+        rules.result_not_passed(
+            passed=registration.status == Status.PASSED and case.passing is not None,
+            status_label=registration.get_status_display(),
+        ),
+        rules.eligibility_not_passed(passed=case.review.passed if case.review else None),
+        rules.consent_before_exam(signed_date=consent.signed_date if consent else None, exam_date=first_exam),
+        rules.consent_no_scan(has_scan=bool(consent.scan)) if consent else None,
+        rules.application_not_approved(
+            approved=application is not None and application.status == AppraisalApplication.Status.APPROVED
+        ),
+        *date_rule_violations(case, rulebook=book),
+        *(rules.session_not_held(held=s.held, kind=s.kind) for s in case.sessions),
+    ]
+    if case.passing is not None:
+        found.append(
+            rules.publicity_over(
+                published_on=case.passing.published_on,
+                last_day=case.passing.publicity_last_day,
+                issue_date=issue_date,
+            )
+        )
+    found += [
+        rules.finding_open(count=open_findings(case.sessions).count()),
+        rules.certificate_already_issued(
+            has_valid_certificate=Certificate.objects.valid().filter(registration=registration).exists()
+        ),
+        rules.issuance_pending(batch_id=pending_item.batch_id if pending_item else None),
+        rules.issuance_wrong_centre(
+            station=registration.station,
+            centre=centre,
+            covers_station=registration.station.centre_id in centre_subtree_ids(centre),
+        ),
+    ]
+    return [v for v in found if v is not None]
 
 
-def is_finding_only(reasons: list[str]) -> bool:
-    return bool(reasons) and all("督导问题" in r for r in reasons)
+def is_finding_only(reasons: Iterable[Violation]) -> bool:
+    """Only open supervision findings stand in the way: the certificate is held, not refused."""
+    codes = {v.code for v in reasons}
+    return codes == {rules.Code.FINDING_OPEN}
 
 
 # --- signs of rushed issuance (严禁突击发证) ------------------------------------------------------
@@ -216,16 +222,92 @@ def rush_thresholds() -> dict[str, float]:
     }
 
 
+@dataclass(frozen=True)
+class Bunching:
+    """Registrations at one station in the ``window_days`` up to one cut-off day, against
+    the station's daily rate in the ``baseline_days`` before that window."""
+
+    station_id: int
+    cutoff: datetime.date
+    in_window: int  # registrations in the window, the cut-off day included
+    daily_rate: float  # in the window, per day
+    usual_daily_rate: float  # in the baseline before it, per day
+    flagged: bool  # at least ``min_registrations`` and more than ``factor`` times the usual (or none before)
+
+    def evidence(self) -> dict:
+        """What the review queue keeps (rates rounded for reading)."""
+        return {
+            "station_id": self.station_id,
+            "cutoff": self.cutoff,
+            "in_window": self.in_window,
+            "daily_rate": round(self.daily_rate, 2),
+            "usual_daily_rate": round(self.usual_daily_rate, 2),
+        }
+
+
+def registration_bunching(cutoffs: Mapping[int, Iterable[datetime.date]]) -> list[Bunching]:
+    """The one home of the rushed-registration formula (严禁突击鉴定), for each station
+    and each of its cut-off days in ``cutoffs`` (station id -> days), ordered by cut-off
+    and station. Steps: one grouped query counts the stations' registrations per day over
+    every window and baseline; each window's count and the baseline before it give the
+    two daily rates; a pair is flagged when at least ``min_registrations`` came in and the
+    rate is more than ``factor`` times the usual one (or the station had none before).
+    Every registration of the station counts, whatever its occupation."""
+    t = rush_thresholds()
+    pairs = sorted({(day, station_id) for station_id, days in cutoffs.items() for day in days})
+    if not pairs:
+        return []
+    window = datetime.timedelta(days=t["window_days"])
+    baseline = datetime.timedelta(days=t["baseline_days"])
+    one = datetime.timedelta(days=1)
+    earliest = pairs[0][0] - window + one - baseline
+    rows = (
+        Registration.objects.filter(
+            station_id__in={station_id for _, station_id in pairs},
+            registration_date__range=(earliest, pairs[-1][0]),
+        )
+        .values("station_id", "registration_date")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    daily: dict[int, dict[datetime.date, int]] = defaultdict(dict)
+    for row in rows:
+        daily[row["station_id"]][row["registration_date"]] = row["n"]
+    found = []
+    for cutoff, station_id in pairs:
+        start = cutoff - window + one
+        counts = daily[station_id]
+        in_window = sum(n for day, n in counts.items() if start <= day <= cutoff)
+        before = sum(n for day, n in counts.items() if start - baseline <= day < start)
+        rate, usual = in_window / t["window_days"], before / t["baseline_days"]
+        flagged = in_window >= t["min_registrations"] and (usual == 0 or rate > t["factor"] * usual)
+        found.append(Bunching(station_id, cutoff, in_window, rate, usual, flagged))
+    return found
+
+
+def station_cutoffs(stations: QuerySet[Station], rulebook: RuleBook | None = None) -> dict[int, set[datetime.date]]:
+    """The registration cut-off days met by the registrations at ``stations`` (two queries
+    and the rule book)."""
+    book = rulebook or RuleBook()
+    regions = {
+        s.pk: s.region for s in Station.objects.filter(pk__in=stations.values("pk")).select_related("region__parent")
+    }
+    pairs = Registration.objects.filter(station__in=stations).values_list("station_id", "announcement__occupation_id")
+    found: dict[int, set[datetime.date]] = defaultdict(set)
+    for station_id, occupation_id in pairs.distinct().order_by():
+        cutoff = book.deadlines_for(occupation_id, regions[station_id]).last_registration_day
+        if cutoff:
+            found[station_id].add(cutoff)
+    return found
+
+
 def rush_signals(
     registrations: list[Registration], *, issue_date: datetime.date, rulebook: RuleBook | None = None
 ) -> list[str]:
     """What makes a batch look rushed; each sign is a sentence in Chinese (empty: none).
 
-    1. Bunching before the cut-off: for each station and cut-off day of the batch, the
-       station's registrations in the last ``window_days`` up to the cut-off, against its
-       daily rate in the ``baseline_days`` before that window: flagged when at least
-       ``min_registrations`` came in and the rate is more than ``factor`` times the usual
-       one (or the station had none before).
+    1. Bunching before the cut-off (``registration_bunching``): for each station and
+       cut-off day a registration of the batch falls just before.
     2. One burst: at least ``burst_min`` certificates whose results were entered and
        confirmed (``confirmed_at``, the business time of locking the scores; ``entered_at``
        is the wall clock) no more than ``burst_days`` days before the issue date.
@@ -242,32 +324,28 @@ def rush_signals(
 
     # 1. bunching before the cut-off
     window = datetime.timedelta(days=t["window_days"])
-    groups: dict[tuple[int, datetime.date], list[Registration]] = defaultdict(list)
+    cutoffs: dict[int, set[datetime.date]] = defaultdict(set)
+    stations = {}
     for registration in regs:
         cutoff = book.deadlines_for(
             registration.announcement.occupation, registration.station.region
         ).last_registration_day
         if cutoff and cutoff - window < registration.registration_date <= cutoff:
-            groups[(registration.station_id, cutoff)].append(registration)
-    for (station_id, cutoff), members in sorted(groups.items(), key=lambda item: (item[0][1], item[0][0])):
-        station = members[0].station
-        start = cutoff - window + datetime.timedelta(days=1)
-        at_station = Registration.objects.filter(station_id=station_id)
-        in_window = at_station.filter(registration_date__range=(start, cutoff)).count()
-        base_start = start - datetime.timedelta(days=t["baseline_days"])
-        before = at_station.filter(registration_date__gte=base_start, registration_date__lt=start).count()
-        rate = in_window / t["window_days"]
-        usual = before / t["baseline_days"]
-        if in_window >= t["min_registrations"] and (usual == 0 or rate > t["factor"] * usual):
-            times = (
-                "此前没有报名"
-                if usual == 0
-                else f"为此前 {t['baseline_days']} 天日均 {usual:.1f} 人的 {rate / usual:.1f} 倍"
-            )
-            signals.append(
-                f"报名集中在截止日前：{station.name}在 {_day(cutoff)} 截止前 {t['window_days']} 天受理报名 "
-                f"{in_window} 人（日均 {rate:.1f} 人），{times}，超过 {t['factor']:g} 倍的提示线。"
-            )
+            cutoffs[registration.station_id].add(cutoff)
+            stations[registration.station_id] = registration.station
+    for found in registration_bunching(cutoffs):
+        if not found.flagged:
+            continue
+        rate, usual = found.daily_rate, found.usual_daily_rate
+        if usual == 0:
+            times = "此前没有报名"
+        else:
+            times = f"为此前 {t['baseline_days']} 天日均 {usual:.1f} 人的 {rate / usual:.1f} 倍"
+        signals.append(
+            f"报名集中在截止日前：{stations[found.station_id].name}在 {_day(found.cutoff)} 截止前 "
+            f"{t['window_days']} 天受理报名 {found.in_window} 人（日均 {rate:.1f} 人），{times}，"
+            f"超过 {t['factor']:g} 倍的提示线。"
+        )
 
     # 2. results entered and certificates issued in one burst
     results = ExamResult.objects.filter(
@@ -468,23 +546,9 @@ def audit_certificate(certificate: Certificate, *, batch: UploadBatch, rulebook:
     announcement = registration.announcement
     if certificate.occupation_id != announcement.occupation_id or certificate.level != announcement.level:
         problems.append("证书的职业（工种）或等级与报名的鉴定公告不一致。")
-    if not catalog_selectors.occupation_in_catalog_on(certificate.occupation_id, registration.registration_date):
-        problems.append(f"报名时“{certificate.occupation.name}”已不在国家职业资格目录内。")
     problems += _dates_in_order(case, certificate)
-    deadlines = rulebook.deadlines_for(announcement.occupation, registration.station.region)
-    if deadlines.last_registration_day and registration.registration_date > deadlines.last_registration_day:
-        problems.append(f"报名日期晚于最后受理日 {deadlines.last_registration_day:%Y-%m-%d}。")
-    if (
-        case.application
-        and deadlines.application_deadline
-        and case.application.submitted_date > deadlines.application_deadline
-    ):
-        problems.append(f"鉴定申请晚于截止日 {deadlines.application_deadline:%Y-%m-%d}。")
-    for result in case.results:
-        is_retake = result.session.kind == ExamSession.Kind.RETAKE
-        deadline = deadlines.retake_deadline if is_retake else deadlines.appraisal_deadline
-        if deadline and result.session.date > deadline:
-            problems.append(f"{'补考' if is_retake else '鉴定'}日期晚于完成期限 {deadline:%Y-%m-%d}。")
+    # The same rules, in the same words, as the issuance refusals.
+    problems += [str(v) for v in date_rule_violations(case, rulebook=rulebook)]
     elsewhere = UploadItem.objects.filter(certificate=certificate).exclude(batch=batch).select_related("batch__centre")
     for item in elsewhere:
         problems.append(f"重复上报：该证书已在{item.batch}中。")

@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from appraisals.models import ExamSession, Registration
+from appraisals.rules import Violation
 from catalog.models import GuidanceCentre, User
 from catalog.selectors import RuleBook, occupation_in_catalog_on, visible_stations
 from catalog.trace import service
@@ -275,8 +276,8 @@ def _issue(
     return certificate
 
 
-def _refusal_message(rows: list[tuple[Registration, list[str]]]) -> str:
-    return "；".join(f"{r.candidate.name}（报名 #{r.pk}）：{' '.join(reasons)}" for r, reasons in rows)
+def _refusal_message(rows: list[tuple[Registration, list[Violation]]]) -> str:
+    return "；".join(f"{r.candidate.name}（报名 #{r.pk}）：{' '.join(map(str, reasons))}" for r, reasons in rows)
 
 
 @service

@@ -6,70 +6,26 @@ which runs the detectors and flags each problem once (a unique kind and key)."""
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count
-
 from appraisals import selectors as appraisal_selectors
-from appraisals.models import ExamAnnouncement, ExamSession, Registration
+from appraisals.models import ExamSession
 from catalog.models import Station, User
-from catalog.selectors import RuleBook
 from catalog.trace import service
 from kit import clock
 from kit.errors import RuleError
 
 from .models import Complaint, IssuanceBatch, ReviewItem, SessionSupervisionRecord
-from .selectors import rush_thresholds
+from .selectors import registration_bunching, station_cutoffs
 
 Kind = ReviewItem.Kind
 
 
 def bunched_registrations(stations: Any) -> list[dict]:
     """Stations whose registrations in the days before a cut-off far exceed their usual
-    rate (the rushed-issuance thresholds). One grouped query, deadlines from memory."""
-    t = rush_thresholds()
-    book = RuleBook()
-    regions = {
-        s.pk: s.region for s in Station.objects.filter(pk__in=stations.values("pk")).select_related("region__parent")
-    }
-    occupation_of = dict(ExamAnnouncement.objects.filter(station__in=stations).values_list("pk", "occupation_id"))
-    rows = (
-        Registration.objects.filter(station__in=stations)
-        .values("station_id", "announcement_id", "registration_date")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    daily: dict[int, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
-    cutoffs: dict[int, set[datetime.date]] = defaultdict(set)
-    for row in rows:
-        daily[row["station_id"]][row["registration_date"]] += row["n"]
-        cutoff = book.deadlines_for(
-            occupation_of[row["announcement_id"]], regions[row["station_id"]]
-        ).last_registration_day
-        if cutoff:
-            cutoffs[row["station_id"]].add(cutoff)
-    found = []
-    window = datetime.timedelta(days=t["window_days"])
-    for station_id, days in cutoffs.items():
-        for cutoff in sorted(days):
-            start = cutoff - window + datetime.timedelta(days=1)
-            base_start = start - datetime.timedelta(days=t["baseline_days"])
-            counts = daily[station_id]
-            in_window = sum(n for d, n in counts.items() if start <= d <= cutoff)
-            before = sum(n for d, n in counts.items() if base_start <= d < start)
-            rate, usual = in_window / t["window_days"], before / t["baseline_days"]
-            if in_window >= t["min_registrations"] and (usual == 0 or rate > t["factor"] * usual):
-                found.append(
-                    {
-                        "station_id": station_id,
-                        "cutoff": cutoff,
-                        "in_window": in_window,
-                        "daily_rate": round(rate, 2),
-                        "usual_daily_rate": round(usual, 2),
-                    }
-                )
-    return found
+    rate (the rushed-issuance formula, ``selectors.registration_bunching``), as evidence."""
+    found = registration_bunching(station_cutoffs(stations))
+    return [bunching.evidence() for bunching in found if bunching.flagged]
 
 
 @service

@@ -148,23 +148,26 @@ def _finding(case):
     )
 
 
+# Each refusal says why in the words of the case rules (the notice named where one applies)
+# and carries the rule's code.
 REFUSALS = [
-    (_late_registration, "晚于最后受理日"),
-    (_late_registration, "退出目录之日"),
-    (_ineligible, "没有通过资格审查"),
-    (_consent_after_exam, "自愿书签署日期晚于考试日期"),
-    (_application_late, "晚于申请截止日 2020-10-31"),
-    (_application_not_approved, "没有经指导中心批准的鉴定申请"),
-    (_exam_late, "晚于完成期限 2020-12-31"),
-    (_exam_off_site, "没有异地鉴定批准"),
-    (_not_published, "合格成绩尚未公示"),
-    (_finding, "未办结的督导问题"),
+    (_late_registration, "最后受理日 2020-09-30（厦人社〔2020〕141号）", "registration.late"),
+    (_late_registration, "已于 2020-09-30 退出国家职业资格目录", "catalog.exited"),
+    (_ineligible, "没有通过资格审查", "eligibility.not_passed"),
+    (_consent_after_exam, "自愿书签署日期晚于考试日期", "consent.late"),
+    (_application_late, "2020-10-31 前（含当日）提交指导中心（闽人社办〔2020〕143号）", "application.late"),
+    (_application_not_approved, "没有经指导中心批准的鉴定申请", "application.not_approved"),
+    (_exam_late, "鉴定须在 2020-12-31 前（含当日）完成（闽人社办〔2020〕143号）", "exam.late"),
+    (_exam_off_site, "没有异地鉴定批准", "session.offsite_unapproved"),
+    (_not_published, "合格成绩尚未公示", "publicity.not_published"),
+    (_finding, "未办结的督导问题", "finding.open"),
 ]
 
 
-@pytest.mark.parametrize(("breaker", "reason"), REFUSALS, ids=[r for _, r in REFUSALS])
-def test_preparing_refuses_a_case_that_breaks_a_rule_and_says_why(officers, orgs, passed, breaker, reason):
+@pytest.mark.parametrize(("breaker", "reason", "code"), REFUSALS, ids=[c for _, _, c in REFUSALS])
+def test_preparing_refuses_a_case_that_breaks_a_rule_and_says_why(officers, orgs, passed, breaker, reason, code):
     breaker(passed)
+    assert code in {v.code for v in selectors.issuance_refusals(passed.refresh(), centre=orgs["xm"], issue_date=None)}
     with pytest.raises(RuleError, match=reason):
         prepare(officers, orgs, [passed.refresh()])
     assert not IssuanceBatch.objects.exists()

@@ -93,9 +93,10 @@ def test_every_problem_of_a_record_is_listed(officers, orgs, certificates, staff
     found = " ".join(problems_of(batch, bad))
     for expected in (
         "姓名应为2–30个汉字",
-        "报名时“美发师”已不在国家职业资格目录内",
-        "报名日期晚于最后受理日 2020-09-30",
-        "鉴定日期晚于完成期限 2020-12-31",
+        # The case rules' own words, the same as the issuance refusals', naming the notice.
+        "“美发师”已于 2020-09-30 退出国家职业资格目录，2020-10-03 不能受理报名",
+        "受理报名日期 2020-10-03 晚于“美发师”在厦门市的最后受理日 2020-09-30（厦人社〔2020〕141号）",
+        "鉴定须在 2020-12-31 前（含当日）完成（闽人社办〔2020〕143号），考试日期 2021-01-06 已超期",
         "日期顺序错误",
     ):
         assert expected in found, expected

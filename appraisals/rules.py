@@ -1,0 +1,341 @@
+"""The case rules: one small function per rule, each returning a ``Violation`` (a stable
+``code`` and a Chinese ``message`` naming the notice) or None.
+
+Everything that checks a case asks here: the models' ``clean()`` and the importer
+(through ``check_registration_window``), the services, the reminders, the issuance
+refusals and the upload audit. Callers decide by ``code``, never by the message.
+
+A rule is checked against the date of the act (the registration's, the application's,
+the exam's), never against today, and reads its dates from a ``Deadlines`` or a shared
+``RuleBook`` (no query per rule). This module imports no model of this app, so the
+models can call it."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from enum import StrEnum
+
+from catalog.models import Occupation, Region
+from catalog.selectors import Deadlines, RuleBook
+from kit.errors import RuleError
+
+# The notices a message names when the rule is theirs and no deadline rule says otherwise.
+NATIONAL_PLAN = "人社厅发〔2020〕80号"
+QUALITY_RULES = "人社职司便函〔2020〕44号"
+FUJIAN = "闽人社办〔2020〕143号"
+HUNAN = "湘人社办发〔2020〕25号"
+
+# ExamSession.Kind's values (imported from nowhere: the models import this module).
+EXAM = "exam"
+RETAKE = "retake"
+
+
+class Code(StrEnum):
+    """Stable codes: callers, tests and stored data may rely on them; never rename one."""
+
+    REGISTRATION_BEFORE_ANNOUNCEMENT = "registration.before_announcement"
+    REGISTRATION_LATE = "registration.late"
+    CATALOG_EXITED = "catalog.exited"
+    ELIGIBILITY_NOT_PASSED = "eligibility.not_passed"
+    CONSENT_MISSING = "consent.missing"
+    CONSENT_LATE = "consent.late"
+    CONSENT_NO_SCAN = "consent.no_scan"
+    APPLICATION_NOT_APPROVED = "application.not_approved"
+    APPLICATION_LATE = "application.late"
+    SESSION_BEFORE_APPROVAL = "session.before_approval"
+    SESSION_OFFSITE_UNAPPROVED = "session.offsite_unapproved"
+    SESSION_NOT_HELD = "session.not_held"
+    EXAM_LATE = "exam.late"
+    RETAKE_LATE = "retake.late"
+    RESULT_NOT_PASSED = "result.not_passed"
+    PUBLICITY_NOT_PUBLISHED = "publicity.not_published"
+    PUBLICITY_NOT_OVER = "publicity.not_over"
+    FINDING_OPEN = "finding.open"
+    CERTIFICATE_ALREADY_ISSUED = "certificate.already_issued"
+    ISSUANCE_PENDING = "issuance.pending_batch"
+    ISSUANCE_WRONG_CENTRE = "issuance.wrong_centre"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: what broke (``code``) and what to tell the user (``message``)."""
+
+    code: Code
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    def error(self) -> RuleError:
+        """The service error for this violation, carrying the code."""
+        return RuleError(self.message, code=self.code)
+
+
+def _source(deadlines: Deadlines, name: str, default: str = "") -> str:
+    """The notice that set one of the deadlines (the rule book keeps each date's source)."""
+    rule = deadlines.sources.get(name)
+    return rule.notice.doc_number if rule is not None else default
+
+
+def _d(day: datetime.date) -> str:
+    return f"{day:%Y-%m-%d}"
+
+
+# --- registration and the catalog ---------------------------------------------------------
+
+
+def registration_before_announcement(
+    *, registration_date: datetime.date, publish_date: datetime.date
+) -> Violation | None:
+    """A registration answers an announcement, so it cannot come before it."""
+    if registration_date >= publish_date:
+        return None
+    return Violation(
+        Code.REGISTRATION_BEFORE_ANNOUNCEMENT,
+        f"报名日期 {_d(registration_date)} 早于公告发布日期 {_d(publish_date)}。",
+    )
+
+
+def registration_late(
+    *, deadlines: Deadlines, occupation: Occupation, region: Region, day: datetime.date, act: str = "受理报名"
+) -> Violation | None:
+    """No announcement and no registration after the last day that applies in the region
+    (闽人社办〔2020〕143号 and 厦人社〔2020〕141号: 2020-09-30 for the 42 occupations;
+    nationally 人社厅发〔2020〕80号 by batch). The message names the notice that set the
+    day. ``act`` is what was done on ``day`` (受理报名, 发布鉴定考试公告)."""
+    if deadlines.accepts_registration_on(day):
+        return None
+    last = deadlines.last_registration_day
+    source = _source(deadlines, "last_registration_day", NATIONAL_PLAN)
+    return Violation(
+        Code.REGISTRATION_LATE,
+        f"{act}日期 {_d(day)} 晚于“{occupation}”在{region}的最后受理日 {_d(last)}（{source}）。",
+    )
+
+
+def catalog_exited(
+    *, rulebook: RuleBook, occupation: Occupation, day: datetime.date, act: str = "受理报名"
+) -> Violation | None:
+    """Appraisal only inside the catalog (人社职司便函〔2020〕44号): after the national exit
+    day (人社厅发〔2020〕80号) nothing may be announced or registered, whatever a local
+    rule extends."""
+    national = rulebook.deadlines_for(occupation, None)
+    exit_day = national.last_registration_day
+    if exit_day is None or day <= exit_day:
+        return None
+    source = _source(national, "last_registration_day", NATIONAL_PLAN)
+    return Violation(
+        Code.CATALOG_EXITED,
+        f"“{occupation}”已于 {_d(exit_day)} 退出国家职业资格目录，{_d(day)} 不能{act}"
+        f"（{source}；只能在目录内开展鉴定，{QUALITY_RULES}）。",
+    )
+
+
+def registration_window(
+    *, rulebook: RuleBook, occupation: Occupation, region: Region, day: datetime.date, act: str = "受理报名"
+) -> list[Violation]:
+    """Both date rules of an announcement or a registration: in time, inside the catalog."""
+    deadlines = rulebook.deadlines_for(occupation, region)
+    found = [
+        registration_late(deadlines=deadlines, occupation=occupation, region=region, day=day, act=act),
+        catalog_exited(rulebook=rulebook, occupation=occupation, day=day, act=act),
+    ]
+    return [v for v in found if v is not None]
+
+
+def eligibility_not_passed(*, passed: bool | None) -> Violation | None:
+    """Eligibility reviewed against the national standard's application conditions
+    (人社职司便函〔2020〕44号). ``passed`` None: never reviewed."""
+    if passed:
+        return None
+    return Violation(
+        Code.ELIGIBILITY_NOT_PASSED,
+        f"没有通过资格审查（申报条件：须符合国家职业技能标准的申报条件，{QUALITY_RULES}）。",
+    )
+
+
+# --- consent ------------------------------------------------------------------------------
+
+
+def consent_before_exam(*, signed_date: datetime.date | None, exam_date: datetime.date | None) -> Violation | None:
+    """The voluntary-consent form (职业技能鉴定自愿书) is signed before the appraisal;
+    without it there is no appraisal (闽人社办〔2020〕143号). ``signed_date`` None: no
+    form; ``exam_date`` None: no exam yet, so only the form's existence is checked."""
+    if signed_date is None:
+        return Violation(
+            Code.CONSENT_MISSING,
+            f"没有签署职业技能鉴定自愿书：未签署自愿书不得参加鉴定（{FUJIAN}）。",
+        )
+    if exam_date is not None and signed_date > exam_date:
+        return Violation(
+            Code.CONSENT_LATE,
+            f"自愿书签署日期晚于考试日期（{_d(signed_date)} 签署，{_d(exam_date)} 考试）："
+            f"没有在考试日期前签署职业技能鉴定自愿书，不能参加鉴定（{FUJIAN}）。",
+        )
+    return None
+
+
+def consent_no_scan(*, has_scan: bool) -> Violation | None:
+    """The signed form is archived by the guidance centre with the certificate issuance
+    materials (闽人社办〔2020〕143号): without a scan there is nothing to archive."""
+    if has_scan:
+        return None
+    return Violation(
+        Code.CONSENT_NO_SCAN,
+        "自愿书没有扫描件，无法与证书核发资料一并归档：请鉴定站补传自愿书扫描件"
+        f"（自愿书由指导中心与证书核发资料一并存档，{FUJIAN}）。",
+    )
+
+
+# --- appraisal application ------------------------------------------------------------------
+
+
+def application_not_approved(*, approved: bool) -> Violation | None:
+    """The station applies to its guidance centre (闽人社办〔2020〕143号); nothing is
+    examined or certified before the centre approves."""
+    if approved:
+        return None
+    return Violation(
+        Code.APPLICATION_NOT_APPROVED,
+        f"鉴定申请尚未获指导中心批准：没有经指导中心批准的鉴定申请，不能安排或举行考试，也不能发证（{FUJIAN}）。",
+    )
+
+
+def application_late(
+    *, deadlines: Deadlines, occupation: Occupation | str, submitted_date: datetime.date
+) -> Violation | None:
+    """The appraisal application reaches the guidance centre by the application deadline
+    (闽人社办〔2020〕143号: 2020-10-31), checked on the day it was submitted."""
+    deadline = deadlines.application_deadline
+    if deadline is None or submitted_date <= deadline:
+        return None
+    source = _source(deadlines, "application_deadline", FUJIAN)
+    return Violation(
+        Code.APPLICATION_LATE,
+        f"鉴定申请应在 {_d(deadline)} 前（含当日）提交指导中心（{source}）；"
+        f"{occupation}的申请日期 {_d(submitted_date)} 已逾期。",
+    )
+
+
+# --- sessions: when, where, held ----------------------------------------------------------------
+
+
+def completion_deadline(deadlines: Deadlines, kind: str) -> datetime.date | None:
+    """The last day an exam of ``kind`` may be held: the appraisal deadline for a first
+    exam; for a retake the retake deadline, or the appraisal deadline when no rule sets a
+    retake deadline (the retake is part of the appraisal, which must be completed by then:
+    闽人社办〔2020〕143号). The one place that decides it."""
+    return _completion(deadlines, kind)[0]
+
+
+def _completion(deadlines: Deadlines, kind: str) -> tuple[datetime.date | None, str]:
+    if kind == RETAKE and deadlines.retake_deadline is not None:
+        return deadlines.retake_deadline, _source(deadlines, "retake_deadline", FUJIAN)
+    return deadlines.appraisal_deadline, _source(deadlines, "appraisal_deadline", FUJIAN)
+
+
+def completion_late(*, deadlines: Deadlines, kind: str, day: datetime.date, act: str = "考试") -> Violation | None:
+    """The appraisal and the one retake are completed by their deadline (闽人社办〔2020〕143号:
+    both 2020-12-31; see ``completion_deadline``). ``day`` is the act's date: the exam's
+    (``act`` 考试) or the retake request's (``act`` 申请补考)."""
+    deadline, source = _completion(deadlines, kind)
+    if deadline is None or day <= deadline:
+        return None
+    is_retake = kind == RETAKE
+    return Violation(
+        Code.RETAKE_LATE if is_retake else Code.EXAM_LATE,
+        f"{'补考' if is_retake else '鉴定'}须在 {_d(deadline)} 前（含当日）完成（{source}），"
+        f"{act}日期 {_d(day)} 已超期。",
+    )
+
+
+def session_before_approval(*, decided_date: datetime.date | None, day: datetime.date) -> Violation | None:
+    """An exam is held under an approved application, so not before the approval."""
+    if decided_date is None or day >= decided_date:
+        return None
+    return Violation(Code.SESSION_BEFORE_APPROVAL, f"考试日期 {_d(day)} 早于鉴定申请的批准日期 {_d(decided_date)}。")
+
+
+def session_offsite_unapproved(*, offsite: bool, approval: str) -> Violation | None:
+    """No off-site or cross-region appraisal without approval (湘人社办发〔2020〕25号;
+    人社职司便函〔2020〕44号). ``offsite``: the exam site lies outside the station's region."""
+    if not offsite or approval.strip():
+        return None
+    return Violation(
+        Code.SESSION_OFFSITE_UNAPPROVED,
+        f"考点不在鉴定站所在地区，且没有异地鉴定批准：未经批准不得开展异地鉴定（{HUNAN}）。",
+    )
+
+
+def session_not_held(*, held: bool, kind: str) -> Violation | None:
+    """A certificate rests on an exam recorded as held (full trace, 人社职司便函〔2020〕44号)."""
+    if held:
+        return None
+    return Violation(
+        Code.SESSION_NOT_HELD,
+        f"{'补考' if kind == RETAKE else '鉴定考试'}场次没有登记为已举行（全程留痕，{QUALITY_RULES}）。",
+    )
+
+
+# --- result, publicity, supervision, certificate ---------------------------------------------------
+
+
+def result_not_passed(*, passed: bool, status_label: str) -> Violation | None:
+    """Passed → the guidance centre issues the certificate (闽人社办〔2020〕143号); nothing else is certified."""
+    if passed:
+        return None
+    return Violation(
+        Code.RESULT_NOT_PASSED,
+        f"报名状态为“{status_label}”：只有鉴定（或补考）成绩复核确认合格的考生才能发证。",
+    )
+
+
+def publicity_over(
+    *,
+    published_on: datetime.date | None,
+    last_day: datetime.date | None,
+    issue_date: datetime.date | None,
+) -> Violation | None:
+    """Passed results are published for a period (公示, a setting) and certified only after
+    it. ``issue_date`` None checks only that they were published (preparing a batch)."""
+    if published_on is None or last_day is None:
+        return Violation(Code.PUBLICITY_NOT_PUBLISHED, "合格成绩尚未公示。")
+    if issue_date is not None and issue_date <= last_day:
+        return Violation(
+            Code.PUBLICITY_NOT_OVER,
+            f"成绩公示期至 {_d(last_day)} 止，发证日期 {_d(issue_date)} 须在公示期结束之后。",
+        )
+    return None
+
+
+def finding_open(*, count: int) -> Violation | None:
+    """An open supervision finding on the exam holds its certificates (every report is
+    investigated, 人社职司便函〔2020〕44号). The one violation that holds rather than refuses."""
+    if count <= 0:
+        return None
+    return Violation(
+        Code.FINDING_OPEN,
+        f"考试场次有未办结的督导问题（{count} 件），该场次证书暂缓核发（{QUALITY_RULES}）。",
+    )
+
+
+def certificate_already_issued(*, has_valid_certificate: bool) -> Violation | None:
+    """One valid certificate per case."""
+    if not has_valid_certificate:
+        return None
+    return Violation(Code.CERTIFICATE_ALREADY_ISSUED, "该报名已核发有效证书，不能重复发证。")
+
+
+def issuance_pending(*, batch_id: int | None) -> Violation | None:
+    """A case waits in one issuance batch at a time."""
+    if batch_id is None:
+        return None
+    return Violation(Code.ISSUANCE_PENDING, f"该报名已在待审批的发证批次 #{batch_id} 中。")
+
+
+def issuance_wrong_centre(*, station: object, centre: object, covers_station: bool) -> Violation | None:
+    """Whoever issues is responsible (谁发证谁负责): the station's own guidance centre or one above it issues."""
+    if covers_station:
+        return None
+    return Violation(Code.ISSUANCE_WRONG_CENTRE, f"{station}不属于{centre}，不能由该中心发证。")
