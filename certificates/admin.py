@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -16,10 +17,9 @@ from appraisals.admin import AnnouncedOccupationFilter, CaseReadOnlyInline, cand
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
 from appraisals.exporting import ScopedExportAdminMixin
 from candidates.validators import ID_NUMBER_SHAPE, mask_id_number, normalise_id_number
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import RuleBook, station_scope, visible_centres
 from kit import clock
-from kit.errors import RuleError
 from kit.responses import ZIP, file_response
 
 from . import exports, selectors, services, supervision
@@ -57,10 +57,6 @@ class CentreScopedAdmin(ScopedAdmin):
         if request.user.station_id:
             return qs.none()
         return qs.filter(centre__in=visible_centres(request.user).values("pk"))
-
-
-def _officer_centre(request: HttpRequest):
-    return request.user.centre if request.user.centre_id else None
 
 
 # --- supervision findings -----------------------------------------------------------------------
@@ -190,31 +186,24 @@ class PassedRegistrationAdmin(ScopedAdmin):
     @admin.action(description="制作发证批次（由另一名审核员审批后核发）", permissions=["prepare"])
     def prepare_batch(self, request: HttpRequest, queryset: QuerySet) -> None:
         """One batch per issuing centre (the officer's own centre, else the station's)."""
-        today = clock.today()
-        book = RuleBook()
-        by_centre: dict[Any, list] = {}
-        refused = []
-        for registration in queryset.select_related("candidate", "station__centre"):
-            centre = _officer_centre(request) or registration.station.centre
-            reasons = selectors.issuance_refusals(registration, centre=centre, issue_date=None, rulebook=book)
-            if reasons:
-                refused.append(f"{candidate_label(registration, request)}：{' '.join(map(str, reasons))}")
-            else:
-                by_centre.setdefault(centre, []).append(registration)
-        if refused:
+        try:
+            done = services.batches_prepare(
+                actor=request_user(request), registrations=queryset, prepared_on=clock.today()
+            )
+        except ValidationError as error:
+            self.message_user(request, f"制作发证批次：{'；'.join(error.messages)}", messages.ERROR)
+            return
+        if done.refused:
+            refused = [f"{candidate_label(r, request)}：{' '.join(map(str, reasons))}" for r, reasons in done.refused]
             self.message_user(
                 request, f"未加入批次 {len(refused)} 人。" + " ".join(f"【{r}】" for r in refused), messages.WARNING
             )
-        report_rows(
-            self,
-            request,
-            by_centre.items(),
-            lambda item: services.batch_prepare(
-                actor=request.user, centre=item[0], registrations=item[1], prepared_on=today
-            ),
-            "制作发证批次",
-            lambda item: f"{item[0]}（{len(item[1])}人）",
-        )
+        for batch in done.batches:
+            self.message_user(
+                request,
+                f"制作发证批次：{batch.centre}（{batch.items.count()}人），待另一名审核员审批。",
+                messages.SUCCESS,
+            )
 
 
 # --- issuance batches ---------------------------------------------------------------------------
@@ -806,16 +795,14 @@ class UploadBatchAdmin(CentreScopedAdmin):
 
     @admin.action(description="移出有问题的记录（更正后另行上报）", permissions=["remove"])
     def remove_problem_records(self, request: HttpRequest, queryset: QuerySet) -> None:
-        def act(batch: UploadBatch) -> None:
-            if batch.status != UploadBatch.Status.DRAFT:
-                raise RuleError("该上报批次已确认，数据已冻结。")
-            report = selectors.audit_batch(batch)
-            bad = [
-                item.certificate for item in batch.items.select_related("certificate") if report.problems.get(item.pk)
-            ]
-            services.upload_batch_remove(actor=request.user, batch=batch, certificates=bad)
-
-        report_rows(self, request, queryset, act, "移出问题记录", lambda b: f"上报批次 #{b.pk}")
+        report_rows(
+            self,
+            request,
+            queryset,
+            lambda b: services.upload_batch_remove_problems(actor=request_user(request), batch=b),
+            "移出问题记录",
+            lambda b: f"上报批次 #{b.pk}",
+        )
 
 
 # --- supervision: review queue, records, complaints --------------------------------------------

@@ -20,6 +20,7 @@ import datetime
 import hashlib
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -304,12 +305,56 @@ def batch_prepare(
             refused.append((registration, reasons))
     if refused:
         raise RuleError("不能制作发证批次：" + _refusal_message(refused))
+    return _new_batch(actor=actor, centre=centre, registrations=registrations, prepared_on=prepared_on, note=note)
+
+
+def _new_batch(
+    *, actor: User, centre: GuidanceCentre, registrations: list[Registration], prepared_on: datetime.date, note: str
+) -> IssuanceBatch:
     batch = IssuanceBatch(centre=centre, prepared_by=actor, prepared_on=prepared_on, note=note)
     batch.full_clean()
     batch.save()
-    for registration in registrations:
-        IssuanceItem.objects.create(batch=batch, registration=registration)
+    IssuanceItem.objects.bulk_create([IssuanceItem(batch=batch, registration=r) for r in registrations])
     return batch
+
+
+@dataclass(frozen=True)
+class BatchPreparation:
+    """What ``batches_prepare`` did: the batches made and the cases left out, with why."""
+
+    batches: list[IssuanceBatch]
+    refused: list[tuple[Registration, list[Violation]]]
+
+
+@service
+def batches_prepare(
+    *, actor: User, registrations: Iterable[Registration], prepared_on: datetime.date
+) -> BatchPreparation:
+    """From the work list of passed candidates: one batch per issuing centre (the officer's
+    own centre, else the station's, for a system administrator), holding every case that
+    passes every issuance rule; the others are left out and each reason is named. Each
+    case's refusals are worked out once."""
+    registrations = list(
+        Registration.objects.filter(pk__in=[r.pk for r in registrations])
+        .select_for_update()
+        .select_related("candidate", "station__centre")
+        .order_by("pk")
+    )
+    book = RuleBook()
+    by_centre: dict[GuidanceCentre, list[Registration]] = {}
+    refused = []
+    for registration in registrations:
+        centre = actor.centre or registration.station.centre
+        reasons = selectors.issuance_refusals(registration, centre=centre, issue_date=None, rulebook=book)
+        if reasons:
+            refused.append((registration, reasons))
+        else:
+            by_centre.setdefault(centre, []).append(registration)
+    batches = []
+    for centre, members in by_centre.items():
+        _require_issuer(actor, centre)
+        batches.append(_new_batch(actor=actor, centre=centre, registrations=members, prepared_on=prepared_on, note=""))
+    return BatchPreparation(batches, refused)
 
 
 def _pending_items(batch: IssuanceBatch) -> list[IssuanceItem]:
@@ -573,6 +618,17 @@ def upload_batch_remove(*, actor: User, batch: UploadBatch, certificates: Iterab
     _require_issuer(actor, batch.centre)
     removed, _ = batch.items.filter(certificate__in=[c.pk for c in certificates]).delete()
     return removed
+
+
+@service
+def upload_batch_remove_problems(*, actor: User, batch: UploadBatch) -> int:
+    """Take every record the audit finds a problem with out of a batch still being
+    audited, so the rest can be confirmed; the others are corrected and sent later."""
+    if UploadBatch.objects.get(pk=batch.pk).status != UploadBatch.Status.DRAFT:
+        raise RuleError("该上报批次已确认，数据已冻结。")
+    report = selectors.audit_batch(batch)
+    bad = [item.certificate for item in batch.items.select_related("certificate") if report.problems.get(item.pk)]
+    return upload_batch_remove(actor=actor, batch=batch, certificates=bad)
 
 
 def upload_snapshot(certificate: Certificate) -> dict[str, Any]:

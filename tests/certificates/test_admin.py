@@ -38,7 +38,7 @@ def test_work_list_to_printed_batch_with_four_eyes(settings, client, officers, o
     listed = client.get(changelist("passedregistration"))
     assert registration.pk in [r.pk for r in listed.context["cl"].result_list]
     response = act(client, "passedregistration", "prepare_batch", [registration.pk])
-    assert "制作发证批次：成功 1 条" in messages_of(response)
+    assert "制作发证批次：厦门市中心（1人），待另一名审核员审批。" in messages_of(response)
     batch = IssuanceBatch.objects.get()
     assert registration.pk not in [r.pk for r in client.get(changelist("passedregistration")).context["cl"].result_list]
 

@@ -439,3 +439,26 @@ def test_default_thresholds_leave_an_ordinary_session_alone(officers, orgs, staf
     assert selectors.rush_signals(group, issue_date=FIRST_ISSUE_DAY) == []
     assert [c.sequence for c in Certificate.objects.order_by("sequence")] == list(range(1, 16))
     assert PUBLISHED < FIRST_ISSUE_DAY
+
+
+# --- from the work list: one batch per centre, the refused named ----------------------------------
+
+
+def test_the_work_list_makes_a_batch_of_the_clean_cases_and_names_each_refused_one(officers, orgs, staff, announcement):
+    (clean, no_scan), _ = passed_group(staff, orgs, announcement, 2)
+    ConsentForm.objects.filter(registration=no_scan).update(scan="")  # recorded without its scan
+
+    done = services.batches_prepare(actor=officers["a"], registrations=[clean, no_scan], prepared_on=FIRST_ISSUE_DAY)
+
+    [batch] = done.batches
+    assert batch.centre == orgs["xm"] and batch.prepared_by == officers["a"]
+    assert [item.registration_id for item in batch.items.all()] == [clean.pk]
+    [(refused, reasons)] = done.refused
+    assert refused.pk == no_scan.pk
+    assert [v.code for v in reasons] == ["consent.no_scan"]
+
+
+def test_the_work_list_refuses_a_station_user_and_prepares_nothing(officers, orgs, staff, passed):
+    with pytest.raises(RuleError, match="鉴定站人员不能办理证书核发"):
+        services.batches_prepare(actor=staff["clerk"], registrations=[passed.refresh()], prepared_on=FIRST_ISSUE_DAY)
+    assert not IssuanceBatch.objects.exists()

@@ -169,3 +169,15 @@ def test_a_station_user_cannot_group_or_confirm(staff, orgs, certificates, offic
     with pytest.raises(RuleError, match="鉴定站人员"):
         services.upload_batch_confirm(actor=staff["clerk"], batch=batch, confirmed_on=D(2020, 12, 2))
     assert UploadItem.objects.filter(batch=batch).count() == 3
+
+
+def test_removing_the_problem_records_leaves_a_batch_that_can_be_confirmed(officers, orgs, certificates):
+    bad = certificates[1]
+    Certificate.objects.filter(pk=bad.pk).update(holder_name="陈 美玲")
+    batch = group(officers, orgs, certificates)
+
+    assert services.upload_batch_remove_problems(actor=officers["a"], batch=batch) == 1
+
+    assert bad.pk not in batch.items.values_list("certificate_id", flat=True)
+    confirmed = services.upload_batch_confirm(actor=officers["b"], batch=batch, confirmed_on=D(2020, 12, 2))
+    assert confirmed.items.count() == len(certificates) - 1
