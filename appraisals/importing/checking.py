@@ -64,8 +64,8 @@ from catalog.selectors import RuleBook
 from catalog.trace import acting_as, current_reason
 from kit import clock
 
-from .exporting import unescape_formula
-from .models import ExamAnnouncement, ImportJob, Registration, check_registration_window
+from ..exporting import unescape_formula
+from ..models import ExamAnnouncement, ImportJob, Registration, check_registration_window
 
 logger = logging.getLogger(__name__)
 
