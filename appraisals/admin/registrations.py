@@ -36,10 +36,10 @@ from catalog.selectors import visible_stations
 from kit import clock
 from kit.permissions import FULL_ID_PERMISSION
 
-from . import services
-from .admin_forms import ServiceForm, ServiceFormAdminMixin
-from .importing import job_with_live_progress
-from .models import (
+from .. import services
+from ..admin_forms import ServiceForm, ServiceFormAdminMixin
+from ..importing import job_with_live_progress
+from ..models import (
     AppraisalApplication,
     ConsentForm,
     EligibilityReview,
@@ -56,8 +56,8 @@ from .models import (
     SkillLevelReferral,
     TraineeToRoute,
 )
-from .selectors import trainees_to_route
-from .views_io import RegistrationImportExportMixin, import_job_link, progress_bar
+from ..selectors import trainees_to_route
+from ..views_io import RegistrationImportExportMixin, import_job_link, progress_bar
 
 
 def candidate_label(registration: Registration, request: HttpRequest | None = None) -> str:
