@@ -6,35 +6,34 @@ import kit.clock
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appraisals', '0005_registration_newest_first_index'),
+        ("appraisals", "0005_registration_newest_first_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='examresult',
-            name='entered_at',
-            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name='录入时间'),
+            model_name="examresult",
+            name="entered_at",
+            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name="录入时间"),
         ),
         migrations.AlterField(
-            model_name='historicalexamresult',
-            name='entered_at',
-            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name='录入时间'),
+            model_name="historicalexamresult",
+            name="entered_at",
+            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name="录入时间"),
         ),
         migrations.AlterField(
-            model_name='historicalscoreamendment',
-            name='amended_at',
-            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name='更正时间'),
+            model_name="historicalscoreamendment",
+            name="amended_at",
+            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name="更正时间"),
         ),
         migrations.AlterField(
-            model_name='importjob',
-            name='created_at',
-            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name='提交时间'),
+            model_name="importjob",
+            name="created_at",
+            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name="提交时间"),
         ),
         migrations.AlterField(
-            model_name='scoreamendment',
-            name='amended_at',
-            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name='更正时间'),
+            model_name="scoreamendment",
+            name="amended_at",
+            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name="更正时间"),
         ),
     ]

@@ -6,20 +6,19 @@ import kit.clock
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0004_notifications_and_reminder_log'),
+        ("catalog", "0004_notifications_and_reminder_log"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='created_at',
-            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name='发送时间'),
+            model_name="notification",
+            name="created_at",
+            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name="发送时间"),
         ),
         migrations.AlterField(
-            model_name='reminderlog',
-            name='created_at',
-            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name='记录时间'),
+            model_name="reminderlog",
+            name="created_at",
+            field=models.DateTimeField(default=kit.clock.now, editable=False, verbose_name="记录时间"),
         ),
     ]
