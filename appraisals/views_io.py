@@ -23,7 +23,6 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -45,10 +44,16 @@ from kit import clock
 from kit.responses import XLSX, file_response
 
 from . import exporting, services
-from .importing import COLUMNS, ImportRefused, ImportReport, job_with_live_progress, preview_dir
+from .importing import (
+    COLUMNS,
+    ImportRefused,
+    ImportReport,
+    import_job_start,
+    job_with_live_progress,
+    preview_dir,
+)
 from .models import ExamAnnouncement, ImportJob, Registration
 from .resources import RegistrationExportResource, RegistrationFileFormat, RegistrationImportResource
-from .tasks import import_registrations_task
 
 IMPORT_PERMISSION = "appraisals.import_registration"
 EXPORT_PERMISSION = "appraisals.export_registration"
@@ -176,17 +181,12 @@ class RegistrationImportAdminMixin(ImportMixin):
         return response
 
     def _start_job(self, request: HttpRequest, form: Any) -> HttpResponse:
-        upload = form.cleaned_data["import_file"]
-        job = ImportJob(
+        job = import_job_start(
+            actor=request.user,
             station=form.cleaned_data["station"],
-            user=request.user,
-            original_name=os.path.basename(upload.name)[:255],
+            upload=form.cleaned_data["import_file"],
             dry_run=form.cleaned_data["check_only"],
         )
-        job.file.save(upload.name, upload, save=False)
-        job.save()
-        user_id = request.user.pk
-        transaction.on_commit(lambda: import_registrations_task.delay(job.pk, user_id))
         messages.info(
             request, f"文件较大，已转入后台处理（任务 {job.pk}）。可以离开本页，稍后在“报名导入任务”中查看结果。"
         )
@@ -438,9 +438,7 @@ def _municipal_download(
     if not user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied
     now = clock.now()
-    content = exporting.municipal_report_xlsx(
-        lines, start=start, end=end, prepared_by=user, prepared_at=now
-    )
+    content = exporting.municipal_report_xlsx(lines, start=start, end=end, prepared_by=user, prepared_at=now)
     if form.cleaned_data["mark_reported"]:
         if not user.has_perm(CHANGE_PERMISSION):
             raise PermissionDenied

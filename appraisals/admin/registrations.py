@@ -3,7 +3,6 @@ the bulk actions that carry the case (each row through its service, each refusal
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -11,15 +10,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets as admin_widgets
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from candidates.admin import RAW_INPUT_MAX_LENGTH
 from candidates.models import Candidate
-from candidates.services import candidate_upsert
 from candidates.validators import (
     ID_NUMBER_SHAPE,
     PHONE_SHAPE,
@@ -36,6 +32,7 @@ from kit.admin import report_rows
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin
 from ..models import ConsentForm, EligibilityReview, ExamResult, Refund, Registration, Retake, SeatAssignment
+from ..registering import registration_accept_by_id_number
 from ..views_io import RegistrationImportExportMixin
 from .shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label
 
@@ -86,12 +83,6 @@ def _candidate_field(name: str, **kwargs: Any) -> forms.Field:
     return Candidate._meta.get_field(name).formfield(**kwargs)
 
 
-def _name_key(name: str) -> str:
-    """A name as compared with the record: full-width forms and spaces do not count."""
-    return "".join(unicodedata.normalize("NFKC", name).split())
-
-
-NAME_MISMATCH = "姓名与该公民身份号码已登记的姓名不一致，请核对公民身份号码和姓名。"
 # The person's fields the add form sets besides the ID number and the name.
 REGISTRATION_CANDIDATE_FIELDS = [
     "phone",
@@ -169,30 +160,16 @@ class RegistrationForm(ServiceForm):
         return data
 
     def perform(self) -> Registration:
-        """Save the person (new, or brought up to date) and register them, together: a
-        refused registration leaves the person as they were."""
         data = self.cleaned_data
-        with transaction.atomic():
-            candidate = self._save_candidate(data)
-            return services.registration_accept(
-                actor=self.actor,
-                candidate=candidate,
-                announcement=data["announcement"],
-                registration_date=data["registration_date"],
-                fee=data.get("fee"),
-            )
-
-    def _save_candidate(self, data: dict[str, Any]) -> Candidate:
-        # Only what was typed: a blank optional field keeps the value on record (a new
-        # person gets the model's default).
-        fields = {name: data[name] for name in REGISTRATION_CANDIDATE_FIELDS if data.get(name) not in (None, "")}
-        name = data["name"]
-        known = Candidate.objects.select_for_update().filter(id_number=data["id_number"]).first()
-        if known is not None:
-            if _name_key(known.name) != _name_key(name):
-                raise ValidationError({"name": NAME_MISMATCH})
-            name = known.name  # the record's spelling stays
-        return candidate_upsert(actor=self.actor, id_number=data["id_number"], name=name, **fields)
+        return registration_accept_by_id_number(
+            actor=self.actor,
+            id_number=data["id_number"],
+            name=data["name"],
+            announcement=data["announcement"],
+            registration_date=data["registration_date"],
+            fee=data.get("fee"),
+            **{name: data.get(name) for name in REGISTRATION_CANDIDATE_FIELDS},
+        )
 
 
 @admin.register(Registration)
