@@ -19,8 +19,8 @@ from catalog import roles
 from catalog.models import GuidanceCentre, Region, Station, User
 from catalog.services import catalog_load
 from catalog.trace import acting_as
-from certificates.demo import demo_cases_load, demo_certificates_load, verify_example
 from certificates.models import Certificate, Complaint, IssuanceBatch, ReviewItem
+from demo.cases import demo_cases_load, demo_certificates_load, verify_example
 
 DEMO_PASSWORD = "jianding-demo"
 

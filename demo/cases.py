@@ -53,10 +53,9 @@ from candidates.services import candidate_upsert
 from catalog import roles
 from catalog.models import GuidanceCentre, Occupation, SkillLevel, Station, User
 from catalog.selectors import RuleBook
-
-from . import documents, supervision
-from . import services as certificate_services
-from .models import Certificate, Complaint, IssuanceBatch, ReviewItem, SessionSupervisionRecord
+from certificates import documents, supervision
+from certificates import services as certificate_services
+from certificates.models import Certificate, Complaint, IssuanceBatch, ReviewItem, SessionSupervisionRecord
 
 SEED = 2020
 D = datetime.date
