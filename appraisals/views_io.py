@@ -18,7 +18,6 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.decorators import login_required
@@ -40,7 +39,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from candidates.models import Candidate
 from catalog.models import SkillLevel, Station
 from catalog.selectors import visible_stations
-from kit import clock
+from kit import clock, conf
 from kit.responses import XLSX, file_response
 
 from . import exporting, services
@@ -60,11 +59,6 @@ EXPORT_PERMISSION = "appraisals.export_registration"
 CHANGE_PERMISSION = "appraisals.change_registration"
 VIEW_PERMISSION = "appraisals.view_registration"
 VIEW_JOBS_PERMISSION = "appraisals.view_importjob"
-
-
-def background_import_bytes() -> int:
-    """Files larger than this are imported by a background job (about 5,000 CSV rows)."""
-    return int(getattr(settings, "JIANDING_IMPORT_BACKGROUND_BYTES", 512 * 1024))
 
 
 # --- the admin's import ------------------------------------------------------------------------------
@@ -161,7 +155,7 @@ class RegistrationImportAdminMixin(ImportMixin):
         return kwargs
 
     def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_import_context_data(**kwargs), "background_limit": background_import_bytes()}
+        return {**super().get_import_context_data(**kwargs), "background_limit": conf.import_background_bytes()}
 
     def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
         if isinstance(e, ImportRefused):
@@ -174,7 +168,7 @@ class RegistrationImportAdminMixin(ImportMixin):
             raise PermissionDenied
         if request.method == "POST":
             form = self.create_import_form(request)
-            if form.is_valid() and form.cleaned_data["import_file"].size > background_import_bytes():
+            if form.is_valid() and form.cleaned_data["import_file"].size > conf.import_background_bytes():
                 return self._start_job(request, form)
         response = super().import_action(request, **kwargs)
         self._discard_refused_upload(response)

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.urls import reverse
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -34,6 +33,7 @@ from reportlab.platypus import Paragraph, Table, TableStyle
 from appraisals.models import Registration
 from catalog.models import SkillLevel
 from catalog.selectors import RuleBook
+from kit import conf
 from kit.pdf import FONT, INK, RULE, SHADE, long_date, paragraph_style, qr_png, register_cjk_font
 
 from .models import Certificate, LostCertificateRequest, UploadBatch
@@ -103,7 +103,7 @@ def _draw_flowable(canvas: Canvas, flowable, x: float, top: float, width: float)
 
 def lookup_url(certificate: Certificate) -> str:
     """The public lookup page for this certificate (what its QR code opens)."""
-    base = getattr(settings, "JIANDING_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    base = conf.public_url()
     query = urlencode({"no": certificate.number, "code": certificate.verification_code})
     return f"{base}{reverse('verify')}?{query}"
 
@@ -292,7 +292,7 @@ def consent_form_pdf(registration: Registration | None = None) -> bytes:
         y -= 14 * mm
     canvas.setFont(FONT, 9)
     canvas.setFillColor(RULE)
-    hotline = getattr(settings, "JIANDING_SUPERVISION_HOTLINE", "")
+    hotline = conf.supervision_hotline()
     canvas.drawCentredString(
         width / 2,
         16 * mm,
