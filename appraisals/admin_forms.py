@@ -2,7 +2,9 @@
 
 The service runs while the form is validated, inside the admin's transaction and a
 savepoint: a rule it refuses becomes a form error in Chinese on the right field, and
-nothing is saved. The admin's ``save_model`` then only adopts what the service made."""
+nothing is saved. The form's ``save`` then returns the service's object, which the admin
+goes on with (``save_model`` has nothing left to do; inlines and many-to-many fields are
+saved against it)."""
 
 from __future__ import annotations
 
@@ -36,6 +38,18 @@ class ServiceForm(forms.ModelForm):
         else:
             transaction.savepoint_commit(savepoint)
 
+    def save(self, commit: bool = True) -> Model:
+        """The service's object: it is already saved. What the admin saves after the form
+        (many-to-many fields, inlines) is saved against it."""
+        performed = getattr(self, "performed", None)
+        if performed is None:
+            return super().save(commit)
+        self.instance = performed
+        super().save(commit=False)  # sets up save_m2m() for the form's many-to-many fields
+        if commit:
+            self.save_m2m()
+        return performed
+
     def _add_service_error(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):
             for name, messages in error.message_dict.items():
@@ -57,15 +71,13 @@ class ServiceFormAdminMixin:
         return type(form.__name__, (form,), {"actor": request.user})
 
     def save_model(self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool) -> None:
-        performed = getattr(form, "performed", None)
-        if performed is None:
+        if getattr(form, "performed", None) is None:  # a change form: a plain save
             super().save_model(request, obj, form, change)
-            return
-        obj.__dict__.update(performed.__dict__)
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
-        if getattr(form, "performed", None) is not None:
-            form.instance = form.performed
+        performed = getattr(form, "performed", None)
+        if performed is not None:
+            # The inlines were bound to the form's unsaved instance before the service ran.
             for formset in formsets:
-                formset.instance = form.performed
+                formset.instance = performed
         super().save_related(request, form, formsets, change)

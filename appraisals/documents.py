@@ -5,17 +5,15 @@ exam day needs: the ID number is masked (PIPL: the full number is not needed to 
 person to an ID card) and the question-bank paper number is never printed (it is
 confidential until the exam). The QR code holds the ticket number and nothing else.
 
-Font: the embedded CJK font of ``catalog.pdf_fonts`` (renders without system fonts)."""
+Font, colours, styles and the QR image: ``kit.pdf`` (the embedded font renders without
+system fonts)."""
 
 from __future__ import annotations
 
-import datetime
 import io
 from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
-import qrcode
-from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -25,21 +23,17 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, Table, TableStyle
 
 from candidates.validators import mask_id_number
-from catalog.pdf_fonts import FONT, register_cjk_font
+from kit.pdf import FONT, INK, RULE, SHADE, long_date_with_weekday, paragraph_style, qr_png, register_cjk_font
 
 from .models import SeatAssignment
 
 TITLE = "职业技能鉴定准考证"
 QR_PREFIX = "JIANDING-TICKET:"
-WEEKDAYS = "一二三四五六日"
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 20 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 QR_SIZE = 32 * mm
-INK = colors.HexColor("#222222")
-RULE = colors.HexColor("#555555")
-SHADE = colors.HexColor("#F0F0F0")
 
 NOTICE = [
     "考生须持本准考证和本人有效居民身份证原件参加考试，证件不全者不得进入考场。",
@@ -50,40 +44,18 @@ NOTICE = [
 ]
 
 
-def _register_font() -> None:
-    register_cjk_font()
-
-
-def _style(size: float, **extra) -> ParagraphStyle:
-    # wordWrap="CJK" breaks Chinese text between any two characters.
-    options = {"fontName": FONT, "leading": size * 1.4, "textColor": INK, "wordWrap": "CJK", **extra}
-    return ParagraphStyle(f"ticket-{size}", fontSize=size, **options)
-
-
 def qr_payload(seat: SeatAssignment) -> str:
     """What the QR code holds: the ticket number only, never personal data."""
     return f"{QR_PREFIX}{seat.ticket_number}"
-
-
-def _qr_png(payload: str) -> io.BytesIO:
-    image = qrcode.make(payload, box_size=10, border=1, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    buffer.seek(0)
-    return buffer
-
-
-def _long_date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日（星期{WEEKDAYS[day.weekday()]}）"
 
 
 def _details_table(seat: SeatAssignment) -> Table:
     registration = seat.registration
     session = seat.session
     announcement = registration.announcement
-    label, value, big = _style(10.5, alignment=TA_CENTER), _style(11), _style(15)
+    label, value, big = paragraph_style(10.5, alignment=TA_CENTER), paragraph_style(11), paragraph_style(15)
     # The ticket number is plain ASCII: Helvetica keeps its letters evenly spaced.
-    ticket = _style(15, fontName="Helvetica")
+    ticket = paragraph_style(15, fontName="Helvetica")
 
     def cell(text: str, style: ParagraphStyle = value) -> Paragraph:
         # Names and places come from the database: escape them for Paragraph's markup.
@@ -102,7 +74,7 @@ def _details_table(seat: SeatAssignment) -> Table:
         row(("职业（工种）", str(announcement.occupation)), ("等　　级", announcement.get_level_display())),
         row(("鉴定站", registration.station.name)),
         row(
-            ("考试日期", _long_date(session.date)),
+            ("考试日期", long_date_with_weekday(session.date)),
             ("考试时间", f"{session.start_time:%H:%M} 至 {session.end_time:%H:%M}"),
         ),
         row(("考试地点", session.place)),
@@ -137,7 +109,7 @@ def _draw_ticket(canvas: Canvas, seat: SeatAssignment) -> None:
     top = PAGE_HEIGHT - MARGIN
 
     qr_x, qr_y = PAGE_WIDTH - MARGIN - QR_SIZE, top - QR_SIZE
-    canvas.drawImage(ImageReader(_qr_png(qr_payload(seat))), qr_x, qr_y, QR_SIZE, QR_SIZE)
+    canvas.drawImage(ImageReader(qr_png(qr_payload(seat))), qr_x, qr_y, QR_SIZE, QR_SIZE)
     canvas.setFillColor(INK)
     canvas.setFont(FONT, 8)
     canvas.drawCentredString(qr_x + QR_SIZE / 2, qr_y - 4 * mm, "扫码核验准考证")
@@ -159,7 +131,7 @@ def _draw_ticket(canvas: Canvas, seat: SeatAssignment) -> None:
     canvas.setLineWidth(0.6)
     canvas.line(MARGIN, y - 7.5 * mm, PAGE_WIDTH - MARGIN, y - 7.5 * mm)
     y -= 10 * mm
-    item = _style(10.5, leftIndent=6 * mm, firstLineIndent=-6 * mm, spaceAfter=1.5 * mm)
+    item = paragraph_style(10.5, leftIndent=6 * mm, firstLineIndent=-6 * mm, spaceAfter=1.5 * mm)
     for number, text in enumerate(NOTICE, start=1):
         paragraph = Paragraph(f"{number}．{text}", item)
         _, height = paragraph.wrapOn(canvas, CONTENT_WIDTH, y - MARGIN)
@@ -176,7 +148,7 @@ def _draw_ticket(canvas: Canvas, seat: SeatAssignment) -> None:
 
 
 def _render(seats: Iterable[SeatAssignment], title: str) -> bytes:
-    _register_font()
+    register_cjk_font()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     # Metadata is visible to anyone who gets the file: a title, no personal data.

@@ -18,12 +18,10 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -41,25 +39,26 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from candidates.models import Candidate
 from catalog.models import SkillLevel, Station
 from catalog.selectors import visible_stations
-from kit import clock
+from kit import clock, conf
 from kit.responses import XLSX, file_response
 
 from . import exporting, services
-from .importing import COLUMNS, ImportRefused, ImportReport, job_with_live_progress, preview_dir
+from .importing import (
+    COLUMNS,
+    ImportRefused,
+    ImportReport,
+    import_job_start,
+    job_with_live_progress,
+    preview_dir,
+)
 from .models import ExamAnnouncement, ImportJob, Registration
 from .resources import RegistrationExportResource, RegistrationFileFormat, RegistrationImportResource
-from .tasks import import_registrations_task
 
 IMPORT_PERMISSION = "appraisals.import_registration"
 EXPORT_PERMISSION = "appraisals.export_registration"
 CHANGE_PERMISSION = "appraisals.change_registration"
 VIEW_PERMISSION = "appraisals.view_registration"
 VIEW_JOBS_PERMISSION = "appraisals.view_importjob"
-
-
-def background_import_bytes() -> int:
-    """Files larger than this are imported by a background job (about 5,000 CSV rows)."""
-    return int(getattr(settings, "JIANDING_IMPORT_BACKGROUND_BYTES", 512 * 1024))
 
 
 # --- the admin's import ------------------------------------------------------------------------------
@@ -156,7 +155,7 @@ class RegistrationImportAdminMixin(ImportMixin):
         return kwargs
 
     def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_import_context_data(**kwargs), "background_limit": background_import_bytes()}
+        return {**super().get_import_context_data(**kwargs), "background_limit": conf.import_background_bytes()}
 
     def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
         if isinstance(e, ImportRefused):
@@ -169,24 +168,19 @@ class RegistrationImportAdminMixin(ImportMixin):
             raise PermissionDenied
         if request.method == "POST":
             form = self.create_import_form(request)
-            if form.is_valid() and form.cleaned_data["import_file"].size > background_import_bytes():
+            if form.is_valid() and form.cleaned_data["import_file"].size > conf.import_background_bytes():
                 return self._start_job(request, form)
         response = super().import_action(request, **kwargs)
         self._discard_refused_upload(response)
         return response
 
     def _start_job(self, request: HttpRequest, form: Any) -> HttpResponse:
-        upload = form.cleaned_data["import_file"]
-        job = ImportJob(
+        job = import_job_start(
+            actor=request.user,
             station=form.cleaned_data["station"],
-            user=request.user,
-            original_name=os.path.basename(upload.name)[:255],
+            upload=form.cleaned_data["import_file"],
             dry_run=form.cleaned_data["check_only"],
         )
-        job.file.save(upload.name, upload, save=False)
-        job.save()
-        user_id = request.user.pk
-        transaction.on_commit(lambda: import_registrations_task.delay(job.pk, user_id))
         messages.info(
             request, f"文件较大，已转入后台处理（任务 {job.pk}）。可以离开本页，稍后在“报名导入任务”中查看结果。"
         )

@@ -1,6 +1,4 @@
-from django.conf import settings
-
-from kit import clock
+from kit import clock, conf
 
 from .models import Notification
 
@@ -9,8 +7,8 @@ def business_date(request):
     """Every page shows the business date it works on, and whether it is the clock's."""
     return {
         "business_today": clock.today(),
-        "business_date_is_set": bool(getattr(settings, "JIANDING_BUSINESS_DATE", None)),
-        "supervision_hotline": settings.JIANDING_SUPERVISION_HOTLINE,
+        "business_date_is_set": conf.business_date() is not None,
+        "supervision_hotline": conf.supervision_hotline(),
         "unread_notifications": _unread(request),
     }
 

@@ -2,11 +2,10 @@
 template (职业技能鉴定自愿书), the certificate information proof (证书信息证明) and the data
 audit confirmation form (全国集中管理监管库职业资格证书数据审核确认表).
 
-Font: WenQuanYi Micro Hei (Apache 2.0), shipped in ``catalog/fonts`` and embedded as
-a subset, so the Chinese renders the same in every viewer, also Chromium's on a machine
-without any CJK font (the non-embedded CID font ``STSong-Light`` of the admission ticket
-relies on the viewer's fonts), and text extraction works (ToUnicode maps). Nothing is
-downloaded at run time.
+Font: WenQuanYi Micro Hei (Apache 2.0), shipped in ``kit/fonts`` and embedded as a
+subset through ``kit.pdf`` (with the colours, styles and QR images every PDF shares), so
+the Chinese renders the same in every viewer, also Chromium's on a machine without any
+CJK font, and text extraction works (ToUnicode maps). Nothing is downloaded at run time.
 
 The QR code of a certificate and of a proof opens the public lookup page for that
 certificate: its number and its verification code, no personal data. The certificate and
@@ -15,13 +14,11 @@ carries none."""
 
 from __future__ import annotations
 
-import datetime
 import io
 from collections.abc import Iterable
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.urls import reverse
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -33,11 +30,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, Table, TableStyle
 
-from appraisals.documents import INK, RULE, SHADE, _qr_png
 from appraisals.models import Registration
 from catalog.models import SkillLevel
-from catalog.pdf_fonts import FONT, register_cjk_font
 from catalog.selectors import RuleBook
+from kit import conf
+from kit.pdf import FONT, INK, RULE, SHADE, long_date, paragraph_style, qr_png, register_cjk_font
 
 from .models import Certificate, LostCertificateRequest, UploadBatch
 from .selectors import AuditCount, batch_counts
@@ -45,23 +42,11 @@ from .selectors import AuditCount, batch_counts
 CREATOR = "鉴定：职业技能鉴定业务后台"
 RED = colors.HexColor("#9b1c1c")
 GOLD = colors.HexColor("#b08d3c")
-
-
-def register_font() -> None:
-    register_cjk_font()
-
-
-def _style(size: float, **extra) -> ParagraphStyle:
-    options = {"fontName": FONT, "leading": size * 1.55, "textColor": INK, "wordWrap": "CJK", **extra}
-    return ParagraphStyle(f"cert-{size}-{sorted(extra)}", fontSize=size, **options)
+LEADING = 1.55  # the certificate's and the forms' paragraphs: roomier than the ticket's
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(str(text)), style)
-
-
-def long_date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _bold_title(canvas: Canvas, text: str, x: float, y: float, size: float, colour=INK) -> None:
@@ -81,7 +66,7 @@ def _bold_title(canvas: Canvas, text: str, x: float, y: float, size: float, colo
 
 
 def _new_canvas(buffer: io.BytesIO, title: str, pagesize=A4) -> Canvas:
-    register_font()
+    register_cjk_font()
     canvas = Canvas(buffer, pagesize=pagesize, pageCompression=1)
     canvas.setTitle(title)  # no personal data in the metadata: anyone who gets the file sees it
     canvas.setCreator(CREATOR)
@@ -118,7 +103,7 @@ def _draw_flowable(canvas: Canvas, flowable, x: float, top: float, width: float)
 
 def lookup_url(certificate: Certificate) -> str:
     """The public lookup page for this certificate (what its QR code opens)."""
-    base = getattr(settings, "JIANDING_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    base = conf.public_url()
     query = urlencode({"no": certificate.number, "code": certificate.verification_code})
     return f"{base}{reverse('verify')}?{query}"
 
@@ -128,7 +113,7 @@ def grouped_code(code: str) -> str:
 
 
 def _draw_qr(canvas: Canvas, certificate: Certificate, x: float, y: float, size: float, caption: str) -> None:
-    canvas.drawImage(ImageReader(_qr_png(lookup_url(certificate))), x, y, size, size)
+    canvas.drawImage(ImageReader(qr_png(lookup_url(certificate))), x, y, size, size)
     canvas.setFillColor(INK)
     canvas.setFont(FONT, 8)
     canvas.drawCentredString(x + size / 2, y - 4 * mm, caption)
@@ -164,19 +149,19 @@ def _draw_certificate(canvas: Canvas, certificate: Certificate) -> None:
     canvas.setFillColor(RULE)
     canvas.drawCentredString(width / 2, height - 46 * mm, "VOCATIONAL QUALIFICATION CERTIFICATE")
 
-    label, value = _style(11, alignment=TA_CENTER), _style(12)
+    label, value = paragraph_style(11, leading=LEADING, alignment=TA_CENTER), paragraph_style(12, leading=LEADING)
     candidate = certificate.candidate
     rows = [
         [
             _p("姓　　名", label),
-            _p(certificate.holder_name, _style(15)),
+            _p(certificate.holder_name, paragraph_style(15, leading=LEADING)),
             _p("性　　别", label),
             _p(candidate.get_sex_display(), value),
         ],
         [_p("公民身份号码", label), _p(certificate.holder_id_number, value), "", ""],
         [
             _p("职业（工种）", label),
-            _p(certificate.occupation.name, _style(14)),
+            _p(certificate.occupation.name, paragraph_style(14, leading=LEADING)),
             _p("等　　级", label),
             _p(certificate.get_level_display(), value),
         ],
@@ -195,7 +180,7 @@ def _draw_certificate(canvas: Canvas, certificate: Certificate) -> None:
     left = 30 * mm
     top = _draw_flowable(canvas, table, left, height - 56 * mm, 190 * mm)
 
-    statement = _style(13, firstLineIndent=26)
+    statement = paragraph_style(13, leading=LEADING, firstLineIndent=26)
     text = (
         f"{certificate.holder_name}经职业技能鉴定，{certificate.occupation.name}"
         f"（{certificate.get_level_display()}）鉴定成绩合格，特发此证。"
@@ -260,7 +245,7 @@ def consent_form_pdf(registration: Registration | None = None) -> bytes:
     margin = 22 * mm
     _bold_title(canvas, "职业技能鉴定自愿书", width / 2, height - 32 * mm, 22)
 
-    label, value = _style(11, alignment=TA_CENTER), _style(11.5)
+    label, value = paragraph_style(11, leading=LEADING, alignment=TA_CENTER), paragraph_style(11.5, leading=LEADING)
     if registration is not None:
         candidate, announcement = registration.candidate, registration.announcement
         filled = {
@@ -288,7 +273,7 @@ def consent_form_pdf(registration: Registration | None = None) -> bytes:
         canvas, _table(rows, [30 * mm, 55 * mm, 28 * mm, 53 * mm], shade), margin, height - 44 * mm, 166 * mm
     )
 
-    body = _style(11.5, firstLineIndent=23, spaceAfter=2 * mm)
+    body = paragraph_style(11.5, leading=LEADING, firstLineIndent=23, spaceAfter=2 * mm)
     top -= 8 * mm
     for paragraph in CONSENT_TEXT:
         top = _draw_flowable(canvas, Paragraph(escape(paragraph), body), margin, top, width - 2 * margin) - 2 * mm
@@ -307,7 +292,7 @@ def consent_form_pdf(registration: Registration | None = None) -> bytes:
         y -= 14 * mm
     canvas.setFont(FONT, 9)
     canvas.setFillColor(RULE)
-    hotline = getattr(settings, "JIANDING_SUPERVISION_HOTLINE", "")
+    hotline = conf.supervision_hotline()
     canvas.drawCentredString(
         width / 2,
         16 * mm,
@@ -336,14 +321,14 @@ def proof_pdf(request: LostCertificateRequest, rulebook: RuleBook | None = None)
     canvas.setFillColor(INK)
     canvas.drawRightString(width - margin, height - 46 * mm, f"编号：{request.proof_number}")
 
-    body = _style(12.5, firstLineIndent=25)
+    body = paragraph_style(12.5, leading=LEADING, firstLineIndent=25)
     opening = (
         f"兹证明{certificate.holder_name}（公民身份号码：{certificate.holder_id_number}）"
         f"持有{certificate.centre.name}核发的职业资格证书，证书信息如下："
     )
     top = _draw_flowable(canvas, Paragraph(escape(opening), body), margin, height - 54 * mm, width - 2 * margin)
 
-    label, value = _style(11, alignment=TA_CENTER), _style(11.5)
+    label, value = paragraph_style(11, leading=LEADING, alignment=TA_CENTER), paragraph_style(11.5, leading=LEADING)
     rows = [
         [_p("证书编号", label), _p(certificate.number, value)],
         [_p("职业（工种）", label), _p(certificate.occupation.name, value)],
@@ -401,7 +386,7 @@ def audit_form_pdf(batch: UploadBatch) -> bytes:
     canvas = _new_canvas(buffer, f"{AUDIT_TITLE} 批次{batch.pk}")
     _bold_title(canvas, AUDIT_TITLE, width / 2, height - 30 * mm, 16)
 
-    label, value = _style(10.5, alignment=TA_CENTER), _style(10.5)
+    label, value = paragraph_style(10.5, leading=LEADING, alignment=TA_CENTER), paragraph_style(10.5, leading=LEADING)
     auditor = batch.confirmed_by.get_full_name() or batch.confirmed_by.username
     head = [
         [_p("填报单位", label), _p(batch.centre.name, value), _p("上报批次", label), _p(f"#{batch.pk}", value)],
@@ -422,7 +407,7 @@ def audit_form_pdf(batch: UploadBatch) -> bytes:
         canvas, _table(rows, [18 * mm, 72 * mm, 45 * mm, 35 * mm], extra), margin, top - 6 * mm, 170 * mm
     )
 
-    body = _style(11, firstLineIndent=22)
+    body = paragraph_style(11, leading=LEADING, firstLineIndent=22)
     statement = (
         f"审核情况：经逐条审核（{AUDIT_CHECKS}），本批次 {total} 本职业资格证书数据准确可靠、真实有效，"
         "无问题数据，同意上报全国集中管理监管库。"

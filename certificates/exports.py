@@ -15,7 +15,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from .documents import AUDIT_CHECKS, AUDIT_TITLE, certificate_pdf, long_date
+from kit.pdf import long_date
+
+from .documents import AUDIT_CHECKS, AUDIT_TITLE, certificate_pdf
 from .models import ArchiveRecord, UploadBatch
 from .selectors import batch_counts
 

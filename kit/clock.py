@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.utils import timezone
+
+from kit import conf
 
 
 def today() -> datetime.date:
-    configured = settings.JIANDING_BUSINESS_DATE
+    configured = conf.business_date()
     if configured:
         return configured
     return timezone.localdate()
@@ -23,7 +24,7 @@ def today() -> datetime.date:
 
 def now() -> datetime.datetime:
     wall = timezone.localtime()
-    configured = settings.JIANDING_BUSINESS_DATE
+    configured = conf.business_date()
     if not configured:
         return wall
     return wall.replace(year=configured.year, month=configured.month, day=configured.day)

@@ -23,3 +23,6 @@ if REDIS_URL:  # noqa: F405
             "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path="/15")),  # noqa: F405
         }
     }
+
+# The demo data set (manage.py load_demo): never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405

@@ -11,6 +11,7 @@ from appraisals import documents, services
 from appraisals.models import SeatAssignment
 from candidates.validators import mask_id_number
 from catalog import roles
+from kit.pdf import qr_png
 from tests.candidates.factories import CandidateFactory
 from tests.factories import UserFactory
 
@@ -107,7 +108,7 @@ def test_ticket_qr_code_holds_only_the_ticket_number(seat):
     assert len(images) == 1
     # No decoder is installed: compare the printed image with a code made from the payload.
     printed = page.images[0].image.convert("1")
-    expected = Image.open(documents._qr_png(documents.qr_payload(seat))).convert("1").resize(printed.size)
+    expected = Image.open(qr_png(documents.qr_payload(seat))).convert("1").resize(printed.size)
     assert printed.tobytes() == expected.tobytes()
 
 

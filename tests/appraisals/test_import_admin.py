@@ -358,3 +358,22 @@ def test_the_job_page_shows_progress_while_the_rows_are_being_saved(committed_db
     assert job.status == ImportJob.Status.DONE
     assert "100%" in client.get(page_url).content.decode()
     assert Registration.objects.filter(station=orgs["xm1"]).count() == 30
+
+
+def test_starting_a_job_stores_the_upload_and_queues_the_task_on_commit(
+    staff, orgs, announcement, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from appraisals.importing import import_job_start
+
+    upload = SimpleUploadedFile("名单.csv", csv_file(registration_rows(2)))
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = import_job_start(actor=staff["clerk"], station=orgs["xm1"], upload=upload, dry_run=True)
+        assert job.status == "queued" and job.file and job.original_name == "名单.csv"
+    assert len(callbacks) == 1  # nothing runs before the job is committed
+
+    callbacks[0]()
+    job.refresh_from_db()
+    assert (job.status, job.report["dry_run"], job.report["registrations_created"]) == ("done", True, 2)
+    assert Registration.objects.count() == 0

@@ -268,3 +268,42 @@ def test_a_clerk_cannot_register_onto_another_stations_announcement(client, othe
     errors = form_errors(client.post(reverse(ADD_URL), form_data(announcement)))
     assert "announcement" in errors
     assert counts() == before
+
+
+# --- the service the form calls ------------------------------------------------------------------
+
+
+def test_the_service_keeps_the_records_spelling_and_what_was_left_blank(staff, announcement, known_elsewhere):
+    from appraisals.registering import registration_accept_by_id_number
+
+    registration = registration_accept_by_id_number(
+        actor=staff["clerk"],
+        id_number=f" {known_elsewhere.id_number.lower()} ",
+        name="王 秀英",
+        announcement=announcement,
+        registration_date=D(2020, 9, 10),
+        phone="",
+        education=None,
+    )
+
+    known_elsewhere.refresh_from_db()
+    assert registration.candidate == known_elsewhere and registration.station == announcement.station
+    assert (known_elsewhere.name, known_elsewhere.phone) == ("王秀英", "13700001111")
+
+
+def test_the_service_refuses_another_name_and_saves_nothing(staff, announcement, known_elsewhere, counts):
+    from django.core.exceptions import ValidationError
+
+    from appraisals.registering import NAME_MISMATCH, registration_accept_by_id_number
+
+    before = counts()
+    with pytest.raises(ValidationError) as refused:
+        registration_accept_by_id_number(
+            actor=staff["clerk"],
+            id_number=known_elsewhere.id_number,
+            name="王秀华",
+            announcement=announcement,
+            registration_date=D(2020, 9, 10),
+        )
+    assert refused.value.message_dict == {"name": [NAME_MISMATCH]}
+    assert counts() == before

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from appraisals.documents import _qr_png
 from certificates import documents, services
+from kit.pdf import qr_png
 
 from .conftest import issue
 
@@ -43,7 +43,7 @@ def embedded_fonts(content: bytes) -> set[str]:
 def qr_matches(content: bytes, url: str) -> bool:
     page = read(content).pages[0]
     printed = page.images[0].image.convert("1")
-    expected = Image.open(_qr_png(url)).convert("1").resize(printed.size)
+    expected = Image.open(qr_png(url)).convert("1").resize(printed.size)
     return printed.tobytes() == expected.tobytes()
 
 

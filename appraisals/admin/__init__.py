@@ -1,0 +1,25 @@
+"""The clerk's screens, one module per area. Display only: every change goes through
+``appraisals.services``, from add forms (``ServiceForm``) and from bulk actions that
+report each row. Importing this package registers every admin class.
+
+``AnnouncedOccupationFilter``, ``CaseReadOnlyInline`` and ``candidate_label`` live in
+``appraisals.admin.shared`` and ``report_rows`` in ``kit.admin``; they are re-exported
+here while other apps' admins still import them from ``appraisals.admin``."""
+
+from kit.admin import report_rows
+
+from . import announcements, case_steps, import_jobs, registrations, sessions, trainees
+from .shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label
+
+__all__ = [
+    "AnnouncedOccupationFilter",
+    "CaseReadOnlyInline",
+    "announcements",
+    "candidate_label",
+    "case_steps",
+    "import_jobs",
+    "registrations",
+    "report_rows",
+    "sessions",
+    "trainees",
+]

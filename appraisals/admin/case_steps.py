@@ -1,0 +1,193 @@
+"""The case's steps around the exam: eligibility reviews, consent forms, appraisal
+applications to the guidance centre, retakes and refunds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from catalog.admin_scope import ScopedAdmin
+from kit import clock
+from kit.admin import report_rows
+
+from .. import services
+from ..admin_forms import ServiceForm, ServiceFormAdminMixin
+from ..models import AppraisalApplication, ConsentForm, EligibilityReview, Refund, Retake
+
+# --- eligibility, consent ---------------------------------------------------------------------
+
+
+class EligibilityReviewForm(ServiceForm):
+    class Meta:
+        model = EligibilityReview
+        fields = ["registration", "review_date", "findings"]
+
+    def perform(self) -> EligibilityReview:
+        data = self.cleaned_data
+        return services.eligibility_review(
+            actor=self.actor,
+            registration=data["registration"],
+            review_date=data["review_date"],
+            findings=data["findings"],
+        )
+
+
+@admin.register(EligibilityReview)
+class EligibilityReviewAdmin(ServiceFormAdminMixin, ScopedAdmin):
+    scope_station_path = "registration__station"
+    add_form = EligibilityReviewForm
+    list_display = ["registration", "review_date", "passed", "matched_route", "reviewer"]
+    list_filter = ["passed", "review_date"]
+    search_fields = ["registration__candidate__name"]
+    list_select_related = [
+        "registration__candidate",
+        "registration__announcement__occupation",
+        "matched_route",
+        "reviewer",
+    ]
+    autocomplete_fields = ["registration"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+
+class ConsentFormForm(ServiceForm):
+    class Meta:
+        model = ConsentForm
+        fields = ["registration", "signed_date", "scan"]
+
+    def perform(self) -> ConsentForm:
+        data = self.cleaned_data
+        return services.consent_record(
+            actor=self.actor, registration=data["registration"], signed_date=data["signed_date"], scan=data.get("scan")
+        )
+
+
+@admin.register(ConsentForm)
+class ConsentFormAdmin(ServiceFormAdminMixin, ScopedAdmin):
+    scope_station_path = "registration__station"
+    add_form = ConsentFormForm
+    list_display = ["registration", "signed_date", "received_by", "archived_at"]
+    list_filter = ["signed_date", "archived_at"]
+    search_fields = ["registration__candidate__name"]
+    list_select_related = ["registration__candidate", "registration__announcement__occupation", "received_by"]
+    autocomplete_fields = ["registration"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # archived with the certificate materials, never deleted
+
+
+# --- applications -------------------------------------------------------------------------------
+
+
+@admin.register(AppraisalApplication)
+class AppraisalApplicationAdmin(ScopedAdmin):
+    scope_station_path = "station"
+    list_display = ["station", "centre", "submitted_date", "status", "registration_total", "decided_date", "decided_by"]
+    list_filter = ["status", "station", "centre", "submitted_date"]
+    search_fields = ["station__name", "station__code"]
+    list_select_related = ["station", "centre", "decided_by"]
+    readonly_fields = ["station", "centre", "submitted_date", "submitted_by", "status", "decided_date", "decided_by"]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # submitted from the registration list, through the service
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("appraisals.approve_appraisalapplication")
+
+    @admin.display(description="报名人数")
+    def registration_total(self, obj: AppraisalApplication) -> int:
+        return obj.registrations.count()
+
+    @admin.action(description="批准（审批日期为今天）", permissions=["approve"])
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = clock.today()
+        report_rows(
+            self,
+            request,
+            queryset,
+            lambda a: services.application_decide(actor=request.user, application=a, approve=True, decided_date=today),
+            "批准鉴定申请",
+            str,
+        )
+
+    @admin.action(description="退回（须在审批意见中写明理由）", permissions=["approve"])
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = clock.today()
+        report_rows(
+            self,
+            request,
+            queryset,
+            lambda a: services.application_decide(
+                actor=request.user, application=a, approve=False, decided_date=today, note=a.decision_note
+            ),
+            "退回鉴定申请",
+            str,
+        )
+
+
+# --- retake, refund --------------------------------------------------------------------------------
+
+
+@admin.register(Retake)
+class RetakeAdmin(ScopedAdmin):
+    scope_station_path = "registration__station"
+    list_display = ["registration", "requested_date", "parts", "session", "recorded_by"]
+    list_filter = ["parts", "requested_date"]
+    search_fields = ["registration__candidate__name"]
+    list_select_related = [
+        "registration__candidate",
+        "registration__announcement__occupation",
+        "session",
+        "recorded_by",
+    ]
+    autocomplete_fields = ["session"]
+    readonly_fields = ["registration", "requested_date", "parts", "recorded_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # requested from the registration list
+
+    def save_model(self, request: HttpRequest, obj: Retake, form: forms.ModelForm, change: bool) -> None:
+        if "session" in form.changed_data and obj.session is not None:
+            services.retake_assign_session(actor=request.user, retake=obj, session=obj.session)
+
+
+class RefundForm(ServiceForm):
+    class Meta:
+        model = Refund
+        fields = ["registration", "amount", "refund_date", "method", "reason"]
+
+    def perform(self) -> Refund:
+        data = self.cleaned_data
+        return services.registration_withdraw(
+            actor=self.actor,
+            registration=data["registration"],
+            refund=services.RefundTerms(
+                amount=data["amount"] or Decimal("0"),
+                refund_date=data["refund_date"],
+                method=data["method"],
+                reason=data["reason"],
+            ),
+        )
+
+
+@admin.register(Refund)
+class RefundAdmin(ServiceFormAdminMixin, ScopedAdmin):
+    scope_station_path = "registration__station"
+    add_form = RefundForm
+    list_display = ["registration", "amount", "refund_date", "method", "reason", "recorded_by"]
+    list_filter = ["method", "refund_date"]
+    search_fields = ["registration__candidate__name"]
+    list_select_related = ["registration__candidate", "registration__announcement__occupation", "recorded_by"]
+    autocomplete_fields = ["registration"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)

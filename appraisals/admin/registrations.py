@@ -1,0 +1,390 @@
+"""Registrations (报名): register by ID number, the list with its import and export, and
+the bulk actions that carry the case (each row through its service, each refusal reported)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import widgets as admin_widgets
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from candidates.admin import RAW_INPUT_MAX_LENGTH
+from candidates.models import Candidate
+from candidates.validators import (
+    ID_NUMBER_SHAPE,
+    PHONE_SHAPE,
+    mask_id_number,
+    normalise_id_number,
+    normalise_phone,
+    validate_id_number,
+    validate_phone,
+)
+from catalog.admin_scope import ScopedAdmin
+from kit import clock
+from kit.admin import report_rows
+
+from .. import services
+from ..admin_forms import ServiceForm, ServiceFormAdminMixin
+from ..models import ConsentForm, EligibilityReview, ExamResult, Refund, Registration, Retake, SeatAssignment
+from ..registering import registration_accept_by_id_number
+from ..views_io import RegistrationImportExportMixin
+from .shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label
+
+
+class EligibilityReviewInline(CaseReadOnlyInline):
+    model = EligibilityReview
+    fields = ["review_date", "passed", "matched_route", "findings", "reviewer"]
+
+
+class ConsentInline(CaseReadOnlyInline):
+    model = ConsentForm
+    fields = ["signed_date", "scan", "received_by", "archived_at"]
+
+
+class SeatInline(CaseReadOnlyInline):
+    model = SeatAssignment
+    fields = ["session", "room", "seat_number", "ticket_number"]
+
+
+class ResultInline(CaseReadOnlyInline):
+    model = ExamResult
+    fk_name = "registration"
+    fields = [
+        "attempt",
+        "theory_score",
+        "practical_score",
+        "review_score",
+        "passed",
+        "entered_by",
+        "confirmed_by",
+        "published_on",
+        "publicity_last_day",
+    ]
+
+
+class RetakeInline(CaseReadOnlyInline):
+    model = Retake
+    fields = ["requested_date", "parts", "session", "recorded_by"]
+
+
+class RefundInline(CaseReadOnlyInline):
+    model = Refund
+    fields = ["amount", "refund_date", "method", "reason", "recorded_by"]
+
+
+def _candidate_field(name: str, **kwargs: Any) -> forms.Field:
+    """The candidate model's own form field: label, help text, choices and validators."""
+    return Candidate._meta.get_field(name).formfield(**kwargs)
+
+
+# The person's fields the add form sets besides the ID number and the name.
+REGISTRATION_CANDIDATE_FIELDS = [
+    "phone",
+    "education",
+    "years_in_trade",
+    "diploma",
+    "prior_certificate_level",
+    "prior_certificate_number",
+    "prior_certificate_date",
+]
+
+
+class RegistrationForm(ServiceForm):
+    """报名 by ID number: the clerk types the person rather than picking one among the
+    people their station can see, so a person first entered at another station can be
+    registered here, and a new person needs no separate page first.
+
+    PIPL: nothing on record is shown or filled in, and the form answers the same for a
+    known and an unknown ID number: the fields a new person needs are required of everyone,
+    blank optional fields keep what is on record. The one exception is a name that differs
+    from the record's, refused without showing it (a mistyped ID number is the likely cause).
+    """
+
+    id_number = forms.CharField(
+        label="公民身份号码",
+        max_length=RAW_INPUT_MAX_LENGTH["id_number"],
+        help_text="18位第二代居民身份证号码；已在其他鉴定站登记过的考生也在此直接报名",
+        widget=admin_widgets.AdminTextInputWidget(attrs={"autocomplete": "off"}),
+    )
+    name = _candidate_field("name", help_text="须与身份证上的姓名一致")
+    phone = forms.CharField(
+        label="手机号",
+        max_length=RAW_INPUT_MAX_LENGTH["phone"],
+        widget=admin_widgets.AdminTextInputWidget(attrs={"autocomplete": "off"}),
+    )
+    education = _candidate_field("education")
+    # No initial 0: a value nobody typed would overwrite the years on record.
+    years_in_trade = _candidate_field("years_in_trade", initial=None)
+    diploma = forms.ChoiceField(
+        label="学历证书类型",
+        choices=[("", "---------"), *Candidate.Diploma.choices],
+        required=False,
+        help_text=Candidate._meta.get_field("diploma").help_text,
+    )
+    prior_certificate_level = _candidate_field("prior_certificate_level")
+    prior_certificate_number = _candidate_field("prior_certificate_number")
+    prior_certificate_date = _candidate_field("prior_certificate_date", widget=admin_widgets.AdminDateWidget)
+    fee = forms.DecimalField(label="鉴定费（元）", required=False, help_text="留空则按公告的鉴定费")
+
+    # The registration's rule on the person (the minimum age) is read from the ID number.
+    service_error_fields = {"candidate": "id_number"}
+
+    class Meta:
+        model = Registration
+        fields = ["announcement", "registration_date", "fee"]
+
+    def clean_id_number(self) -> str:
+        id_number = normalise_id_number(self.cleaned_data["id_number"])
+        validate_id_number(id_number)
+        return id_number
+
+    def clean_phone(self) -> str:
+        phone = normalise_phone(self.cleaned_data["phone"])
+        validate_phone(phone)
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # Checked on what was typed, not combined with the record, so that the answer
+        # does not depend on what another station entered.
+        if not data.get("prior_certificate_level") and (
+            data.get("prior_certificate_number") or data.get("prior_certificate_date")
+        ):
+            self.add_error("prior_certificate_level", "填写了已有职业资格证书的编号或发证日期，就必须选择证书等级。")
+        return data
+
+    def perform(self) -> Registration:
+        data = self.cleaned_data
+        return registration_accept_by_id_number(
+            actor=self.actor,
+            id_number=data["id_number"],
+            name=data["name"],
+            announcement=data["announcement"],
+            registration_date=data["registration_date"],
+            fee=data.get("fee"),
+            **{name: data.get(name) for name in REGISTRATION_CANDIDATE_FIELDS},
+        )
+
+
+@admin.register(Registration)
+class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, ScopedAdmin):
+    # Import (upload → preview → confirm, large files in the background) and export (button
+    # and action) need their own permissions; see appraisals.views_io and .exporting.
+    scope_station_path = "station"
+    add_form = RegistrationForm
+    add_fieldsets = [
+        (
+            "考生",
+            {
+                "fields": ["id_number", "name", "phone", "education", "years_in_trade"],
+                "description": "按公民身份号码报名：输入考生的身份证号和信息，新考生同时登记。",
+            },
+        ),
+        (
+            "学历与已有证书（选填）",
+            {
+                "fields": ["diploma", "prior_certificate_level", "prior_certificate_number", "prior_certificate_date"],
+                "description": "留空的项不改动已登记的信息。",
+            },
+        ),
+        ("报名", {"fields": ["announcement", "registration_date", "fee"]}),
+    ]
+    list_display = [
+        "candidate_name",
+        "masked_id_number",
+        "occupation",
+        "level",
+        "station",
+        "registration_date",
+        "status_badge",
+        "fee",
+    ]
+    list_filter = [
+        "status",
+        ("announcement__occupation", AnnouncedOccupationFilter),
+        "announcement__level",
+        "station",
+        "registration_date",
+        ("candidate__trainee_kind", admin.ChoicesFieldListFilter),
+    ]
+    search_fields = ["candidate__name"]
+    search_help_text = "按姓名查找，或输入完整的公民身份号码、手机号精确查找"
+    list_select_related = ["candidate", "announcement__occupation", "station"]
+    autocomplete_fields = ["candidate", "announcement"]
+    # No date_hierarchy: it reads the distinct dates of every listed row on each page (a
+    # scan at a million registrations); the date filter on the side costs no query.
+    # A filtered page counts its rows once, not also the whole scope (a second scan).
+    show_full_result_count = False
+    list_per_page = 50
+    inlines = [EligibilityReviewInline, ConsentInline, SeatInline, ResultInline, RetakeInline, RefundInline]
+    actions = [
+        "review_eligibility",
+        "record_paper_consent",
+        "submit_application",
+        "withdraw_with_full_refund",
+        "request_retake",
+        "close_without_retake",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        if obj is not None:
+            return ["candidate", "announcement", "station", "registration_date", "fee", "status", "application"]
+        return []
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        # A station's own clerk sees only their station: the column would repeat it on every row.
+        columns = list(super().get_list_display(request))
+        return [c for c in columns if c != "station"] if request.user.station_id else columns
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # The add form also enters or updates the person.
+        return (
+            super().has_add_permission(request)
+            and request.user.has_perm("candidates.add_candidate")
+            and request.user.has_perm("candidates.change_candidate")
+        )
+
+    def get_inlines(self, request: HttpRequest, obj: Model | None) -> Any:
+        return self.inlines if obj is not None else []  # a new registration has no case yet
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("registration_date", clock.today())
+        return initial
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        """A whole ID number or mobile number matches exactly; other text searches names."""
+        id_number = normalise_id_number(search_term)
+        if ID_NUMBER_SHAPE.fullmatch(id_number):
+            return queryset.filter(candidate__id_number=id_number), False
+        phone = normalise_phone(search_term)
+        if PHONE_SHAPE.fullmatch(phone):
+            return queryset.filter(candidate__phone=phone), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="姓名", ordering="candidate__name")
+    def candidate_name(self, obj: Registration) -> str:
+        return obj.candidate.name
+
+    @admin.display(description="公民身份号码")
+    def masked_id_number(self, obj: Registration) -> str:
+        # The list is masked for everyone; the full number is on the candidate's own page.
+        return mask_id_number(obj.candidate.id_number)
+
+    @admin.display(description="职业（工种）", ordering="announcement__occupation__name")
+    def occupation(self, obj: Registration) -> str:
+        return obj.announcement.occupation.name
+
+    @admin.display(description="等级", ordering="announcement__level")
+    def level(self, obj: Registration) -> str:
+        return obj.announcement.get_level_display()
+
+    @admin.display(description="状态", ordering="status")
+    def status_badge(self, obj: Registration) -> str:
+        colours = {
+            Registration.Status.PASSED: "#2e7d32",
+            Registration.Status.FAILED: "#c62828",
+            Registration.Status.INELIGIBLE: "#c62828",
+            Registration.Status.WITHDRAWN: "#757575",
+            Registration.Status.CLOSED: "#757575",
+            Registration.Status.RETAKE: "#ef6c00",
+        }
+        return format_html(
+            '<span style="color:{};font-weight:600">{}</span>',
+            colours.get(obj.status, "#1565c0"),
+            obj.get_status_display(),
+        )
+
+    def _label(self, request: HttpRequest) -> Callable[[Registration], str]:
+        return lambda registration: candidate_label(registration, request)
+
+    @admin.action(description="资格审查（按申报条件自动判定，审查日期为今天）", permissions=["change"])
+    def review_eligibility(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = clock.today()
+        report_rows(
+            self,
+            request,
+            queryset.select_related("candidate"),
+            lambda r: services.eligibility_review(actor=request.user, registration=r, review_date=today),
+            "资格审查",
+            self._label(request),
+        )
+
+    @admin.action(description="登记已收到纸质自愿书（签署日期为今天）", permissions=["change"])
+    def record_paper_consent(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = clock.today()
+        report_rows(
+            self,
+            request,
+            queryset.select_related("candidate"),
+            lambda r: services.consent_record(actor=request.user, registration=r, signed_date=today),
+            "登记自愿书",
+            self._label(request),
+        )
+
+    @admin.action(description="向指导中心提交鉴定申请（按鉴定站各提交一份）", permissions=["change"])
+    def submit_application(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = clock.today()
+        by_station: dict[Any, list[Registration]] = defaultdict(list)
+        for registration in queryset.select_related("station", "candidate"):
+            by_station[registration.station].append(registration)
+        report_rows(
+            self,
+            request,
+            by_station.items(),
+            lambda item: services.application_submit(
+                actor=request.user, station=item[0], registrations=item[1], submitted_date=today
+            ),
+            "提交鉴定申请",
+            lambda item: f"{item[0]}（{len(item[1])}人）",
+        )
+
+    @admin.action(description="放弃鉴定并全额退费（原路退回）", permissions=["change"])
+    def withdraw_with_full_refund(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = clock.today()
+        report_rows(
+            self,
+            request,
+            queryset.select_related("candidate"),
+            lambda r: services.registration_withdraw(
+                actor=request.user,
+                registration=r,
+                refund=services.RefundTerms(
+                    amount=r.fee, refund_date=today, method=Refund.Method.ORIGINAL, reason="考生自愿放弃"
+                ),
+            ),
+            "放弃并退费",
+            self._label(request),
+        )
+
+    @admin.action(description="考生自愿申请补考（只补不合格科目）", permissions=["change"])
+    def request_retake(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = clock.today()
+        report_rows(
+            self,
+            request,
+            queryset.select_related("candidate"),
+            lambda r: services.retake_request(actor=request.user, registration=r, requested_date=today),
+            "申请补考",
+            self._label(request),
+        )
+
+    @admin.action(description="不参加补考，结案", permissions=["change"])
+    def close_without_retake(self, request: HttpRequest, queryset: QuerySet) -> None:
+        report_rows(
+            self,
+            request,
+            queryset.select_related("candidate"),
+            lambda r: services.registration_close(actor=request.user, registration=r),
+            "结案",
+            self._label(request),
+        )

@@ -1,0 +1,65 @@
+"""The project's own settings (``JIANDING_*``), read in one place.
+
+Every one is defined, with its default, in ``config/settings/base.py`` (most from the
+environment); nothing here repeats a default. Each accessor reads the setting when it is
+called, so a test's ``settings`` fixture and ``override_settings`` take effect."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+
+
+def business_date() -> datetime.date | None:
+    """ "Today" for demos, training and replaying 2020; ``None``: the clock (see kit.clock)."""
+    return settings.JIANDING_BUSINESS_DATE
+
+
+def supervision_hotline() -> str:
+    """The supervision hotline shown on public pages and printed forms (人社职司便函〔2020〕44号)."""
+    return settings.JIANDING_SUPERVISION_HOTLINE
+
+
+def public_url() -> str:
+    """The public address of the back office (what certificates' QR codes open), no trailing slash."""
+    return settings.JIANDING_PUBLIC_URL.rstrip("/")
+
+
+def import_background_bytes() -> int:
+    """Registration files larger than this are imported by a background job."""
+    return int(settings.JIANDING_IMPORT_BACKGROUND_BYTES)
+
+
+def pass_mark() -> Decimal:
+    """The pass mark of each part of an exam, out of 100."""
+    return Decimal(str(settings.JIANDING_PASS_MARK))
+
+
+def publicity_working_days() -> int:
+    """How many working days results are published (公示) before certificates may be issued."""
+    return int(settings.JIANDING_PUBLICITY_WORKING_DAYS)
+
+
+def reminder_lead_days() -> list[int]:
+    """Days before a deadline on which reminders go out, longest first."""
+    return sorted(settings.JIANDING_REMINDER_LEAD_DAYS, reverse=True)
+
+
+def rush_thresholds() -> dict[str, float | int]:
+    """The signs of rushed issuance (严禁突击发证) a batch is held for; see README "Certificates"."""
+    return {
+        "window_days": int(settings.JIANDING_RUSH_CUTOFF_WINDOW_DAYS),
+        "baseline_days": int(settings.JIANDING_RUSH_BASELINE_DAYS),
+        "factor": float(settings.JIANDING_RUSH_CUTOFF_FACTOR),
+        "min_registrations": int(settings.JIANDING_RUSH_CUTOFF_MIN_REGISTRATIONS),
+        "burst_days": int(settings.JIANDING_RUSH_BURST_DAYS),
+        "burst_min": int(settings.JIANDING_RUSH_BURST_MIN_CERTIFICATES),
+        "per_examiner": int(settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER),
+    }
+
+
+def verify_rates() -> tuple[str, str]:
+    """The public lookup's rate limits per client IP: (short, daily), e.g. ("10/m", "100/d")."""
+    return settings.JIANDING_VERIFY_RATE, settings.JIANDING_VERIFY_DAILY_RATE
