@@ -11,13 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count
 
 from catalog import roles
 from catalog.models import Station, User
 from catalog.selectors import Deadlines, RuleBook
 from catalog.services import Reminder
+from kit import conf
 
 from . import rules
 from .models import ExamAnnouncement, Registration
@@ -62,10 +62,6 @@ PENDING = {
 }
 
 
-def lead_days() -> list[int]:
-    return sorted(getattr(settings, "JIANDING_REMINDER_LEAD_DAYS", [14, 7, 3, 1]), reverse=True)
-
-
 def applicable_lead(days_left: int, leads: Iterable[int]) -> int | None:
     """The lead time a reminder belongs to: the smallest one not below the days left, so a
     sweep that ran late still sends the reminder now due (and skips the ones it missed)."""
@@ -95,7 +91,7 @@ def _deadline(deadlines: Deadlines, kind: ReminderKind) -> datetime.date | None:
 
 def due_items(today: datetime.date) -> list[DueItem]:
     """Everything due within the longest lead time, grouped per kind, station and deadline."""
-    leads = lead_days()
+    leads = conf.reminder_lead_days()
     book = RuleBook()
     stations = {s.pk: s for s in Station.objects.select_related("region__parent")}
     announcements = {

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from candidates.models import Candidate
@@ -32,7 +31,7 @@ from catalog.selectors import (
     visible_stations,
 )
 from catalog.trace import acting_as, service
-from kit import clock
+from kit import clock, conf
 from kit.errors import RuleError
 
 from . import rules
@@ -53,14 +52,6 @@ from .models import (
 )
 
 Status = Registration.Status
-
-
-def pass_mark() -> Decimal:
-    return Decimal(str(getattr(settings, "JIANDING_PASS_MARK", 60)))
-
-
-def publicity_working_days() -> int:
-    return int(getattr(settings, "JIANDING_PUBLICITY_WORKING_DAYS", 5))
 
 
 def _locked(registration: Registration) -> Registration:
@@ -467,7 +458,7 @@ def session_hold(*, actor: User, session: ExamSession) -> ExamSession:
 
 
 def _parts_passed(result: ExamResult, level: str) -> dict[str, bool]:
-    mark = pass_mark()
+    mark = conf.pass_mark()
     parts = {
         "theory": result.theory_score is not None and result.theory_score >= mark,
         "practical": result.practical_score is not None and result.practical_score >= mark,
@@ -602,7 +593,7 @@ def results_publish(*, actor: User, session: ExamSession, published_on: datetime
         raise RuleError("该场次没有已复核确认、待公示的成绩。")
     if published_on < session.date:
         raise RuleError("公示日期不能早于考试日期。")
-    last_day = publicity_last_day(published_on, publicity_working_days())
+    last_day = publicity_last_day(published_on, conf.publicity_working_days())
     for result in results:
         result.published_on = published_on
         result.publicity_last_day = last_day

@@ -11,7 +11,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
@@ -30,7 +29,7 @@ from candidates.validators import mask_id_number, validate_id_number
 from catalog import selectors as catalog_selectors
 from catalog.models import GuidanceCentre, SkillLevel, Station, User
 from catalog.selectors import RuleBook, has_full_scope, visible_centres, visible_stations
-from kit import clock
+from kit import clock, conf
 
 from .models import (
     Certificate,
@@ -42,10 +41,6 @@ from .models import (
 )
 
 Status = Registration.Status
-
-
-def _setting(name: str, default):
-    return getattr(settings, name, default)
 
 
 def _day(day: datetime.date) -> str:
@@ -210,18 +205,6 @@ def is_finding_only(reasons: Iterable[Violation]) -> bool:
 # --- signs of rushed issuance (严禁突击发证) ------------------------------------------------------
 
 
-def rush_thresholds() -> dict[str, float]:
-    return {
-        "window_days": int(_setting("JIANDING_RUSH_CUTOFF_WINDOW_DAYS", 7)),
-        "baseline_days": int(_setting("JIANDING_RUSH_BASELINE_DAYS", 60)),
-        "factor": float(_setting("JIANDING_RUSH_CUTOFF_FACTOR", 3.0)),
-        "min_registrations": int(_setting("JIANDING_RUSH_CUTOFF_MIN_REGISTRATIONS", 10)),
-        "burst_days": int(_setting("JIANDING_RUSH_BURST_DAYS", 10)),
-        "burst_min": int(_setting("JIANDING_RUSH_BURST_MIN_CERTIFICATES", 20)),
-        "per_examiner": int(_setting("JIANDING_RUSH_CANDIDATES_PER_EXAMINER", 5)),
-    }
-
-
 @dataclass(frozen=True)
 class Bunching:
     """Registrations at one station in the ``window_days`` up to one cut-off day, against
@@ -253,7 +236,7 @@ def registration_bunching(cutoffs: Mapping[int, Iterable[datetime.date]]) -> lis
     two daily rates; a pair is flagged when at least ``min_registrations`` came in and the
     rate is more than ``factor`` times the usual one (or the station had none before).
     Every registration of the station counts, whatever its occupation."""
-    t = rush_thresholds()
+    t = conf.rush_thresholds()
     pairs = sorted({(day, station_id) for station_id, days in cutoffs.items() for day in days})
     if not pairs:
         return []
@@ -313,7 +296,7 @@ def rush_signals(
        is the wall clock) no more than ``burst_days`` days before the issue date.
     3. Too few examiners: a session (first exam or retake) with more seated candidates per
        examiner than the standard's 1 : ``per_examiner``."""
-    t = rush_thresholds()
+    t = conf.rush_thresholds()
     book = rulebook or RuleBook()
     signals: list[str] = []
     regs = list(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import unicodedata
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,7 +25,7 @@ from django_ratelimit.core import is_ratelimited
 from appraisals.models import Registration
 from candidates.validators import ID_NUMBER_SHAPE, normalise_id_number
 from catalog.selectors import visible_centres, visible_stations
-from kit import clock
+from kit import clock, conf
 from kit.responses import XLSX, file_response
 
 from . import documents, exports, selectors
@@ -56,8 +55,8 @@ def _rate_limited(request: HttpRequest) -> bool:
     """Count this lookup against both windows of the client; True when either is spent."""
     limited = False
     for group, rate in (
-        ("certificates.verify.short", settings.JIANDING_VERIFY_RATE),
-        ("certificates.verify.daily", settings.JIANDING_VERIFY_DAILY_RATE),
+        ("certificates.verify.short", conf.verify_rates()[0]),
+        ("certificates.verify.daily", conf.verify_rates()[1]),
     ):
         limited |= is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
     return limited
@@ -68,7 +67,7 @@ def _rate_limited(request: HttpRequest) -> bool:
 def verify(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     form = VerifyForm(request.POST or None)
-    context = {"form": form, "rows": None, "message": "", "hotline": settings.JIANDING_SUPERVISION_HOTLINE}
+    context = {"form": form, "rows": None, "message": "", "hotline": conf.supervision_hotline()}
     status = 200
     number, code = request.GET.get("no", "").strip().upper(), request.GET.get("code", "").strip().upper()
     wants_lookup = request.method == "POST" or (number and code)
