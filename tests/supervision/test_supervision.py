@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from appraisals import services
 from appraisals.models import ExamSession
-from certificates import supervision
-from certificates.models import Complaint, ReviewItem
-from certificates.tasks import daily_sweep
+from supervision import services as supervision
+from supervision.models import Complaint, ReviewItem
+from supervision.tasks import daily_sweep
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -49,7 +49,7 @@ def test_a_supervisor_opens_an_item_sees_the_evidence_and_closes_it_with_a_findi
     supervision.review_queue_refresh(actor=None, today=D(2020, 9, 20))
     item = ReviewItem.objects.get()
     client.force_login(staff["supervisor_fj"])
-    url = reverse("admin:certificates_reviewitem_change", args=[item.pk])
+    url = reverse("admin:supervision_reviewitem_change", args=[item.pk])
     page = client.get(url).content.decode()
     assert "证据" in page and "stations" in page
     refused = client.post(url, {"finding": ""})
@@ -110,7 +110,7 @@ def test_a_station_does_not_see_complaints_about_it(client, staff, orgs):
         actor=None, channel="public_form", received_at=timezone.now(), content="举报", station=orgs["xm1"]
     )
     client.force_login(staff["clerk"])
-    response = client.get(reverse("admin:certificates_complaint_changelist"))
+    response = client.get(reverse("admin:supervision_complaint_changelist"))
     assert response.status_code == 403 or list(response.context["cl"].result_list) == []
 
 
@@ -118,7 +118,7 @@ def test_a_supervisor_records_what_was_seen_on_site(client, case, staff):
     case.register().review().consent().apply().approve().schedule()
     client.force_login(staff["supervisor_fj"])
     response = client.post(
-        reverse("admin:certificates_sessionsupervisionrecord_add"),
+        reverse("admin:supervision_sessionsupervisionrecord_add"),
         {
             "session": case.session.pk,
             "kind": "on_site",
@@ -141,7 +141,7 @@ def test_the_daily_task_sends_reminders_and_fills_the_queue(two_station_candidat
 def test_the_daily_task_is_on_the_beat_schedule():
     from django_celery_beat.models import PeriodicTask
 
-    task = PeriodicTask.objects.get(task="certificates.tasks.daily_sweep")
+    task = PeriodicTask.objects.get(task="supervision.tasks.daily_sweep")
     assert task.enabled and (task.crontab.hour, task.crontab.minute) == ("6", "30")
 
 
@@ -156,20 +156,3 @@ def test_the_daily_sweep_on_a_real_worker_sends_each_reminder_once(real_worker, 
     again = daily_sweep.delay().get(timeout=60)
     assert first["reminders"] >= 2 and again["reminders"] == 0
     assert Notification.objects.count() == first["reminders"]
-
-
-@pytest.mark.parametrize(("today", "reminded"), [(D(2020, 11, 27), False), (D(2020, 11, 28), True)])
-def test_officers_are_reminded_of_passed_candidates_without_a_certificate_once(case, staff, today, reminded):
-    from catalog.models import Notification
-    from catalog.services import reminders_send
-    from certificates.tasks import certificate_reminders
-
-    case.to_examined()
-    case.score("80", "80")
-    services.results_publish(actor=staff["clerk"], session=case.session, published_on=D(2020, 11, 23))  # ends 11-27
-    assert reminders_send(reminders=certificate_reminders(today)) == (1 if reminded else 0)
-    assert reminders_send(reminders=certificate_reminders(today)) == 0
-    titles = list(Notification.objects.filter(recipient=staff["officer_xm"]).values_list("title", flat=True))
-    assert titles == (
-        ["1 名考生成绩合格且公示期已满（最近一批 2020-11-27 期满），尚未核发证书，请及时核发"] if reminded else []
-    )
