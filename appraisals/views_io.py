@@ -426,9 +426,7 @@ def _municipal_download(
     if not user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied
     now = clock.now()
-    content = exporting.municipal_report_xlsx(
-        lines, start=start, end=end, prepared_by=user, prepared_at=now
-    )
+    content = exporting.municipal_report_xlsx(lines, start=start, end=end, prepared_by=user, prepared_at=now)
     if form.is_valid() and form.cleaned_data["mark_reported"]:
         if not user.has_perm(CHANGE_PERMISSION):
             raise PermissionDenied

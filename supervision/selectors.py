@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from catalog.models import User
-from catalog.selectors import station_scope, visible_stations
+from catalog.models import Station, User
+from catalog.selectors import station_scope
 
 from .models import ReviewItem
 
@@ -15,6 +15,7 @@ def review_items_for(user: User, items: QuerySet[ReviewItem] | None = None) -> Q
     session (a person registered at several stations): those are everyone's with a view of
     the queue."""
     items = ReviewItem.objects.all() if items is None else items
-    if station_scope(user) is None:
+    scope = station_scope(user)
+    if scope is None:
         return items
-    return items.filter(Q(station__in=visible_stations(user)) | Q(station__isnull=True, session__isnull=True))
+    return items.filter(Q(station__in=Station.objects.filter(scope)) | Q(station__isnull=True, session__isnull=True))

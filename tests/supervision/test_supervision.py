@@ -156,3 +156,101 @@ def test_the_daily_sweep_on_a_real_worker_sends_each_reminder_once(real_worker, 
     again = daily_sweep.delay().get(timeout=60)
     assert first["reminders"] >= 2 and again["reminders"] == 0
     assert Notification.objects.count() == first["reminders"]
+
+
+def test_the_daily_sweep_is_one_service_call_at_the_business_date(settings, monkeypatch):
+    from supervision import tasks
+
+    called = []
+    monkeypatch.setattr(tasks.services, "daily_sweep_run", lambda **kw: called.append(kw) or {"reminders": 0})
+    settings.JIANDING_BUSINESS_DATE = D(2020, 9, 27)
+    tasks.daily_sweep.delay().get()
+    tasks.daily_sweep_under_its_old_name.delay().get()  # a message sent under the old name
+    assert called == [{"today": D(2020, 9, 27)}] * 2
+    assert tasks.daily_sweep_under_its_old_name.name == "certificates.tasks.daily_sweep"
+
+
+def test_handling_a_complaint_assigns_then_closes_and_never_closes_without_a_finding(staff, orgs):
+    complaint = supervision.complaint_receive(
+        actor=staff["officer_fj"], channel=Complaint.Channel.LETTER, received_at=timezone.now(), content="代考"
+    )
+    with pytest.raises(services.RuleError, match="须先交承办人调查"):
+        supervision.complaint_handle(actor=staff["officer_fj"], complaint=complaint)
+    complaint = supervision.complaint_handle(
+        actor=staff["officer_fj"], complaint=complaint, assignee=staff["supervisor_fj"]
+    )
+    assert (complaint.status, complaint.assigned_to) == (Complaint.Status.INVESTIGATING, staff["supervisor_fj"])
+    with pytest.raises(services.RuleError, match="必须写明查处结论"):
+        supervision.complaint_handle(actor=staff["supervisor_fj"], complaint=complaint)
+    closed = supervision.complaint_handle(
+        actor=staff["supervisor_fj"], complaint=complaint, conclusion="查无实据，已答复举报人。"
+    )
+    assert (closed.status, closed.closed_by) == (Complaint.Status.CLOSED, staff["supervisor_fj"])
+
+
+def test_a_complaint_is_assigned_and_closed_from_its_admin_page(client, staff):
+    complaint = supervision.complaint_receive(
+        actor=None, channel="public_form", received_at=timezone.now(), content="考场有人代考"
+    )
+    client.force_login(staff["officer_fj"])
+    url = reverse("admin:supervision_complaint_change", args=[complaint.pk])
+    refused = client.post(url, {"assignee": "", "conclusion": ""})
+    assert refused.status_code == 200 and "须先交承办人调查" in refused.content.decode()
+    assert client.post(url, {"assignee": staff["supervisor_fj"].pk, "conclusion": ""}).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.INVESTIGATING
+    assert client.post(url, {"assignee": "", "conclusion": "属实，已责令整改。"}).status_code == 302
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.finding) == (Complaint.Status.CLOSED, "属实，已责令整改。")
+    assert complaint.history.first().history_user == staff["officer_fj"]
+
+
+def test_the_review_queue_screen_filters_the_users_items(client, two_station_candidate, staff, orgs):
+    from tests.factories import UserFactory
+
+    supervision.review_queue_refresh(actor=None, today=D(2020, 9, 20))
+    ReviewItem.objects.create(
+        kind=ReviewItem.Kind.BUNCHED_REGISTRATIONS,
+        key="station:cs",
+        station=orgs["cs1"],
+        summary="长沙一站截止前集中报名",
+        flagged_on=D(2020, 9, 21),
+    )
+    url = reverse("supervision_review_queue")
+    client.force_login(staff["supervisor_fj"])
+    page = client.get(url)
+    assert [i.kind for i in page.context["page"]] == [ReviewItem.Kind.SEVERAL_STATIONS]  # not Hunan's
+    assert client.get(url, {"status": "closed"}).context["page"].paginator.count == 0
+    assert client.get(url, {"flagged_from": "2020-09-21"}).context["page"].paginator.count == 0
+    html = client.get(url, {"flagged_from": "2020-09-20"}).content.decode()
+    assert 'type="date" name="flagged_from" value="2020-09-20"' in html and "2 个鉴定站" in html
+    assert orgs["cs1"] not in page.context["form"].fields["station"].queryset
+    # Hunan's supervisor: Hunan's item, and the one tied to no station (a person, not a place).
+    client.force_login(UserFactory(username="hunan_supervisor", centre=orgs["hn"], role="督导员"))
+    assert {i.kind for i in client.get(url).context["page"]} == {
+        ReviewItem.Kind.BUNCHED_REGISTRATIONS,
+        ReviewItem.Kind.SEVERAL_STATIONS,
+    }
+    client.force_login(UserFactory(username="nobody", is_staff=True))
+    assert client.get(url).status_code == 403
+
+
+def test_the_review_queue_screen_costs_the_same_queries_for_many_items(
+    client, staff, orgs, django_assert_max_num_queries
+):
+    ReviewItem.objects.bulk_create(
+        ReviewItem(
+            kind=ReviewItem.Kind.BUNCHED_REGISTRATIONS,
+            key=f"station:{n}",
+            station=orgs["xm1"],
+            summary=f"集中报名 {n}",
+            flagged_on=D(2020, 9, 20),
+            assigned_to=staff["supervisor_fj"],
+        )
+        for n in range(60)
+    )
+    client.force_login(staff["supervisor_fj"])
+    # The session, the user's scope (a few queries for the region tree), the count and one page.
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("supervision_review_queue"), {"page": "2"})
+    assert len(page.context["page"]) == 10
