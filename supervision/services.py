@@ -137,11 +137,15 @@ def review_queue_refresh(*, actor: User | None, today: datetime.date, stations: 
                 evidence={"session": session.pk, "region": session.region.name},
             )
         )
-    for item in candidates:
+    # Only the new problems are created, without ignore_conflicts: that returns no primary keys,
+    # and an item without one gets no creation row in its trace. A sweep running at the same time
+    # fails on the unique (kind, key) and is retried, finding them flagged.
+    flagged = set(ReviewItem.objects.filter(key__in={c.key for c in candidates}).values_list("kind", "key"))
+    new = {(c.kind, c.key): c for c in candidates if (c.kind, c.key) not in flagged}
+    for item in new.values():
         item.flagged_on = today
-    before = ReviewItem.objects.count()
-    ReviewItem.objects.bulk_create(candidates, ignore_conflicts=True)
-    return ReviewItem.objects.count() - before
+    ReviewItem.objects.bulk_create(new.values())
+    return len(new)
 
 
 @service

@@ -34,6 +34,8 @@ def test_the_queue_flags_each_problem_once(two_station_candidate, orgs):
     item = ReviewItem.objects.get()
     assert item.kind == ReviewItem.Kind.SEVERAL_STATIONS and "2 个鉴定站" in item.summary
     assert supervision.review_queue_refresh(actor=None, today=D(2020, 9, 21)) == 0
+    [created] = item.history.all()  # its creation is in the trace (全程留痕), once
+    assert (created.history_type, created.flagged_on) == ("+", D(2020, 9, 20))
 
 
 def test_an_offsite_session_without_approval_is_queued(case, orgs):
