@@ -43,6 +43,7 @@ from kit import clock, conf
 from kit.responses import XLSX, file_response
 
 from . import exporting, services
+from .filters import MunicipalReportFilter
 from .importing import (
     COLUMNS,
     ImportRefused,
@@ -368,25 +369,12 @@ def _admin_context(request: HttpRequest, title: str) -> dict[str, Any]:
 # --- the municipal report ----------------------------------------------------------------------------------
 
 
-class MunicipalReportForm(forms.Form):
-    start = forms.DateField(label="报名日期自", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="至", widget=forms.DateInput(attrs={"type": "date"}))
-    station = forms.ModelChoiceField(
-        label="鉴定站", queryset=Station.objects.none(), required=False, empty_label="全部"
-    )
+class MunicipalDownloadForm(forms.Form):
+    """What the download adds to the filter (``filters.MunicipalReportFilter``)."""
+
     mark_reported = forms.BooleanField(
         label="下载后将这些报名标记为已上报（记录上报人和时间）", required=False, initial=True
     )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = visible_stations(user)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError("开始日期不能晚于结束日期。")
-        return data
 
 
 @never_cache
@@ -398,20 +386,20 @@ def municipal_report(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
-    today = clock.today()
-    initial = {"start": today.replace(day=1), "end": today}
     data = request.POST if request.method == "POST" else (request.GET if "start" in request.GET else None)
-    form = MunicipalReportForm(data, user=user, initial=initial)
+    filterset = MunicipalReportFilter(data, user=user, today=clock.today())
+    form = filterset.form
     lines: list[exporting.MunicipalLine] = []
-    if form.is_valid():
-        start, end, station = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["station"]
-        registrations = exporting.municipal_registrations(user, start, end, station)
+    if filterset.is_bound and filterset.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        registrations = filterset.qs
         lines = exporting.municipal_lines(registrations)
         if request.method == "POST":
-            return _municipal_download(request, form, registrations, lines, start, end)
+            return _municipal_download(request, MunicipalDownloadForm(request.POST), registrations, lines, start, end)
     context = {
         **_admin_context(request, "报名数据上报（市鉴定中心）"),
         "form": form,
+        "download_form": MunicipalDownloadForm(),
         "lines": lines,
         "totals": [sum(getattr(line, name) for line in lines) for name in ("registrations", "withdrawn", "unreported")],
         "can_download": user.has_perm(EXPORT_PERMISSION),
@@ -422,7 +410,7 @@ def municipal_report(request: HttpRequest) -> HttpResponse:
 
 def _municipal_download(
     request: HttpRequest,
-    form: MunicipalReportForm,
+    form: MunicipalDownloadForm,
     registrations: Any,
     lines: list[exporting.MunicipalLine],
     start: datetime.date,
@@ -433,7 +421,7 @@ def _municipal_download(
         raise PermissionDenied
     now = clock.now()
     content = exporting.municipal_report_xlsx(lines, start=start, end=end, prepared_by=user, prepared_at=now)
-    if form.cleaned_data["mark_reported"]:
+    if form.is_valid() and form.cleaned_data["mark_reported"]:
         if not user.has_perm(CHANGE_PERMISSION):
             raise PermissionDenied
         services.registrations_mark_reported(actor=user, registrations=registrations, now=now)

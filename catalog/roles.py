@@ -39,6 +39,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "!certificates.view_numbercounter",
         "!certificates.view_uploadbatch",
         "!certificates.view_uploaditem",
+        # As before supervision had its own app (its models were under certificates.view_*);
+        # complaints stay hidden from stations by their admin's scope.
+        "supervision.view_*",
     ],
     EXAMINER: [
         *REFERENCE_VIEW,
@@ -55,15 +58,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "!candidates.view_full_id_number",
         "appraisals.view_*",
         "certificates.view_*",
+        "supervision.view_*",
         "catalog.view_user",
         # Supervisors read everything in their region and act only on supervision:
         # findings, and releasing or refusing a batch held as rushed.
         "certificates.add_supervisionfinding",
         "certificates.change_supervisionfinding",
         "certificates.review_issuancebatch",
-        "certificates.change_reviewitem",
-        "certificates.add_sessionsupervisionrecord",
-        "certificates.change_complaint",
+        "supervision.change_reviewitem",
+        "supervision.add_sessionsupervisionrecord",
+        "supervision.change_complaint",
     ],
     CENTRE_OFFICER: [
         *REFERENCE_VIEW,
@@ -75,9 +79,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "candidates.*",
         "appraisals.*",
         "certificates.*",
+        "supervision.*",
         # A batch held as rushed is released by a supervisor, never by the officers themselves.
         "!certificates.review_issuancebatch",
         "!certificates.delete_*",
+        "!supervision.delete_*",
     ],
     SYSTEM_ADMIN: ["*"],
 }

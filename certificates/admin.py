@@ -8,31 +8,29 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from appraisals.admin import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label, report_rows
+from appraisals.admin.shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
 from appraisals.exporting import ScopedExportAdminMixin
 from candidates.validators import ID_NUMBER_SHAPE, mask_id_number, normalise_id_number
 from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import RuleBook, station_scope, visible_centres
 from kit import clock
+from kit.admin import report_rows
 from kit.responses import ZIP, file_response
 
-from . import exports, selectors, services, supervision
+from . import exports, selectors, services
 from .models import (
     ArchiveRecord,
     Certificate,
-    Complaint,
     IssuanceBatch,
     IssuanceItem,
     LostCertificateRequest,
     PassedRegistration,
-    ReviewItem,
-    SessionSupervisionRecord,
     SupervisionFinding,
     UploadBatch,
     UploadItem,
@@ -803,171 +801,3 @@ class UploadBatchAdmin(CentreScopedAdmin):
             "移出问题记录",
             lambda b: f"上报批次 #{b.pk}",
         )
-
-
-# --- supervision: review queue, records, complaints --------------------------------------------
-
-
-class ReviewCloseForm(ServiceForm):
-    class Meta:
-        model = ReviewItem
-        fields = ["finding"]
-
-    def perform(self) -> ReviewItem:
-        return supervision.review_item_close(actor=self.actor, item=self.instance, finding=self.cleaned_data["finding"])
-
-
-@admin.register(ReviewItem)
-class ReviewItemAdmin(ScopedAdmin):
-    """The supervisors' queue: open an item, see its evidence, record a finding, close it."""
-
-    list_display = ["kind", "summary", "station", "flagged_on", "status", "assigned_to"]
-    list_filter = ["status", "kind", "flagged_on"]
-    search_fields = ["summary", "station__name"]
-    list_select_related = ["station", "assigned_to"]
-    readonly_fields = ["kind", "summary", "station", "session", "evidence_table", "flagged_on", "status", "assigned_to"]
-    fields = [*readonly_fields, "finding"]
-    actions = ["take"]
-
-    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
-        scope = station_scope(request.user)
-        if scope is None:
-            return qs
-        from catalog.selectors import visible_stations
-
-        stations = visible_stations(request.user)
-        return qs.filter(Q(station__in=stations) | Q(station__isnull=True, session__isnull=True))
-
-    def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any) -> Any:
-        if obj is not None and obj.status != ReviewItem.Status.CLOSED:
-            kwargs["form"] = ReviewCloseForm
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"actor": request.user})
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
-        if obj is not None and obj.status == ReviewItem.Status.CLOSED:
-            return [*self.readonly_fields, "finding", "closed_by", "closed_at"]
-        return self.readonly_fields
-
-    def save_model(self, request: HttpRequest, obj: ReviewItem, form: Any, change: bool) -> None:
-        performed = getattr(form, "performed", None)
-        if performed is not None:
-            obj.__dict__.update(performed.__dict__)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # items come from the detectors
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    @admin.display(description="证据")
-    def evidence_table(self, obj: ReviewItem) -> str:
-        return format_html_join("", "<div><b>{}</b>：{}</div>", ((k, v) for k, v in sorted(obj.evidence.items())))
-
-    @admin.action(description="由我承办", permissions=["change"])
-    def take(self, request: HttpRequest, queryset: QuerySet) -> None:
-        report_rows(
-            self, request, queryset, lambda i: supervision.review_item_take(actor=request.user, item=i), "承办", str
-        )
-
-
-class SupervisionRecordForm(ServiceForm):
-    class Meta:
-        model = SessionSupervisionRecord
-        fields = ["session", "kind", "observed_at", "observations", "attachment"]
-
-    def perform(self) -> SessionSupervisionRecord:
-        return supervision.supervision_record_add(actor=self.actor, **self.cleaned_data)
-
-
-@admin.register(SessionSupervisionRecord)
-class SessionSupervisionRecordAdmin(ServiceFormAdminMixin, ScopedAdmin):
-    scope_station_path = "session__application__station"
-    add_form = SupervisionRecordForm
-    list_display = ["session", "kind", "supervisor", "observed_at"]
-    list_filter = ["kind", "observed_at"]
-    search_fields = ["observations", "session__place"]
-    list_select_related = ["session__occupation", "supervisor"]
-    autocomplete_fields = ["session"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
-
-
-class ComplaintReceiveForm(ServiceForm):
-    class Meta:
-        model = Complaint
-        fields = ["channel", "received_at", "complainant", "contact", "station", "content"]
-
-    def perform(self) -> Complaint:
-        return supervision.complaint_receive(actor=self.actor, **self.cleaned_data)
-
-
-class ComplaintHandleForm(ServiceForm):
-    assignee = forms.ModelChoiceField(label="承办人", queryset=None, required=False)
-    conclusion = forms.CharField(label="查处结论", widget=forms.Textarea, required=False)
-
-    class Meta:
-        model = Complaint
-        fields = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        from catalog.models import User
-
-        self.fields["assignee"].queryset = User.objects.filter(is_active=True, is_staff=True)
-
-    def perform(self) -> Complaint:
-        data = self.cleaned_data
-        complaint = self.instance
-        if data.get("assignee"):
-            complaint = supervision.complaint_assign(actor=self.actor, complaint=complaint, assignee=data["assignee"])
-        # Saving without a new assignee means closing: refused without a finding.
-        if data.get("conclusion") or not data.get("assignee"):
-            complaint = supervision.complaint_close(
-                actor=self.actor, complaint=complaint, finding=data.get("conclusion", "")
-            )
-        return complaint
-
-
-@admin.register(Complaint)
-class ComplaintAdmin(ServiceFormAdminMixin, ScopedAdmin):
-    add_form = ComplaintReceiveForm
-    list_display = ["received_at", "channel", "station", "short_content", "status", "assigned_to"]
-    list_filter = ["status", "channel", "received_at"]
-    search_fields = ["content", "station__name"]
-    list_select_related = ["station", "assigned_to"]
-    autocomplete_fields = ["station"]
-
-    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
-        # Complaints are handled by guidance centres and supervisors, not by the stations named.
-        if request.user.station_id and not request.user.is_superuser:
-            return qs.none()
-        return qs
-
-    def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any) -> Any:
-        if obj is not None and obj.status != Complaint.Status.CLOSED:
-            kwargs["form"] = ComplaintHandleForm
-            kwargs["fields"] = ["assignee", "conclusion"]
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
-        if obj is None:
-            return ComplaintReceiveForm.Meta.fields
-        shown = ["channel", "received_at", "complainant", "contact", "station", "content", "status", "assigned_to"]
-        if obj.status == Complaint.Status.CLOSED:
-            return [*shown, "finding", "closed_by", "closed_at"]
-        return [*shown, "assignee", "conclusion"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
-        if obj is None:
-            return []
-        fields = ["channel", "received_at", "complainant", "contact", "station", "content", "status", "assigned_to"]
-        return [*fields, "finding", "closed_by", "closed_at"] if obj.status == Complaint.Status.CLOSED else fields
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    @admin.display(description="举报内容")
-    def short_content(self, obj: Complaint) -> str:
-        return obj.content[:40]

@@ -5,8 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from certificates import views as certificates_views
-from certificates.complaints_view import complaint_new
-from certificates.dashboard import dashboard
+from supervision import views as supervision_views
 
 admin.site.site_header = "鉴定 · 职业技能鉴定业务后台"
 admin.site.site_title = "鉴定后台"
@@ -14,12 +13,12 @@ admin.site.index_title = "水平评价类技能人员职业资格退出目录 ·
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
-    path("admin/supervision/", dashboard, name="supervision_dashboard"),
+    path("admin/supervision/", include("supervision.urls")),  # before the admin: see supervision.urls
     path("admin/", admin.site.urls),
     path("appraisals/", include("appraisals.urls")),
     path("certificates/", include("certificates.urls")),
     path("verify/", certificates_views.verify, name="verify"),  # 证书查询: public, no login
-    path("complaints/", complaint_new, name="complaint_new"),  # 举报: public, no login
+    path("complaints/", supervision_views.complaint_new, name="complaint_new"),  # 举报: public, no login
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

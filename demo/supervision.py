@@ -10,8 +10,8 @@ import datetime
 from appraisals.models import ExamSession
 from catalog.models import Station, User
 from certificates import services as certificate_services
-from certificates import supervision
-from certificates.models import Complaint, ReviewItem, SessionSupervisionRecord
+from supervision import services as supervision
+from supervision.models import Complaint, ReviewItem, SessionSupervisionRecord
 
 from .cases import D, at
 

@@ -6,7 +6,10 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import certificates.models
+
+def supervision_upload_path(instance, filename):
+    """Copied here when the model moved to ``supervision`` (its own copy lives there now)."""
+    return f"supervision/{instance.session_id}/{filename}"
 
 
 class Migration(migrations.Migration):
@@ -498,9 +501,7 @@ class Migration(migrations.Migration):
                 ("observations", models.TextField(verbose_name="督导情况")),
                 (
                     "attachment",
-                    models.FileField(
-                        blank=True, upload_to=certificates.models.supervision_upload_path, verbose_name="照片或文件"
-                    ),
+                    models.FileField(blank=True, upload_to=supervision_upload_path, verbose_name="照片或文件"),
                 ),
                 (
                     "session",

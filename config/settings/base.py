@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "candidates",
     "appraisals",
     "certificates",
+    "supervision",
 ]
 
 MIDDLEWARE = [

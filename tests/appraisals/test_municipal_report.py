@@ -160,3 +160,20 @@ def test_a_start_after_the_end_is_refused(client, staff):
     assert client.get(reverse(URL)).status_code == 200  # the empty form
     page = client.get(reverse(URL), {"start": "2020-09-30", "end": "2020-09-01"})
     assert "开始日期不能晚于结束日期" in page.content.decode()
+
+
+def test_the_empty_form_offers_this_month_in_iso_dates_for_the_date_picker(client, staff, settings):
+    # <input type="date"> shows a value only in ISO form; zh-hans would write 2020/09/01.
+    settings.JIANDING_BUSINESS_DATE = D(2020, 9, 20)
+    client.force_login(staff["clerk"])
+    page = client.get(reverse(URL)).content.decode()
+    assert 'type="date" name="start" value="2020-09-01"' in page
+    assert 'type="date" name="end" value="2020-09-20"' in page
+    assert "2020/09/01" not in page
+
+
+def test_a_clerk_can_choose_only_their_own_station(client, staff, orgs, registered):
+    client.force_login(staff["clerk"])
+    page = client.get(reverse(URL), {"start": "2020-09-01", "end": "2020-09-30", "station": orgs["xm2"].pk})
+    assert page.context["form"].errors["station"] and page.context["lines"] == []
+    assert [o.code for o in page.context["form"].fields["station"].queryset] == ["XM001"]

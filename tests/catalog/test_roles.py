@@ -24,14 +24,14 @@ def test_migration_creates_the_five_roles():
 
 def test_supervisor_role_only_views_the_case_and_acts_only_on_supervision():
     permissions = Group.objects.get(name=roles.SUPERVISOR).permissions.select_related("content_type")
-    acting = {p.codename for p in permissions if not p.codename.startswith("view_")}
+    acting = {f"{p.content_type.app_label}.{p.codename}" for p in permissions if not p.codename.startswith("view_")}
     assert acting == {
-        "add_supervisionfinding",
-        "change_supervisionfinding",
-        "review_issuancebatch",
-        "change_reviewitem",
-        "add_sessionsupervisionrecord",
-        "change_complaint",
+        "certificates.add_supervisionfinding",
+        "certificates.change_supervisionfinding",
+        "certificates.review_issuancebatch",
+        "supervision.change_reviewitem",
+        "supervision.add_sessionsupervisionrecord",
+        "supervision.change_complaint",
     }
     assert "view_registration" in {p.codename for p in permissions}
 

@@ -13,9 +13,10 @@ from appraisals.models import ExamSession, Registration
 from appraisals.rules import Code, Violation
 from catalog.models import DeadlineRule, Occupation, Station
 from catalog.selectors import RuleBook
-from certificates import selectors, services, supervision
+from certificates import selectors, services
 from certificates.models import UploadBatch
 from kit.errors import RuleError
+from supervision import services as supervision
 from tests.candidates.factories import CandidateFactory
 from tests.factories import region
 

@@ -20,13 +20,12 @@ from catalog.models import User
 from certificates.models import (
     ArchiveRecord,
     Certificate,
-    Complaint,
     IssuanceBatch,
     IssuanceItem,
-    ReviewItem,
     SupervisionFinding,
 )
 from certificates.views import NOT_FOUND
+from supervision.models import Complaint, ReviewItem
 
 pytestmark = pytest.mark.django_db
 

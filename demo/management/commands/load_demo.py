@@ -15,10 +15,11 @@ from django.urls import reverse
 
 from appraisals.models import Registration
 from catalog.services import catalog_load
-from certificates.models import Certificate, Complaint, IssuanceBatch, ReviewItem
+from certificates.models import Certificate, IssuanceBatch
 from demo.cases import demo_cases_load
 from demo.certificates import demo_certificates_load, verify_example
 from demo.people import CASE_USERS, CENTRES, DEMO_PASSWORD, STATIONS, USERS, demo_people_load
+from supervision.models import Complaint, ReviewItem
 
 
 class Command(BaseCommand):

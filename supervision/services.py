@@ -1,4 +1,5 @@
-"""Supervision (督导): the review queue, on-site and remote records, complaints.
+"""Supervision (督导): the review queue, on-site and remote records, complaints, and the
+daily sweep.
 
 Each state change is one service; the review queue is filled by ``review_queue_refresh``,
 which runs the detectors and flags each problem once (a unique kind and key)."""
@@ -8,15 +9,19 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from appraisals import reminders
 from appraisals import selectors as appraisal_selectors
 from appraisals.models import ExamSession
 from catalog.models import Station, User
+from catalog.services import reminders_send
 from catalog.trace import service
+from certificates.models import IssuanceBatch
+from certificates.reminders import certificate_reminders
+from certificates.selectors import registration_bunching, station_cutoffs
 from kit import clock
 from kit.errors import RuleError
 
-from .models import Complaint, IssuanceBatch, ReviewItem, SessionSupervisionRecord
-from .selectors import registration_bunching, station_cutoffs
+from .models import Complaint, ReviewItem, SessionSupervisionRecord
 
 Kind = ReviewItem.Kind
 
@@ -88,11 +93,15 @@ def review_queue_refresh(*, actor: User | None, today: datetime.date, stations: 
                 evidence={"session": session.pk, "region": session.region.name},
             )
         )
-    for item in candidates:
+    # Only the new problems are created, without ignore_conflicts: that returns no primary keys,
+    # and an item without one gets no creation row in its trace. A sweep running at the same time
+    # fails on the unique (kind, key) and is retried, finding them flagged.
+    flagged = set(ReviewItem.objects.filter(key__in={c.key for c in candidates}).values_list("kind", "key"))
+    new = {(c.kind, c.key): c for c in candidates if (c.kind, c.key) not in flagged}
+    for item in new.values():
         item.flagged_on = today
-    before = ReviewItem.objects.count()
-    ReviewItem.objects.bulk_create(candidates, ignore_conflicts=True)
-    return ReviewItem.objects.count() - before
+    ReviewItem.objects.bulk_create(new.values())
+    return len(new)
 
 
 @service
@@ -200,3 +209,36 @@ def complaint_close(
     complaint.full_clean()
     complaint.save()
     return complaint
+
+
+@service
+def complaint_handle(
+    *,
+    actor: User,
+    complaint: Complaint,
+    assignee: User | None = None,
+    conclusion: str = "",
+    now: datetime.datetime | None = None,
+) -> Complaint:
+    """The one step a handler takes on an open complaint: hand it to ``assignee`` (it is then
+    under investigation), close it with ``conclusion``, or both at once. Doing neither is
+    refused like closing without a finding, so nothing is saved silently."""
+    if assignee is not None:
+        complaint = complaint_assign(actor=actor, complaint=complaint, assignee=assignee)
+    if conclusion or assignee is None:
+        complaint = complaint_close(actor=actor, complaint=complaint, finding=conclusion, now=now)
+    return complaint
+
+
+def daily_sweep_run(*, today: datetime.date) -> dict[str, int]:
+    """The daily run, in order:
+
+    1. reminders before each deadline that applies to a station (``appraisals.reminders``);
+    2. reminders to centre officers of passed candidates still without a certificate;
+    3. the supervisors' review queue: every detector, each problem flagged once.
+
+    Not one transaction: each step commits its own work (the reminders per batch, with their
+    send log), so a failure in a later step keeps what was sent and a retry sends nothing twice."""
+    sent = reminders.sweep(today) + reminders_send(reminders=certificate_reminders(today))
+    flagged = review_queue_refresh(actor=None, today=today)
+    return {"reminders": sent, "review_items": flagged}

@@ -1,22 +1,17 @@
-"""Celery tasks: ids in, a service call, nothing else. Late acknowledgement (settings) means a
-task whose worker dies is delivered again; the services make that harmless."""
+"""Reminders about certificates, for the daily sweep (``supervision.services.daily_sweep_run``)."""
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
 
-from celery import shared_task
 from django.db.models import Count, Max
 
-from appraisals import reminders
 from catalog import roles
 from catalog.models import User
-from catalog.services import Reminder, reminders_send
-from kit import clock
+from catalog.services import Reminder
 
 from .selectors import awaiting_certificate
-from .supervision import review_queue_refresh
 
 
 def certificate_reminders(today: datetime.date) -> list[Reminder]:
@@ -54,13 +49,3 @@ def certificate_reminders(today: datetime.date) -> list[Reminder]:
                 )
             )
     return found
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,), max_retries=3, retry_backoff=True)
-def daily_sweep() -> dict[str, int]:
-    """The daily run: reminders before each deadline and for certificates due, then the
-    supervisors' review queue."""
-    today = clock.today()
-    sent = reminders.sweep(today) + reminders_send(reminders=certificate_reminders(today))
-    flagged = review_queue_refresh(actor=None, today=today)
-    return {"reminders": sent, "review_items": flagged}

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from appraisals import services
 from appraisals.models import ExamSession
-from certificates import supervision
-from certificates.models import Complaint, ReviewItem
-from certificates.tasks import daily_sweep
+from supervision import services as supervision
+from supervision.models import Complaint, ReviewItem
+from supervision.tasks import daily_sweep
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -34,6 +34,8 @@ def test_the_queue_flags_each_problem_once(two_station_candidate, orgs):
     item = ReviewItem.objects.get()
     assert item.kind == ReviewItem.Kind.SEVERAL_STATIONS and "2 个鉴定站" in item.summary
     assert supervision.review_queue_refresh(actor=None, today=D(2020, 9, 21)) == 0
+    [created] = item.history.all()  # its creation is in the trace (全程留痕), once
+    assert (created.history_type, created.flagged_on) == ("+", D(2020, 9, 20))
 
 
 def test_an_offsite_session_without_approval_is_queued(case, orgs):
@@ -49,7 +51,7 @@ def test_a_supervisor_opens_an_item_sees_the_evidence_and_closes_it_with_a_findi
     supervision.review_queue_refresh(actor=None, today=D(2020, 9, 20))
     item = ReviewItem.objects.get()
     client.force_login(staff["supervisor_fj"])
-    url = reverse("admin:certificates_reviewitem_change", args=[item.pk])
+    url = reverse("admin:supervision_reviewitem_change", args=[item.pk])
     page = client.get(url).content.decode()
     assert "证据" in page and "stations" in page
     refused = client.post(url, {"finding": ""})
@@ -110,7 +112,7 @@ def test_a_station_does_not_see_complaints_about_it(client, staff, orgs):
         actor=None, channel="public_form", received_at=timezone.now(), content="举报", station=orgs["xm1"]
     )
     client.force_login(staff["clerk"])
-    response = client.get(reverse("admin:certificates_complaint_changelist"))
+    response = client.get(reverse("admin:supervision_complaint_changelist"))
     assert response.status_code == 403 or list(response.context["cl"].result_list) == []
 
 
@@ -118,7 +120,7 @@ def test_a_supervisor_records_what_was_seen_on_site(client, case, staff):
     case.register().review().consent().apply().approve().schedule()
     client.force_login(staff["supervisor_fj"])
     response = client.post(
-        reverse("admin:certificates_sessionsupervisionrecord_add"),
+        reverse("admin:supervision_sessionsupervisionrecord_add"),
         {
             "session": case.session.pk,
             "kind": "on_site",
@@ -141,7 +143,7 @@ def test_the_daily_task_sends_reminders_and_fills_the_queue(two_station_candidat
 def test_the_daily_task_is_on_the_beat_schedule():
     from django_celery_beat.models import PeriodicTask
 
-    task = PeriodicTask.objects.get(task="certificates.tasks.daily_sweep")
+    task = PeriodicTask.objects.get(task="supervision.tasks.daily_sweep")
     assert task.enabled and (task.crontab.hour, task.crontab.minute) == ("6", "30")
 
 
@@ -158,18 +160,99 @@ def test_the_daily_sweep_on_a_real_worker_sends_each_reminder_once(real_worker, 
     assert Notification.objects.count() == first["reminders"]
 
 
-@pytest.mark.parametrize(("today", "reminded"), [(D(2020, 11, 27), False), (D(2020, 11, 28), True)])
-def test_officers_are_reminded_of_passed_candidates_without_a_certificate_once(case, staff, today, reminded):
-    from catalog.models import Notification
-    from catalog.services import reminders_send
-    from certificates.tasks import certificate_reminders
+def test_the_daily_sweep_is_one_service_call_at_the_business_date(settings, monkeypatch):
+    from supervision import tasks
 
-    case.to_examined()
-    case.score("80", "80")
-    services.results_publish(actor=staff["clerk"], session=case.session, published_on=D(2020, 11, 23))  # ends 11-27
-    assert reminders_send(reminders=certificate_reminders(today)) == (1 if reminded else 0)
-    assert reminders_send(reminders=certificate_reminders(today)) == 0
-    titles = list(Notification.objects.filter(recipient=staff["officer_xm"]).values_list("title", flat=True))
-    assert titles == (
-        ["1 名考生成绩合格且公示期已满（最近一批 2020-11-27 期满），尚未核发证书，请及时核发"] if reminded else []
+    called = []
+    monkeypatch.setattr(tasks.services, "daily_sweep_run", lambda **kw: called.append(kw) or {"reminders": 0})
+    settings.JIANDING_BUSINESS_DATE = D(2020, 9, 27)
+    tasks.daily_sweep.delay().get()
+    tasks.daily_sweep_under_its_old_name.delay().get()  # a message sent under the old name
+    assert called == [{"today": D(2020, 9, 27)}] * 2
+    assert tasks.daily_sweep_under_its_old_name.name == "certificates.tasks.daily_sweep"
+
+
+def test_handling_a_complaint_assigns_then_closes_and_never_closes_without_a_finding(staff, orgs):
+    complaint = supervision.complaint_receive(
+        actor=staff["officer_fj"], channel=Complaint.Channel.LETTER, received_at=timezone.now(), content="代考"
     )
+    with pytest.raises(services.RuleError, match="须先交承办人调查"):
+        supervision.complaint_handle(actor=staff["officer_fj"], complaint=complaint)
+    complaint = supervision.complaint_handle(
+        actor=staff["officer_fj"], complaint=complaint, assignee=staff["supervisor_fj"]
+    )
+    assert (complaint.status, complaint.assigned_to) == (Complaint.Status.INVESTIGATING, staff["supervisor_fj"])
+    with pytest.raises(services.RuleError, match="必须写明查处结论"):
+        supervision.complaint_handle(actor=staff["supervisor_fj"], complaint=complaint)
+    closed = supervision.complaint_handle(
+        actor=staff["supervisor_fj"], complaint=complaint, conclusion="查无实据，已答复举报人。"
+    )
+    assert (closed.status, closed.closed_by) == (Complaint.Status.CLOSED, staff["supervisor_fj"])
+
+
+def test_a_complaint_is_assigned_and_closed_from_its_admin_page(client, staff):
+    complaint = supervision.complaint_receive(
+        actor=None, channel="public_form", received_at=timezone.now(), content="考场有人代考"
+    )
+    client.force_login(staff["officer_fj"])
+    url = reverse("admin:supervision_complaint_change", args=[complaint.pk])
+    refused = client.post(url, {"assignee": "", "conclusion": ""})
+    assert refused.status_code == 200 and "须先交承办人调查" in refused.content.decode()
+    assert client.post(url, {"assignee": staff["supervisor_fj"].pk, "conclusion": ""}).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.INVESTIGATING
+    assert client.post(url, {"assignee": "", "conclusion": "属实，已责令整改。"}).status_code == 302
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.finding) == (Complaint.Status.CLOSED, "属实，已责令整改。")
+    assert complaint.history.first().history_user == staff["officer_fj"]
+
+
+def test_the_review_queue_screen_filters_the_users_items(client, two_station_candidate, staff, orgs):
+    from tests.factories import UserFactory
+
+    supervision.review_queue_refresh(actor=None, today=D(2020, 9, 20))
+    ReviewItem.objects.create(
+        kind=ReviewItem.Kind.BUNCHED_REGISTRATIONS,
+        key="station:cs",
+        station=orgs["cs1"],
+        summary="长沙一站截止前集中报名",
+        flagged_on=D(2020, 9, 21),
+    )
+    url = reverse("supervision_review_queue")
+    client.force_login(staff["supervisor_fj"])
+    page = client.get(url)
+    assert [i.kind for i in page.context["page"]] == [ReviewItem.Kind.SEVERAL_STATIONS]  # not Hunan's
+    assert client.get(url, {"status": "closed"}).context["page"].paginator.count == 0
+    assert client.get(url, {"flagged_from": "2020-09-21"}).context["page"].paginator.count == 0
+    html = client.get(url, {"flagged_from": "2020-09-20"}).content.decode()
+    assert 'type="date" name="flagged_from" value="2020-09-20"' in html and "2 个鉴定站" in html
+    assert orgs["cs1"] not in page.context["form"].fields["station"].queryset
+    # Hunan's supervisor: Hunan's item, and the one tied to no station (a person, not a place).
+    client.force_login(UserFactory(username="hunan_supervisor", centre=orgs["hn"], role="督导员"))
+    assert {i.kind for i in client.get(url).context["page"]} == {
+        ReviewItem.Kind.BUNCHED_REGISTRATIONS,
+        ReviewItem.Kind.SEVERAL_STATIONS,
+    }
+    client.force_login(UserFactory(username="nobody", is_staff=True))
+    assert client.get(url).status_code == 403
+
+
+def test_the_review_queue_screen_costs_the_same_queries_for_many_items(
+    client, staff, orgs, django_assert_max_num_queries
+):
+    ReviewItem.objects.bulk_create(
+        ReviewItem(
+            kind=ReviewItem.Kind.BUNCHED_REGISTRATIONS,
+            key=f"station:{n}",
+            station=orgs["xm1"],
+            summary=f"集中报名 {n}",
+            flagged_on=D(2020, 9, 20),
+            assigned_to=staff["supervisor_fj"],
+        )
+        for n in range(60)
+    )
+    client.force_login(staff["supervisor_fj"])
+    # The session, the user's scope (a few queries for the region tree), the count and one page.
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("supervision_review_queue"), {"page": "2"})
+    assert len(page.context["page"]) == 10

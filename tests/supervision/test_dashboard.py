@@ -48,3 +48,35 @@ def test_each_user_sees_only_their_stations(client, staff, orgs, case):
 def test_anonymous_users_are_sent_to_log_in(client):
     response = client.get(reverse("supervision_dashboard"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_chosen_dates_come_back_in_iso_form_for_the_date_picker(client, staff, case):
+    case.register()
+    client.force_login(staff["supervisor_fj"])
+    page = client.get(reverse("supervision_dashboard"), {"date_from": "2020-09-01", "date_to": "2020-09-30"})
+    html = page.content.decode()
+    assert 'type="date" name="date_from" value="2020-09-01"' in html and page.context["total"] == 1
+
+
+def test_an_invalid_choice_is_ignored_and_the_others_still_filter(client, staff, case):
+    case.register()
+    client.force_login(staff["clerk"])
+    hunan = case.orgs["cs1"].region  # outside the clerk's stations: not a choice
+    response = client.get(reverse("supervision_dashboard"), {"region": hunan.pk, "date_from": "2020-09-11"})
+    assert "region" in response.context["form"].errors
+    assert response.context["total"] == 0  # the valid date still narrows
+
+
+def test_the_region_and_occupation_choices_are_the_users(client, staff, case):
+    case.register()
+    client.force_login(staff["clerk"])
+    form = client.get(reverse("supervision_dashboard")).context["form"]
+    assert {r.code for r in form.fields["region"].queryset} == {"350200", "350000"}
+    assert [o.name for o in form.fields["occupation"].queryset] == ["美发师"]
+
+
+def test_the_page_links_to_the_supervision_lists_the_user_may_open(client, staff):
+    client.force_login(staff["supervisor_fj"])
+    links = dict((title, url) for url, title in client.get(reverse("supervision_dashboard")).context["links"])
+    assert links["督导复核事项"] == reverse("supervision_review_queue")
+    assert links["举报"] == reverse("admin:supervision_complaint_changelist")

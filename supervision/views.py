@@ -1,19 +1,26 @@
-"""举报 from the public: no login, rate-limited, the hotline on the page."""
+"""The supervision screens outside the admin: the public complaint form (举报: no login,
+rate-limited, the hotline on the page) and the review queue."""
 
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
 from catalog.models import Station
+from catalog.selectors import visible_stations
 from kit import clock
 
+from .filters import ReviewItemFilter
 from .models import Complaint
-from .supervision import complaint_receive
+from .selectors import review_items_for
+from .services import complaint_receive
 
 
 class PublicComplaintForm(forms.Form):
@@ -33,9 +40,9 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     form = PublicComplaintForm(request.POST or None)
     context = {"form": form, "hotline": settings.JIANDING_SUPERVISION_HOTLINE, "done": False, "limited": False}
     if request.method == "POST":
-        if is_ratelimited(request, group="certificates.complaints", key="ip", rate="5/h", increment=True):
+        if is_ratelimited(request, group="supervision.complaints", key="ip", rate="5/h", increment=True):
             context["limited"] = True
-            return render(request, "certificates/complaint.html", context, status=429)
+            return render(request, "supervision/complaint.html", context, status=429)
         if form.is_valid():
             complaint_receive(
                 actor=None,
@@ -48,4 +55,30 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
             )
             context["done"] = True
             context["form"] = PublicComplaintForm()
-    return render(request, "certificates/complaint.html", context)
+    return render(request, "supervision/complaint.html", context)
+
+
+QUEUE_PAGE_SIZE = 50
+
+
+@login_required(login_url="admin:login")
+@permission_required("supervision.view_reviewitem", raise_exception=True)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """督导复核事项 outside the admin's list: the queue filtered by status, kind, station and
+    date (django-filter), open items first; each row opens the item's admin page."""
+    filterset = ReviewItemFilter(
+        request.GET or None,
+        queryset=review_items_for(request.user).select_related("station", "assigned_to"),
+        stations=visible_stations(request.user),
+    )
+    page = Paginator(filterset.qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        **admin.site.each_context(request),
+        "title": "督导复核事项",
+        "form": filterset.form,
+        "page": page,
+        "query": query.urlencode(),
+    }
+    return render(request, "supervision/review_queue.html", context)

@@ -6,37 +6,20 @@ from __future__ import annotations
 
 import datetime
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from appraisals import selectors as appraisal_selectors
 from catalog.models import Occupation, Region, Station
 from catalog.selectors import RuleBook, visible_stations
+from certificates.models import Certificate
 
 from .charts import daily_bars, ratio_bar
-from .models import Certificate
-
-
-class DashboardFilter(forms.Form):
-    region = forms.ModelChoiceField(
-        label="地区", queryset=Region.objects.none(), required=False, empty_label="全部地区"
-    )
-    occupation = forms.ModelChoiceField(
-        label="职业（工种）", queryset=Occupation.objects.none(), required=False, empty_label="全部职业"
-    )
-    date_from = forms.DateField(label="报名日期自", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args: object, stations: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        region_ids = set(stations.values_list("region_id", flat=True))
-        region_ids |= set(stations.values_list("region__parent_id", flat=True)) - {None}
-        self.fields["region"].queryset = Region.objects.filter(pk__in=region_ids)
-        self.fields["occupation"].queryset = Occupation.objects.filter(announcements__station__in=stations).distinct()
+from .filters import DashboardFilter
 
 
 def cutoff_markers(stations, occupation: Occupation | None) -> list[tuple[datetime.date, str]]:
@@ -55,22 +38,24 @@ def cutoff_markers(stations, occupation: Occupation | None) -> list[tuple[dateti
     return [(day, f"报名截止 {day:%m-%d}") for day in sorted(d for d in days if d)]
 
 
+def supervision_links(request: HttpRequest) -> list[tuple[str, str]]:
+    """This page answers /admin/supervision/, the admin's own page of the app: so it links
+    to the app's lists the user may open."""
+    links = []
+    if request.user.has_perm("supervision.view_reviewitem"):
+        links.append((reverse("supervision_review_queue"), "督导复核事项"))
+    for model, title in (("sessionsupervisionrecord", "现场督导与远程监控记录"), ("complaint", "举报")):
+        if request.user.has_perm(f"supervision.view_{model}"):
+            links.append((reverse(f"admin:supervision_{model}_changelist"), title))
+    return links
+
+
 @login_required(login_url="admin:login")
 @permission_required("appraisals.view_registration", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    stations = visible_stations(request.user)
-    form = DashboardFilter(request.GET or None, stations=stations)
-    filters = form.cleaned_data if form.is_valid() else {}
-    region = filters.get("region")
-    if region is not None:
-        stations = stations.filter(region__in=[region, *region.children.all()])
-    occupation = filters.get("occupation")
-    registrations = appraisal_selectors.registration_filter(
-        stations,
-        occupation_id=occupation.pk if occupation else None,
-        date_from=filters.get("date_from"),
-        date_to=filters.get("date_to"),
-    )
+    filterset = DashboardFilter(request.GET or None, stations=visible_stations(request.user))
+    registrations = filterset.qs
+    stations, occupation = filterset.shown_stations(), filterset.choice("occupation")
     per_day = appraisal_selectors.registrations_per_day(registrations)
     figures = appraisal_selectors.station_figures(registrations)
     certificates = Certificate.objects.filter(registration__station__in=stations)
@@ -93,7 +78,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         **admin.site.each_context(request),
         "title": "督导看板",
-        "form": form,
+        "form": filterset.form,
+        "links": supervision_links(request),
         "registrations_chart": daily_bars(per_day, markers=cutoff_markers(stations, occupation), label="每日报名人数"),
         "certificates_chart": daily_bars(issued, colour="#2e7d32", label="每日发证数"),
         "rows": rows,
