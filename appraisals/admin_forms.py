@@ -8,9 +8,10 @@ saved against it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
@@ -26,7 +27,9 @@ class ServiceForm(forms.ModelForm):
         raise NotImplementedError
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        # The service runs after the model's own validation in ModelForm._post_clean, a
+        # private hook that django-stubs does not declare.
+        super()._post_clean()  # type: ignore[misc]
         if self.errors:
             return
         savepoint = transaction.savepoint()
@@ -59,7 +62,14 @@ class ServiceForm(forms.ModelForm):
             self.add_error(None, error.messages)
 
 
-class ServiceFormAdminMixin:
+if TYPE_CHECKING:
+    # For the type checker the mixin is a ModelAdmin (it is only ever mixed into one).
+    _AdminBase = admin.ModelAdmin
+else:
+    _AdminBase = object
+
+
+class ServiceFormAdminMixin(_AdminBase):
     """Use ``add_form`` (a ServiceForm) for the add view and save through it."""
 
     add_form: type[ServiceForm] | None = None

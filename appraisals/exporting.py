@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_permission_codename
 from django.db.models import Count, Q, QuerySet
@@ -61,7 +61,14 @@ def unescape_formula(value: Any) -> Any:
     return value
 
 
-class EscapingResourceMixin:
+if TYPE_CHECKING:
+    # For the type checker the mixin is a Resource (it is only ever mixed into one).
+    from import_export.resources import Resource as _ResourceBase
+else:
+    _ResourceBase = object
+
+
+class EscapingResourceMixin(_ResourceBase):
     """For a django-import-export resource: every exported cell and header is escaped."""
 
     def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
@@ -194,7 +201,7 @@ def municipal_report_xlsx(
     """The report as an XLSX workbook: title, period, who prepared it, one row per
     station, occupation and level, and the totals."""
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook has one sheet, its active one
     sheet.title = "报名数据上报"
     width = len(MUNICIPAL_HEADERS)
     sheet.append(["鉴定站报名数据上报表（报市职业技能鉴定指导中心，厦人社〔2020〕141号）"])

@@ -104,9 +104,9 @@ def registration_late(
     (闽人社办〔2020〕143号 and 厦人社〔2020〕141号: 2020-09-30 for the 42 occupations;
     nationally 人社厅发〔2020〕80号 by batch). The message names the notice that set the
     day. ``act`` is what was done on ``day`` (受理报名, 发布鉴定考试公告)."""
-    if deadlines.accepts_registration_on(day):
-        return None
     last = deadlines.last_registration_day
+    if last is None or deadlines.accepts_registration_on(day):
+        return None
     source = _source(deadlines, "last_registration_day", NATIONAL_PLAN)
     return Violation(
         Code.REGISTRATION_LATE,

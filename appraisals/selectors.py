@@ -55,10 +55,12 @@ def trainees_to_route(candidates: QuerySet[Candidate] | None = None) -> list[Tra
                 registration.station_id,
                 passed,
             )
-        if candidate.plan_occupation_id and candidate.plan_occupation_id not in targets:
-            station = candidate.created_by.station if candidate.created_by_id else None
-            targets[candidate.plan_occupation_id] = (
-                candidate.plan_occupation,
+        plan_occupation = candidate.plan_occupation
+        if plan_occupation is not None and plan_occupation.pk not in targets:
+            creator = candidate.created_by
+            station = creator.station if creator is not None else None
+            targets[plan_occupation.pk] = (
+                plan_occupation,
                 station.region if station else None,
                 station.pk if station else None,
                 False,

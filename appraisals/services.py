@@ -502,7 +502,10 @@ def result_enter(
             raise RuleError(f"补考只考“{retake.get_parts_display()}”，只能录入这部分成绩。")
     else:
         attempt = ExamResult.Attempt.FIRST
-        session = registration.seats.filter(session__kind=ExamSession.Kind.EXAM, session__held=True).first().session
+        seat = registration.seats.filter(session__kind=ExamSession.Kind.EXAM, session__held=True).first()
+        if seat is None:
+            raise RuleError("考生没有已举行的鉴定考试场次，不能录入成绩。")
+        session = seat.session
         if theory_score is None or practical_score is None:
             raise RuleError("首次鉴定须录入理论知识考试和操作技能考核两项成绩。")
     if registration.announcement.level in ("2", "1") and attempt == ExamResult.Attempt.FIRST and review_score is None:

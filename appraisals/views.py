@@ -14,8 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from catalog.models import User
-from catalog.selectors import visible_stations
+from catalog.selectors import Viewer, visible_stations
 from kit.responses import file_response
 
 from . import documents
@@ -24,7 +23,7 @@ from .models import ExamSession, SeatAssignment
 VIEW_SEATS = "appraisals.view_seatassignment"
 
 
-def ticket_seats(user: User) -> QuerySet[SeatAssignment]:
+def ticket_seats(user: Viewer) -> QuerySet[SeatAssignment]:
     """The seats whose tickets ``user`` may print, with everything a ticket shows."""
     return SeatAssignment.objects.filter(registration__station__in=visible_stations(user).values("pk")).select_related(
         "session",
@@ -35,7 +34,7 @@ def ticket_seats(user: User) -> QuerySet[SeatAssignment]:
     )
 
 
-def _require_permission(user: User) -> None:
+def _require_permission(user: Viewer) -> None:
     # Logged in but without the permission: 403 (a redirect to the login page would loop).
     if not user.has_perm(VIEW_SEATS):
         raise PermissionDenied

@@ -35,6 +35,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from django.utils import timezone
 from stdnum.cn import ric
@@ -257,6 +258,17 @@ class CasePlan:
     confirmed_on: datetime.date | None = None
 
 
+T = TypeVar("T")
+
+
+def made(value: T | None, what: str) -> T:
+    """What an earlier step of the case made, for a later step (None here: the demo's
+    steps run out of order, a bug of the demo)."""
+    if value is None:
+        raise RuntimeError(f"演示案例缺少{what}：生成步骤的顺序有误。")
+    return value
+
+
 @dataclass(frozen=True)
 class DemoResult:
     created: bool
@@ -397,7 +409,7 @@ class DemoBuilder:
         rng.shuffle(self.cases)
         for case in self.cases:
             if case.announcement is not None:
-                self._plan_dates(case)
+                self._plan_dates(case, case.announcement)
 
     def _fits(self, target: str, plan: AnnouncementPlan) -> bool:
         first, last = self.registration_window(target, plan)
@@ -423,7 +435,7 @@ class DemoBuilder:
                     diploma = "technical_school"
             else:
                 finish = D(2021, 7, 1) if n % 2 else D(2021, 6, 30)
-                target, level, diploma = (INELIGIBLE if n in (10, 14, 17) else None), "5", "none"
+                target, level, diploma = (INELIGIBLE if n in (10, 14, 17) else ""), "5", "none"
             grade = finish.year - 3
             trainee = {
                 "trainee_kind": Candidate.TraineeKind.SCHOOL_STUDENT,
@@ -436,7 +448,7 @@ class DemoBuilder:
             plan = self._find(station, occupation, level) if target else None
             self.cases.append(
                 CasePlan(
-                    target or "",
+                    target,
                     plan,
                     station,
                     eligible=target != INELIGIBLE,
@@ -472,14 +484,14 @@ class DemoBuilder:
                 )
             )
 
-    def _plan_dates(self, case: CasePlan) -> None:
+    def _plan_dates(self, case: CasePlan, plan: AnnouncementPlan) -> None:
         rng = self.rng
-        plan = case.announcement
         first, last = self.registration_window(case.target, plan)
         finish = case.trainee.get("expected_finish_date")
-        if case.trainee.get("trainee_kind") == Candidate.TraineeKind.NEW_APPRENTICE and finish < last:
+        apprentice = case.trainee.get("trainee_kind") == Candidate.TraineeKind.NEW_APPRENTICE
+        if apprentice and finish is not None and finish < last:
             first = max(first, finish + ONE_DAY)  # apprentices register once their apprenticeship is over
-        case.registration_date = self.day_between(first, last)
+        registration_date = case.registration_date = self.day_between(first, last)
         if case.target in NOT_REVIEWED:
             return
         batch = self.batch_of(case.target)
@@ -487,11 +499,11 @@ class DemoBuilder:
             batch = 0
         apply_day = self.application_day(plan.station, batch) if batch is not None else D(2020, 12, 28)
         # Students and apprentices are reviewed after they finish (graduating students count as finished).
-        case.review_date = min(case.registration_date + rng.randint(1, 5) * ONE_DAY, apply_day - 3 * ONE_DAY)
-        case.review_date = max(case.review_date, case.registration_date)
+        review_date = min(registration_date + rng.randint(1, 5) * ONE_DAY, apply_day - 3 * ONE_DAY)
+        review_date = case.review_date = max(review_date, registration_date)
         if case.target in CONSENTING:
-            consent = case.review_date + rng.randint(0, 8) * ONE_DAY
-            case.consent_date = max(min(consent, apply_day - ONE_DAY), case.review_date)
+            consent = review_date + rng.randint(0, 8) * ONE_DAY
+            case.consent_date = max(min(consent, apply_day - ONE_DAY), review_date)
 
     # candidates -------------------------------------------------------------------------------
 
@@ -578,7 +590,7 @@ class DemoBuilder:
                 fields = {"years_in_trade": 0, "prior_certificate_level": "", **trainee}
                 fields["education"] = "senior" if trainee["diploma"] != "none" else "junior"
             else:
-                level = case.announcement.level
+                level = made(case.announcement, "鉴定考试公告").level
                 eligible = case.eligible if case.target not in NOT_REVIEWED else rng.random() < 0.85
                 fields = self._qualifications(level, eligible)
                 fields["education"] = self._education(fields["diploma"])
@@ -617,16 +629,17 @@ class DemoBuilder:
 
     def withdraw(self, case: CasePlan, refund_date: datetime.date) -> None:
         rng = self.rng
-        cutoff = self.last_registration_day(case.announcement)
+        registration = made(case.registration, "报名")
+        cutoff = self.last_registration_day(made(case.announcement, "鉴定考试公告"))
         after = refund_date > cutoff
         reason = rng.choice(REFUND_REASONS_AFTER_CUTOFF if after else REFUND_REASONS_BEFORE)
-        fee = case.registration.fee
+        fee = registration.fee
         amount = fee
         if rng.random() < 0.15:
             amount, reason = fee - Decimal("30.00"), reason + "（扣除已领取的培训教材费30元）"
         services.registration_withdraw(
             actor=self.staff[case.station].clerk,
-            registration=case.registration,
+            registration=registration,
             refund=services.RefundTerms(
                 amount=amount, refund_date=refund_date, method=rng.choice(Refund.Method.values), reason=reason
             ),
@@ -647,11 +660,13 @@ class DemoBuilder:
         """Registration, review, consent, and a refund for those who give up before applying."""
         rng = self.rng
         clerk = self.staff[case.station].clerk
+        plan = made(case.announcement, "鉴定考试公告")
+        registration_date = made(case.registration_date, "报名日期")
         case.registration = services.registration_accept(
             actor=clerk,
-            candidate=case.candidate,
-            announcement=self.announcements[case.announcement],
-            registration_date=case.registration_date,
+            candidate=made(case.candidate, "考生"),
+            announcement=self.announcements[plan],
+            registration_date=registration_date,
         )
         if case.review_date:
             services.eligibility_review(
@@ -659,9 +674,9 @@ class DemoBuilder:
             )
         if case.consent_date:
             services.consent_record(actor=clerk, registration=case.registration, signed_date=case.consent_date)
-        last = case.consent_date or case.review_date or case.registration_date
+        last = case.consent_date or case.review_date or registration_date
         if case.target in (WD_REGISTERED, WD_ELIGIBLE, WD_CONSENTED):
-            cutoff = self.last_registration_day(case.announcement)
+            cutoff = self.last_registration_day(plan)
             if rng.random() < 0.8 and cutoff < D(2020, 10, 20):  # most give up after the cut-off
                 refund_date = self.day_between(max(last, cutoff) + ONE_DAY, D(2020, 10, 30))
             else:
@@ -674,7 +689,7 @@ class DemoBuilder:
         application = services.application_submit(
             actor=staff.clerk,
             station=self.stations[station],
-            registrations=[c.registration for c in cases],
+            registrations=[made(c.registration, "报名") for c in cases],
             submitted_date=submitted,
         )
         if decide is None:
@@ -731,7 +746,10 @@ class DemoBuilder:
     ) -> None:
         enterer, checker = self.session_examiners[session.pk][:2]
         result = services.result_enter(
-            actor=enterer, registration=case.registration, theory_score=theory, practical_score=practical
+            actor=enterer,
+            registration=made(case.registration, "报名"),
+            theory_score=theory,
+            practical_score=practical,
         )
         if confirm:
             case.confirmed_on = session.date + self.rng.randint(2, 5) * ONE_DAY
@@ -745,7 +763,7 @@ class DemoBuilder:
     def by_announcement(self, cases: list[CasePlan]) -> list[tuple[AnnouncementPlan, list[CasePlan]]]:
         groups: dict[AnnouncementPlan, list[CasePlan]] = defaultdict(list)
         for case in cases:
-            groups[case.announcement].append(case)
+            groups[made(case.announcement, "鉴定考试公告")].append(case)
         return [(plan, groups[plan]) for plan in ANNOUNCEMENTS if plan in groups]
 
     def first_batch(self, station: str, cases: list[CasePlan]) -> AppraisalApplication | None:
@@ -754,16 +772,17 @@ class DemoBuilder:
         if not cases:
             return None
         application = self.apply(station, cases, 1, decide=True)
+        decided = made(application.decided_date, "审批日期")
         for plan, group in self.by_announcement(cases):
             staying = [c for c in group if c.target != WD_APPLIED]
             leaving = [c for c in group if c.target == WD_APPLIED]
             if not staying:
                 for case in leaving:
-                    self.withdraw(case, self.day_between(application.decided_date + ONE_DAY, D(2020, 10, 31)))
+                    self.withdraw(case, self.day_between(decided + ONE_DAY, D(2020, 10, 31)))
                 continue
             session = self.schedule(application, plan, len(group), D(2020, 11, 2), D(2020, 11, 28))
             for case in leaving:  # after seating: the seat is given up too
-                self.withdraw(case, self.day_between(application.decided_date + ONE_DAY, D(2020, 10, 31)))
+                self.withdraw(case, self.day_between(decided + ONE_DAY, D(2020, 10, 31)))
             services.session_hold(actor=self.staff[station].clerk, session=session)
             for case in staying:
                 if case.target in FIRST_FAIL:
@@ -783,13 +802,17 @@ class DemoBuilder:
         clerk = self.staff[station].clerk
         for case in cases:
             if case.target == GAVE_UP:
-                services.registration_close(actor=clerk, registration=case.registration, reason="考生放弃补考")
+                services.registration_close(
+                    actor=clerk, registration=made(case.registration, "报名"), reason="考生放弃补考"
+                )
         retakers = [c for c in cases if c.target in (IN_RETAKE, RETAKE_PASSED, RETAKE_CLOSED)]
         requested: dict[int, datetime.date] = {}
         for case in retakers:
-            day = min(case.confirmed_on + rng.randint(2, 7) * ONE_DAY, D(2020, 12, 10))
+            day = min(made(case.confirmed_on, "成绩复核日期") + rng.randint(2, 7) * ONE_DAY, D(2020, 12, 10))
             requested[id(case)] = day
-            case.retake = services.retake_request(actor=clerk, registration=case.registration, requested_date=day)
+            case.retake = services.retake_request(
+                actor=clerk, registration=made(case.registration, "报名"), requested_date=day
+            )
         held = [c for c in retakers if c.target != IN_RETAKE]
         waiting = [c for c in retakers if c.target == IN_RETAKE]
         for plan, group in self.by_announcement(held):
@@ -797,7 +820,8 @@ class DemoBuilder:
             session = self._retake_session(application, group, plan, first, D(2020, 12, 24))
             services.session_hold(actor=clerk, session=session)
             for case in group:
-                parts = ["theory", "practical"] if case.retake.parts == "both" else [case.retake.parts]
+                retake = made(case.retake, "补考申请")
+                parts = ["theory", "practical"] if retake.parts == "both" else [retake.parts]
                 failing = set() if case.target == RETAKE_PASSED else {rng.choice(parts)}
                 scores = {part: self.score(part not in failing) for part in parts}
                 self.enter(session, case, scores.get("theory"), scores.get("practical"), confirm=True)
@@ -841,7 +865,7 @@ class DemoBuilder:
         )
         self.session_examiners[session.pk] = examiners
         for case in group:
-            services.retake_assign_session(actor=staff.clerk, retake=case.retake, session=session)
+            services.retake_assign_session(actor=staff.clerk, retake=made(case.retake, "补考申请"), session=session)
         services.seats_assign(actor=staff.clerk, session=session)
         return session
 
@@ -871,7 +895,7 @@ class DemoBuilder:
     def run_station(self, station: str) -> None:
         cases = sorted(
             (c for c in self.cases if c.station == station and c.registration_date),
-            key=lambda c: (c.registration_date, c.candidate.id_number),
+            key=lambda c: (c.registration_date, made(c.candidate, "考生").id_number),
         )
         for case in cases:
             self.early_steps(case)

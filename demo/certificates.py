@@ -34,6 +34,7 @@ from .cases import (
     D,
     DemoBuilder,
     at,
+    made,
 )
 from .people import STATION_CODES, first_with_role
 
@@ -180,10 +181,12 @@ class _EarlyCertificates:
         self.sessions: dict[EarlyExam, ExamSession] = {}
         # The officer of the station's own centre prepares; the provincial officer approves.
         province = self.stations["XM001"].centre.parent
-        self.approver = first_with_role(province, roles.CENTRE_OFFICER)
-        self.supervisor = first_with_role(province, roles.SUPERVISOR)
-        if self.approver is None or self.supervisor is None:
+        approver = first_with_role(province, roles.CENTRE_OFFICER) if province else None
+        supervisor = first_with_role(province, roles.SUPERVISOR) if province else None
+        if approver is None or supervisor is None:
             raise RuntimeError("缺少福建省指导中心审核员或督导员，无法生成证书演示案例。")
+        self.approver = approver
+        self.supervisor = supervisor
         people.names |= set(Candidate.objects.values_list("name", flat=True))
 
     # registration to publication ------------------------------------------------------------------
@@ -212,15 +215,16 @@ class _EarlyCertificates:
             for case in group:
                 case.registration_date = self.people.day_between(plan.publish_date + ONE_DAY, exam.last_registration)
             registrations = []
-            for case in sorted(group, key=lambda c: (c.registration_date, c.candidate.id_number)):
+            for case in sorted(group, key=lambda c: (c.registration_date, made(c.candidate, "考生").id_number)):
+                registration_date = made(case.registration_date, "报名日期")
                 registration = services.registration_accept(
                     actor=clerk,
-                    candidate=case.candidate,
+                    candidate=made(case.candidate, "考生"),
                     announcement=announcement,
-                    registration_date=case.registration_date,
+                    registration_date=registration_date,
                 )
                 last_day = submitted[exam] - ONE_DAY
-                review_day = min(case.registration_date + rng.randint(1, 3) * ONE_DAY, last_day)
+                review_day = min(registration_date + rng.randint(1, 3) * ONE_DAY, last_day)
                 services.eligibility_review(actor=clerk, registration=registration, review_date=review_day)
                 signed = min(review_day + rng.randint(0, 5) * ONE_DAY, last_day)
                 services.consent_record(

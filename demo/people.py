@@ -15,7 +15,7 @@ from catalog.trace import acting_as
 
 DEMO_PASSWORD = "jianding-demo"
 
-CENTRES = [
+CENTRES: list[tuple[str, str, str, str, str | None]] = [
     # code, name, level, region code, parent code
     ("FJ", "福建省职业技能鉴定指导中心", "province", "350000", None),
     ("FJ-XM", "厦门市职业技能鉴定指导中心", "city", "350200", "FJ"),
@@ -24,7 +24,7 @@ CENTRES = [
     ("HN-CS", "长沙市职业技能鉴定指导中心", "city", "430100", "HN"),
 ]
 
-STATIONS = [
+STATIONS: list[tuple[str, str, str, str]] = [
     # code, name, region code, centre code
     ("XM001", "厦门市第一职业技能鉴定站", "350200", "FJ-XM"),
     ("XM002", "厦门技师学院职业技能鉴定所", "350200", "FJ-XM"),
@@ -35,7 +35,7 @@ STATIONS = [
     ("CS002", "湖南省美容美发职业技能鉴定所", "430100", "HN-CS"),
 ]
 
-USERS = [
+USERS: list[tuple[str, str, str, str | None, str | None]] = [
     # username, full name, role, station code, centre code
     ("admin", "系统管理员", roles.SYSTEM_ADMIN, None, None),
     ("clerk_xm001", "林晓敏", roles.STATION_CLERK, "XM001", None),
@@ -51,7 +51,7 @@ USERS = [
 # per station (an exam needs 3 or more, an odd number), an officer for Fuzhou (issuance
 # needs two officers: Fuzhou's prepares, the province's approves), and an officer and a
 # supervisor for Hunan, whose applications and sessions would otherwise have nobody to act.
-CASE_USERS = [
+CASE_USERS: list[tuple[str, str, str, str | None, str | None]] = [
     ("clerk_xm003", "苏雅琴", roles.STATION_CLERK, "XM003", None),
     ("clerk_fz001", "郑秀英", roles.STATION_CLERK, "FZ001", None),
     ("clerk_fz002", "林国栋", roles.STATION_CLERK, "FZ002", None),
@@ -103,7 +103,7 @@ def demo_people_load() -> None:
     """Enter or bring up to date the centres, stations and accounts (again: no change).
     Call inside a transaction, after ``catalog_load``."""
     with acting_as(None, reason="载入演示数据"):
-        centres = {}
+        centres: dict[str, GuidanceCentre] = {}
         for code, name, level, region_code, parent_code in CENTRES:
             centres[code] = _upsert(
                 GuidanceCentre,
@@ -112,15 +112,15 @@ def demo_people_load() -> None:
                     "name": name,
                     "level": level,
                     "region": Region.objects.get(code=region_code),
-                    "parent": centres.get(parent_code),
+                    "parent": centres.get(parent_code) if parent_code else None,
                 },
             )
-        stations = {}
-        for code, name, region_code, centre_code in STATIONS:
+        stations: dict[str, Station] = {}
+        for code, name, region_code, station_centre in STATIONS:
             stations[code] = _upsert(
                 Station,
                 {"code": code},
-                {"name": name, "region": Region.objects.get(code=region_code), "centre": centres[centre_code]},
+                {"name": name, "region": Region.objects.get(code=region_code), "centre": centres[station_centre]},
             )
         hashed = None  # one hash for every new demo account: hashing is slow on purpose
         for username, full_name, role, station_code, centre_code in USERS + CASE_USERS:
@@ -134,8 +134,8 @@ def demo_people_load() -> None:
                     first_name=full_name[1:],
                     is_staff=True,
                     is_superuser=role == roles.SYSTEM_ADMIN,
-                    station=stations.get(station_code),
-                    centre=centres.get(centre_code),
+                    station=stations.get(station_code) if station_code else None,
+                    centre=centres.get(centre_code) if centre_code else None,
                 )
             group = Group.objects.get(name=role)
             if list(user.groups.all()) != [group]:
@@ -152,7 +152,7 @@ class StationStaff:
 
 def first_with_role(centre: GuidanceCentre, role: str) -> User | None:
     """The first user with the role at the centre or, going up, at one of its parents."""
-    node = centre
+    node: GuidanceCentre | None = centre
     while node is not None:
         user = User.objects.filter(centre=node, groups__name=role, is_active=True).order_by("username").first()
         if user:

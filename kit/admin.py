@@ -10,6 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
+# What ModelAdmin.get_list_display returns: field names and display callables (the same
+# type as django-stubs', which keeps its alias private).
+ListDisplay = list[str | Callable[[Any], str | bool]]
+
 
 def report_rows(
     modeladmin: admin.ModelAdmin,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import qrcode
+from qrcode.image.pil import PilImage
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
@@ -45,7 +46,14 @@ def paragraph_style(size: float, *, leading: float = 1.4, **extra: Any) -> Parag
 
 def qr_png(payload: str) -> io.BytesIO:
     """A QR code (error correction M) as a PNG, ready for ``ImageReader``."""
-    image = qrcode.make(payload, box_size=10, border=1, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    # PilImage is what qrcode picks anyway (reportlab brings Pillow); named, save() takes format=.
+    image = qrcode.make(
+        payload,
+        box_size=10,
+        border=1,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        image_factory=PilImage,
+    )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     buffer.seek(0)

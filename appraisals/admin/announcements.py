@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
 
 from .. import services
@@ -52,10 +52,11 @@ class ExamAnnouncementAdmin(ServiceFormAdminMixin, ScopedAdmin):
         return []
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         initial.setdefault("publish_date", clock.today())
-        if request.user.station_id:
-            initial.setdefault("station", request.user.station_id)
+        user = request_user(request)
+        if user.station_id:
+            initial.setdefault("station", user.station_id)
         return initial
 
     @admin.display(description="报名人数")

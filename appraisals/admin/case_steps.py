@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
 from kit.admin import report_rows
 
@@ -109,25 +109,27 @@ class AppraisalApplicationAdmin(ScopedAdmin):
 
     @admin.action(description="批准（审批日期为今天）", permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         today = clock.today()
         report_rows(
             self,
             request,
             queryset,
-            lambda a: services.application_decide(actor=request.user, application=a, approve=True, decided_date=today),
+            lambda a: services.application_decide(actor=actor, application=a, approve=True, decided_date=today),
             "批准鉴定申请",
             str,
         )
 
     @admin.action(description="退回（须在审批意见中写明理由）", permissions=["approve"])
     def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         today = clock.today()
         report_rows(
             self,
             request,
             queryset,
             lambda a: services.application_decide(
-                actor=request.user, application=a, approve=False, decided_date=today, note=a.decision_note
+                actor=actor, application=a, approve=False, decided_date=today, note=a.decision_note
             ),
             "退回鉴定申请",
             str,
@@ -157,7 +159,7 @@ class RetakeAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Retake, form: forms.ModelForm, change: bool) -> None:
         if "session" in form.changed_data and obj.session is not None:
-            services.retake_assign_session(actor=request.user, retake=obj, session=obj.session)
+            services.retake_assign_session(actor=request_user(request), retake=obj, session=obj.session)
 
 
 class RefundForm(ServiceForm):

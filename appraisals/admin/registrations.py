@@ -10,6 +10,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets as admin_widgets
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -25,9 +27,9 @@ from candidates.validators import (
     validate_id_number,
     validate_phone,
 )
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
-from kit.admin import report_rows
+from kit.admin import ListDisplay, report_rows
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin
@@ -80,7 +82,11 @@ class RefundInline(CaseReadOnlyInline):
 
 def _candidate_field(name: str, **kwargs: Any) -> forms.Field:
     """The candidate model's own form field: label, help text, choices and validators."""
-    return Candidate._meta.get_field(name).formfield(**kwargs)
+    field = Candidate._meta.get_field(name)
+    formfield = field.formfield(**kwargs) if isinstance(field, models.Field) else None
+    if formfield is None:
+        raise ImproperlyConfigured(f"Candidate.{name} has no form field.")
+    return formfield
 
 
 # The person's fields the add form sets besides the ID number and the name.
@@ -150,7 +156,8 @@ class RegistrationForm(ServiceForm):
         return phone
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         # Checked on what was typed, not combined with the record, so that the answer
         # does not depend on what another station entered.
         if not data.get("prior_certificate_level") and (
@@ -240,10 +247,10 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
     def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> ListDisplay:
         # A station's own clerk sees only their station: the column would repeat it on every row.
         columns = list(super().get_list_display(request))
-        return [c for c in columns if c != "station"] if request.user.station_id else columns
+        return [c for c in columns if c != "station"] if request_user(request).station_id else columns
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # The add form also enters or updates the person.
@@ -257,7 +264,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
         return self.inlines if obj is not None else []  # a new registration has no case yet
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         initial.setdefault("registration_date", clock.today())
         return initial
 
@@ -290,7 +297,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     @admin.display(description="状态", ordering="status")
     def status_badge(self, obj: Registration) -> str:
-        colours = {
+        colours: dict[str, str] = {
             Registration.Status.PASSED: "#2e7d32",
             Registration.Status.FAILED: "#c62828",
             Registration.Status.INELIGIBLE: "#c62828",
@@ -309,30 +316,33 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     @admin.action(description="资格审查（按申报条件自动判定，审查日期为今天）", permissions=["change"])
     def review_eligibility(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         today = clock.today()
         report_rows(
             self,
             request,
             queryset.select_related("candidate"),
-            lambda r: services.eligibility_review(actor=request.user, registration=r, review_date=today),
+            lambda r: services.eligibility_review(actor=actor, registration=r, review_date=today),
             "资格审查",
             self._label(request),
         )
 
     @admin.action(description="登记已收到纸质自愿书（签署日期为今天）", permissions=["change"])
     def record_paper_consent(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         today = clock.today()
         report_rows(
             self,
             request,
             queryset.select_related("candidate"),
-            lambda r: services.consent_record(actor=request.user, registration=r, signed_date=today),
+            lambda r: services.consent_record(actor=actor, registration=r, signed_date=today),
             "登记自愿书",
             self._label(request),
         )
 
     @admin.action(description="向指导中心提交鉴定申请（按鉴定站各提交一份）", permissions=["change"])
     def submit_application(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         today = clock.today()
         by_station: dict[Any, list[Registration]] = defaultdict(list)
         for registration in queryset.select_related("station", "candidate"):
@@ -342,7 +352,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
             request,
             by_station.items(),
             lambda item: services.application_submit(
-                actor=request.user, station=item[0], registrations=item[1], submitted_date=today
+                actor=actor, station=item[0], registrations=item[1], submitted_date=today
             ),
             "提交鉴定申请",
             lambda item: f"{item[0]}（{len(item[1])}人）",
@@ -350,13 +360,14 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     @admin.action(description="放弃鉴定并全额退费（原路退回）", permissions=["change"])
     def withdraw_with_full_refund(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         today = clock.today()
         report_rows(
             self,
             request,
             queryset.select_related("candidate"),
             lambda r: services.registration_withdraw(
-                actor=request.user,
+                actor=actor,
                 registration=r,
                 refund=services.RefundTerms(
                     amount=r.fee, refund_date=today, method=Refund.Method.ORIGINAL, reason="考生自愿放弃"
@@ -368,23 +379,25 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     @admin.action(description="考生自愿申请补考（只补不合格科目）", permissions=["change"])
     def request_retake(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         today = clock.today()
         report_rows(
             self,
             request,
             queryset.select_related("candidate"),
-            lambda r: services.retake_request(actor=request.user, registration=r, requested_date=today),
+            lambda r: services.retake_request(actor=actor, registration=r, requested_date=today),
             "申请补考",
             self._label(request),
         )
 
     @admin.action(description="不参加补考，结案", permissions=["change"])
     def close_without_retake(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         report_rows(
             self,
             request,
             queryset.select_related("candidate"),
-            lambda r: services.registration_close(actor=request.user, registration=r),
+            lambda r: services.registration_close(actor=actor, registration=r),
             "结案",
             self._label(request),
         )

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
 from kit.admin import report_rows
 
@@ -115,24 +115,23 @@ class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     @admin.action(description="自动编排考场座位", permissions=["change"])
     def assign_seats(self, request: HttpRequest, queryset: QuerySet) -> None:
-        report_rows(
-            self, request, queryset, lambda s: services.seats_assign(actor=request.user, session=s), "编排座位", str
-        )
+        actor = request_user(request)
+        report_rows(self, request, queryset, lambda s: services.seats_assign(actor=actor, session=s), "编排座位", str)
 
     @admin.action(description="登记考试已举行", permissions=["change"])
     def hold(self, request: HttpRequest, queryset: QuerySet) -> None:
-        report_rows(
-            self, request, queryset, lambda s: services.session_hold(actor=request.user, session=s), "登记举行", str
-        )
+        actor = request_user(request)
+        report_rows(self, request, queryset, lambda s: services.session_hold(actor=actor, session=s), "登记举行", str)
 
     @admin.action(description="公示已复核的成绩（公示日期为今天）", permissions=["change"])
     def publish_results(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         today = clock.today()
         report_rows(
             self,
             request,
             queryset,
-            lambda s: services.results_publish(actor=request.user, session=s, published_on=today),
+            lambda s: services.results_publish(actor=actor, session=s, published_on=today),
             "公示成绩",
             str,
         )
@@ -212,11 +211,12 @@ class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     @admin.action(description="复核确认成绩（须由录入人以外的人操作）", permissions=["confirm"])
     def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         report_rows(
             self,
             request,
             queryset.select_related("registration__candidate"),
-            lambda r: services.result_confirm(actor=request.user, result=r),
+            lambda r: services.result_confirm(actor=actor, result=r),
             "复核确认",
             lambda r: candidate_label(r.registration, request),
         )

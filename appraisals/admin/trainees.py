@@ -14,6 +14,7 @@ from candidates.admin import CandidateAdmin
 from candidates.models import Candidate
 from catalog.admin_scope import ScopedAdmin
 from kit import clock
+from kit.admin import ListDisplay
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin
@@ -29,7 +30,7 @@ class TraineeToRouteAdmin(CandidateAdmin):
     list_filter = ["trainee_kind"]
     actions = None
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> ListDisplay:
         return self.list_display  # masked columns only, whatever the user's permissions
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.db import IntegrityError, connection, models, transaction
 
 from candidates.models import Candidate, candidate_field_rules
 from candidates.validators import (
@@ -73,7 +73,16 @@ Progress = Callable[[str, int, int | None], None]
 CANDIDATE_FIELDS = tuple(
     column.key for column in COLUMNS if column.key not in ("id_number", "occupation", "level", "registration_date")
 )
-CANDIDATE_MODEL_FIELDS = {name: Candidate._meta.get_field(name) for name in CANDIDATE_FIELDS}
+
+
+def _candidate_model_field(name: str) -> models.Field:
+    model_field = Candidate._meta.get_field(name)
+    if not isinstance(model_field, models.Field):
+        raise ImproperlyConfigured(f"Candidate.{name} is not a field of its own.")
+    return model_field
+
+
+CANDIDATE_MODEL_FIELDS = {name: _candidate_model_field(name) for name in CANDIDATE_FIELDS}
 _ATTNAMES = {name: field.attname for name, field in CANDIDATE_MODEL_FIELDS.items()}
 _FIELD_NAMES = {attname: name for name, attname in _ATTNAMES.items()}
 # Every new person's values pass these fields' own ``clean()`` (blank ones too: a missing
@@ -289,9 +298,10 @@ class _Plan:
 
 def _verbose(name: str) -> str:
     try:
-        return str(Candidate._meta.get_field(name).verbose_name)
-    except Exception:
+        model_field = Candidate._meta.get_field(name)
+    except FieldDoesNotExist:  # a rule between fields, or on the whole person
         return "考生信息"
+    return str(model_field.verbose_name) if isinstance(model_field, models.Field) else "考生信息"
 
 
 # --- the importer ------------------------------------------------------------------------------
@@ -664,9 +674,9 @@ class RegistrationImporter:
             writer = CopyWriter(self.actor) if use_copy else OrmWriter(self.actor)
             pks = {person_id: person.pk for person_id, person in self._people.items() if person.pk is not None}
             for start in range(0, len(plan.new_candidates), self.batch_size):
-                batch = plan.new_candidates[start : start + self.batch_size]
-                pks.update(writer.create_candidates(batch))
-                saved(len(batch))
+                new_candidates = plan.new_candidates[start : start + self.batch_size]
+                pks.update(writer.create_candidates(new_candidates))
+                saved(len(new_candidates))
             if plan.changed_candidates:
                 # Updates are few (a re-import with corrections): the ORM path, with its trace.
                 Candidate.objects.bulk_update(
@@ -674,14 +684,14 @@ class RegistrationImporter:
                 )
             station_id = self.station.pk
             for start in range(0, len(plan.registrations), self.batch_size):
-                batch = plan.registrations[start : start + self.batch_size]
+                registrations = plan.registrations[start : start + self.batch_size]
                 writer.create_registrations(
                     [
                         (pks[id_number], announcement_id, station_id, day, fee)
-                        for id_number, announcement_id, day, fee in batch
+                        for id_number, announcement_id, day, fee in registrations
                     ]
                 )
-                saved(len(batch))
+                saved(len(registrations))
         report.candidates_created = len(plan.new_candidates)
         report.candidates_updated = len(plan.changed_candidates)
         report.registrations_created = len(plan.registrations)

@@ -18,6 +18,7 @@ from django.db import transaction
 from catalog.models import Station, User
 from catalog.trace import service
 from kit import clock
+from kit.errors import RuleError
 
 from ..models import ImportJob
 from .checking import BATCH_SIZE, Progress, RegistrationImporter
@@ -134,6 +135,8 @@ def import_job_start(*, actor: User, station: Station, upload: File, dry_run: bo
     """Queue a registration file for a background import: store the upload on a new
     ``ImportJob`` and, once the job is committed, hand its id to a worker
     (``appraisals.tasks.import_registrations_task``, which calls ``run_import_job``)."""
+    if not upload.name:
+        raise RuleError("上传的文件没有文件名。")
     job = ImportJob(
         station=station,
         user=actor,

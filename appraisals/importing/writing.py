@@ -15,6 +15,9 @@ from kit import clock
 
 from ..models import Registration
 
+# The models an import writes, each with its simple_history ``history``.
+ImportedModel = type[Candidate] | type[Registration]
+
 
 class OrmWriter:
     """``bulk_create`` through the models' ``TracedQuerySet``: each batch writes its rows
@@ -63,7 +66,7 @@ class CopyWriter(OrmWriter):
         self._tables = {model: _CopyTable(model) for model in (Candidate, Registration)}
         self.usable = all(t.usable for t in self._tables.values())
 
-    def _copy(self, model: type, rows: list[dict[str, Any]]) -> list[int]:
+    def _copy(self, model: ImportedModel, rows: list[dict[str, Any]]) -> list[int]:
         table = self._tables[model]
         with connection.cursor() as cursor, connection.wrap_database_errors:  # psycopg's errors as Django's
             cursor.execute(f"SELECT nextval(%s) FROM generate_series(1, {len(rows)})", [table.sequence])
@@ -135,16 +138,23 @@ _COPYABLE = {
 
 
 class _CopyTable:
-    def __init__(self, model: type) -> None:
+    def __init__(self, model: ImportedModel) -> None:
         qn = connection.ops.quote_name
         fields = model._meta.concrete_fields
         history_model = model.history.model
         tracked = [f.attname for f in history_model.tracked_fields]
         history_fields = {f.attname for f in history_model._meta.concrete_fields}
         self.columns = [f.attname for f in fields]
+        # A column the database fills in itself (db_default, generated) cannot be copied.
+        # Field.db_returning is Django's; django-stubs declares it on auto fields only.
+        copyable = all(
+            (f.get_internal_type() in _COPYABLE and not f.db_returning)  # type: ignore[attr-defined]
+            or f.primary_key
+            for f in fields
+        )
         self.usable = (
             connection.vendor == "postgresql"
-            and all((f.get_internal_type() in _COPYABLE and not f.db_returning) or f.primary_key for f in fields)
+            and copyable
             and tracked == self.columns
             and history_fields == set(tracked) | CopyWriter.HISTORY_FIELDS
         )
