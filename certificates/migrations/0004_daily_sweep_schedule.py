@@ -1,24 +1,9 @@
-"""The beat schedule: the daily sweep at 06:30 Beijing time, editable in the admin
-(django-celery-beat's database scheduler)."""
+"""Once scheduled the daily sweep here. The sweep and its schedule now live in the
+supervision app (supervision 0003 creates the beat's entry, or repoints the one this
+migration made on databases that ran it); kept, empty, so the migration graph of those
+databases stays whole."""
 
 from django.db import migrations
-
-TASK = "certificates.tasks.daily_sweep"
-
-
-def schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="6", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.get_or_create(
-        name="每日截止提醒与督导复核", defaults={"task": TASK, "crontab": crontab, "enabled": True}
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(task=TASK).delete()
 
 
 class Migration(migrations.Migration):
@@ -27,4 +12,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -377,3 +377,10 @@ def test_starting_a_job_stores_the_upload_and_queues_the_task_on_commit(
     job.refresh_from_db()
     assert (job.status, job.report["dry_run"], job.report["registrations_created"]) == ("done", True, 2)
     assert Registration.objects.count() == 0
+
+
+def test_the_purge_is_on_the_beat_schedule_every_15_minutes():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="appraisals.tasks.purge_import_files_task")
+    assert task.enabled and (task.interval.every, task.interval.period) == (15, "minutes")
