@@ -33,9 +33,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from candidates.validators import mask_id_number, mask_phone
 from catalog.models import SkillLevel, Station, User
 from catalog.selectors import visible_stations
 from kit import clock
+from kit.permissions import FULL_ID_PERMISSION
 
 from .models import Registration
 
@@ -76,6 +78,22 @@ class EscapingResourceMixin(_ResourceBase):
 
     def get_export_headers(self, selected_fields: Any = None) -> list[str]:
         return [escape_formula(h) for h in super().get_export_headers(selected_fields)]
+
+
+class PersonalDataResourceMixin(EscapingResourceMixin):
+    """An escaped export of personal data: full ID and phone numbers only for holders of
+    the full-number permission (PIPL: sensitive personal information); everyone else gets
+    the masked forms the admin shows them."""
+
+    def __init__(self, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.full_numbers = bool(user is not None and user.has_perm(FULL_ID_PERMISSION))
+
+    def shown_id_number(self, number: str) -> str:
+        return number if self.full_numbers else mask_id_number(number)
+
+    def shown_phone(self, phone: str) -> str:
+        return phone if self.full_numbers else mask_phone(phone)
 
 
 class ScopedExportAdminMixin(ExportActionMixin):

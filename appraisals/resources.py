@@ -23,11 +23,9 @@ from import_export import fields, resources, widgets
 from import_export.formats.base_formats import Format
 from import_export.results import InvalidRow, Result, RowResult
 
-from candidates.validators import mask_id_number, mask_phone
 from catalog.models import Station, User
-from kit.permissions import FULL_ID_PERMISSION
 
-from .exporting import EscapingResourceMixin
+from .exporting import PersonalDataResourceMixin
 from .importing import LABELS, ImportReport, RegistrationImporter, open_table
 from .models import Registration
 
@@ -159,7 +157,7 @@ def report_to_result(report: ImportReport) -> Result:
 # --- export ------------------------------------------------------------------------------------------
 
 
-class RegistrationExportResource(EscapingResourceMixin, resources.ModelResource):
+class RegistrationExportResource(PersonalDataResourceMixin, resources.ModelResource):
     """Registrations as the import template's columns, then the case's own."""
 
     name = fields.Field(column_name=LABELS["name"], attribute="candidate__name")
@@ -227,12 +225,6 @@ class RegistrationExportResource(EscapingResourceMixin, resources.ModelResource)
         )
         export_order = fields
 
-    def __init__(self, user: User | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # Full ID and phone numbers only for those allowed to see them (PIPL); the others
-        # get the masked forms the admin shows them.
-        self.full_numbers = bool(user is not None and user.has_perm(FULL_ID_PERMISSION))
-
     @classmethod
     def get_display_name(cls) -> str:
         return "报名"
@@ -241,12 +233,10 @@ class RegistrationExportResource(EscapingResourceMixin, resources.ModelResource)
         return Registration.objects.select_related("candidate__plan_occupation", "announcement__occupation", "station")
 
     def dehydrate_id_number(self, obj: Registration) -> str:
-        number = obj.candidate.id_number
-        return number if self.full_numbers else mask_id_number(number)
+        return self.shown_id_number(obj.candidate.id_number)
 
     def dehydrate_phone(self, obj: Registration) -> str:
-        phone = obj.candidate.phone
-        return phone if self.full_numbers else mask_phone(phone)
+        return self.shown_phone(obj.candidate.phone)
 
     def dehydrate_level(self, obj: Registration) -> str:
         return obj.announcement.get_level_display()

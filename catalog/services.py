@@ -40,8 +40,9 @@ def _read_tsv(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(lines, delimiter="\t"))
 
 
-def _upsert(model: type[M], lookup: dict, values: dict) -> M:
-    """update_or_create that saves only on a real change, so reloading leaves no trace noise."""
+def save_if_changed(model: type[M], lookup: dict, values: dict) -> M:
+    """update_or_create that saves only on a real change, so loading reference data again
+    (the catalog, the demo's organisations) leaves no trace noise."""
     obj = model._default_manager.filter(**lookup).first()
     if obj is None:
         return model._default_manager.create(**lookup, **values)
@@ -92,7 +93,7 @@ def catalog_load(*, actor: object = None) -> CatalogCounts:
 def _load_regions() -> dict[str, Region]:
     regions: dict[str, Region] = {}
     for row in _read_tsv("regions.tsv"):
-        region = _upsert(
+        region = save_if_changed(
             Region,
             {"code": row["code"]},
             {"name": row["name"], "level": row["level"], "parent": regions.get(row["parent"])},
@@ -105,11 +106,11 @@ def _load_national_annex() -> tuple[int, int]:
     position = 0
     seqs = set()
     for row in _read_tsv("national_annex.tsv"):
-        qualification = _upsert(Qualification, {"seq": int(row["seq"])}, {"name": row["qualification"]})
+        qualification = save_if_changed(Qualification, {"seq": int(row["seq"])}, {"name": row["qualification"]})
         seqs.add(qualification.seq)
         for name in row["occupations"].split("、"):
             position += 1
-            _upsert(
+            save_if_changed(
                 Occupation,
                 {"name": name},
                 {
@@ -130,7 +131,7 @@ def _load_notices_and_rules(regions: dict[str, Region]) -> tuple[int, int]:
     data = json.loads((DATA_DIR / "notices.json").read_text(encoding="utf-8"))
     notices: dict[str, PolicyNotice] = {}
     for item in data["notices"]:
-        notice = _upsert(
+        notice = save_if_changed(
             PolicyNotice,
             {"doc_number": item["doc_number"]},
             {
@@ -145,7 +146,7 @@ def _load_notices_and_rules(regions: dict[str, Region]) -> tuple[int, int]:
         notices[item["doc_number"]].forwards.set([notices[n] for n in item["forwards"]])
 
     for item in data["rules"]:
-        rule = _upsert(
+        rule = save_if_changed(
             DeadlineRule,
             {"notice": notices[item["notice"]], "region": regions.get(item["region"]), "name": item["name"]},
             {
@@ -170,7 +171,7 @@ def _load_notices_and_rules(regions: dict[str, Region]) -> tuple[int, int]:
 def _load_holidays() -> int:
     rows = _read_tsv("holidays.tsv")
     for row in rows:
-        _upsert(
+        save_if_changed(
             Holiday,
             {"date": datetime.date.fromisoformat(row["date"])},
             {"name": row["name"], "is_workday": row["workday"] == "1"},
@@ -182,7 +183,7 @@ def _load_default_eligibility_routes() -> int:
     """The national defaults (occupation blank). Routes a centre added are left alone."""
     rows = _read_tsv("eligibility_routes.tsv")
     for row in rows:
-        _upsert(
+        save_if_changed(
             EligibilityRoute,
             {"occupation": None, "level": row["level"], "description": row["description"]},
             {

@@ -7,15 +7,12 @@ from typing import Any
 
 from import_export import fields, resources, widgets
 
-from appraisals.exporting import EscapingResourceMixin
-from candidates.validators import mask_id_number
-from catalog.models import User
-from kit.permissions import FULL_ID_PERMISSION
+from appraisals.exporting import PersonalDataResourceMixin
 
 from .models import Certificate
 
 
-class CertificateExportResource(EscapingResourceMixin, resources.ModelResource):
+class CertificateExportResource(PersonalDataResourceMixin, resources.ModelResource):
     number = fields.Field(column_name="证书编号", attribute="number")
     name = fields.Field(column_name="姓名", attribute="holder_name")
     id_number = fields.Field(column_name="身份证号")
@@ -31,10 +28,6 @@ class CertificateExportResource(EscapingResourceMixin, resources.ModelResource):
         fields = ("number", "name", "id_number", "occupation", "level", "issue_date", "centre", "station", "status")
         export_order = fields
 
-    def __init__(self, user: User | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.full_numbers = bool(user is not None and user.has_perm(FULL_ID_PERMISSION))
-
     @classmethod
     def get_display_name(cls) -> str:
         return "证书"
@@ -43,7 +36,7 @@ class CertificateExportResource(EscapingResourceMixin, resources.ModelResource):
         return Certificate.objects.select_related("occupation", "centre", "registration__station")
 
     def dehydrate_id_number(self, obj: Certificate) -> str:
-        return obj.holder_id_number if self.full_numbers else mask_id_number(obj.holder_id_number)
+        return self.shown_id_number(obj.holder_id_number)
 
     def dehydrate_level(self, obj: Certificate) -> str:
         return obj.get_level_display()

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 
 from catalog import roles
 from catalog.models import GuidanceCentre, Region, Station, User
+from catalog.services import save_if_changed
 from catalog.trace import acting_as
 
 DEMO_PASSWORD = "jianding-demo"
@@ -83,19 +84,6 @@ CASE_USERS: list[tuple[str, str, str, str | None, str | None]] = [
 ]
 
 
-def _upsert(model, lookup: dict, values: dict):
-    """update_or_create that saves only on a real change: a second run leaves no trace noise."""
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        return model.objects.create(**lookup, **values)
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=changed)
-    return obj
-
-
 STATION_CODES = tuple(code for code, *_ in STATIONS)
 
 
@@ -105,7 +93,7 @@ def demo_people_load() -> None:
     with acting_as(None, reason="载入演示数据"):
         centres: dict[str, GuidanceCentre] = {}
         for code, name, level, region_code, parent_code in CENTRES:
-            centres[code] = _upsert(
+            centres[code] = save_if_changed(
                 GuidanceCentre,
                 {"code": code},
                 {
@@ -117,7 +105,7 @@ def demo_people_load() -> None:
             )
         stations: dict[str, Station] = {}
         for code, name, region_code, station_centre in STATIONS:
-            stations[code] = _upsert(
+            stations[code] = save_if_changed(
                 Station,
                 {"code": code},
                 {"name": name, "region": Region.objects.get(code=region_code), "centre": centres[station_centre]},
