@@ -23,8 +23,8 @@ from kit import clock
 from kit.admin import report_rows
 from kit.responses import ZIP, file_response
 
-from . import exports, selectors, services
-from .models import (
+from .. import exports, selectors, services
+from ..models import (
     ArchiveRecord,
     Certificate,
     IssuanceBatch,
@@ -35,7 +35,7 @@ from .models import (
     UploadBatch,
     UploadItem,
 )
-from .resources import CertificateExportResource
+from ..resources import CertificateExportResource
 
 
 def _link(url: str, text: str) -> str:
