@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
 from kit.responses import ZIP, file_response
 
@@ -84,7 +84,8 @@ class ArchiveRecordAdmin(ServiceFormAdminMixin, ScopedAdmin):
         return False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("certificates.add_archiverecord") and not request.user.station_id
+        user = request_user(request)
+        return user.has_perm("certificates.add_archiverecord") and not user.station_id
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("certificates.view_archiverecord")

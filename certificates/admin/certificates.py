@@ -15,7 +15,7 @@ from appraisals.admin.shared import AnnouncedOccupationFilter
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
 from appraisals.exporting import ScopedExportAdminMixin
 from candidates.validators import ID_NUMBER_SHAPE, normalise_id_number
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import RuleBook
 from kit import clock
 from kit.admin import report_rows
@@ -119,7 +119,12 @@ class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmi
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         # The change form is only the revocation of a valid certificate.
         if obj is not None:
-            return obj.is_valid and self.has_revoke_permission(request) and self.in_scope(request, obj)
+            return (
+                isinstance(obj, Certificate)
+                and obj.is_valid
+                and self.has_revoke_permission(request)
+                and self.in_scope(request, obj)
+            )
         return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
@@ -140,6 +145,7 @@ class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmi
 
     @admin.action(description="组成数据上报批次（逐条审核）", permissions=["upload"])
     def add_to_upload_batch(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         by_centre: dict[Any, list[Certificate]] = {}
         for certificate in queryset.select_related("centre"):
             by_centre.setdefault(certificate.centre, []).append(certificate)
@@ -148,7 +154,7 @@ class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmi
             request,
             by_centre.items(),
             lambda item: services.upload_batch_create(
-                actor=request.user, centre=item[0], certificates=item[1], created_on=clock.today()
+                actor=actor, centre=item[0], certificates=item[1], created_on=clock.today()
             ),
             "组成上报批次",
             lambda item: f"{item[0]}（{len(item[1])}本）",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.contrib import admin
 from django.db.models import Model
@@ -14,6 +14,10 @@ from kit import clock
 
 from .. import services
 from ..models import SupervisionFinding
+
+
+def _open(obj: Model | None) -> TypeGuard[SupervisionFinding]:
+    return isinstance(obj, SupervisionFinding) and obj.is_open
 
 
 class FindingOpenForm(ServiceForm):
@@ -59,7 +63,7 @@ class SupervisionFindingAdmin(ServiceFormAdminMixin, ScopedAdmin):
         return obj.is_open
 
     def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any) -> Any:
-        if obj is not None and obj.is_open:
+        if _open(obj):
             kwargs["form"] = FindingCloseForm
             kwargs["fields"] = ["conclusion"]
         return super().get_form(request, obj, change=change, **kwargs)
@@ -68,7 +72,7 @@ class SupervisionFindingAdmin(ServiceFormAdminMixin, ScopedAdmin):
         if obj is None:
             return []
         fields = ["session", "summary", "opened_by", "opened_at", "closed_by", "closed_at"]
-        return fields if obj.is_open else [*fields, "conclusion"]
+        return fields if _open(obj) else [*fields, "conclusion"]
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is None:
@@ -76,7 +80,7 @@ class SupervisionFindingAdmin(ServiceFormAdminMixin, ScopedAdmin):
         return ["session", "summary", "opened_by", "opened_at", "conclusion", "closed_by", "closed_at"]
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return super().has_change_permission(request, obj) and (obj is None or obj.is_open)
+        return super().has_change_permission(request, obj) and (obj is None or _open(obj))
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -3,7 +3,7 @@ batches prepared from it (approval, supervisor's review, printing, handing out).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,7 +21,15 @@ from kit.admin import report_rows
 
 from .. import selectors, services
 from ..models import IssuanceBatch, IssuanceItem, PassedRegistration
-from .shared import CentreScopedAdmin, link
+from .shared import CentreScopedAdmin, ItemTotal, link
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+def _held(obj: Model | None) -> TypeGuard[IssuanceBatch]:
+    """A batch held for the supervisor's review (its only change form)."""
+    return isinstance(obj, IssuanceBatch) and obj.status == IssuanceBatch.Status.HELD
 
 
 class ReadOnlyInline(CaseReadOnlyInline):
@@ -174,7 +182,7 @@ class IssuanceBatchAdmin(ServiceFormAdminMixin, CentreScopedAdmin):
         return super().get_queryset(request).annotate(_items=Count("items"))
 
     @admin.display(description="人数", ordering="_items")
-    def item_total(self, obj: IssuanceBatch) -> int:
+    def item_total(self, obj: WithAnnotations[IssuanceBatch, ItemTotal]) -> int:
         return obj._items
 
     @admin.display(description="打印和发放")
@@ -195,18 +203,18 @@ class IssuanceBatchAdmin(ServiceFormAdminMixin, CentreScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         # The change form is only the supervisor's review of a held batch.
-        if obj is not None and obj.status == IssuanceBatch.Status.HELD:
+        if _held(obj):
             return self.has_review_permission(request) and self.in_scope(request, obj)
         return obj is None and super().has_change_permission(request, obj)
 
     def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any) -> Any:
-        if obj is not None and obj.status == IssuanceBatch.Status.HELD and self.has_review_permission(request):
+        if _held(obj) and self.has_review_permission(request):
             kwargs["form"] = BatchReviewForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         fields = list(self.readonly_fields)
-        if obj is not None and obj.status == IssuanceBatch.Status.HELD and self.has_review_permission(request):
+        if _held(obj) and self.has_review_permission(request):
             fields += ["decision", "opinion"]
         return fields
 
@@ -227,44 +235,45 @@ class IssuanceBatchAdmin(ServiceFormAdminMixin, CentreScopedAdmin):
 
     @admin.action(description="审批并核发证书（发证日期为今天；须由制单人以外的审核员操作）", permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = clock.today()
+        actor, today = request_user(request), clock.today()
 
         def act(batch: IssuanceBatch) -> None:
-            self._report_batch(request, services.batch_approve(actor=request.user, batch=batch, issue_date=today))
+            self._report_batch(request, services.batch_approve(actor=actor, batch=batch, issue_date=today))
 
         report_rows(self, request, queryset, act, "审批发证批次", lambda b: f"批次 #{b.pk}")
 
     @admin.action(description="撤回待审批的批次", permissions=["print"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         report_rows(
             self,
             request,
             queryset,
-            lambda b: services.batch_cancel(actor=request.user, batch=b),
+            lambda b: services.batch_cancel(actor=actor, batch=b),
             "撤回批次",
             lambda b: f"批次 #{b.pk}",
         )
 
     @admin.action(description="登记证书已打印（今天）", permissions=["print"])
     def mark_printed(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = clock.today()
+        actor, today = request_user(request), clock.today()
         report_rows(
             self,
             request,
             queryset,
-            lambda b: services.batch_mark_printed(actor=request.user, batch=b, printed_on=today),
+            lambda b: services.batch_mark_printed(actor=actor, batch=b, printed_on=today),
             "登记打印",
             lambda b: f"批次 #{b.pk}",
         )
 
     @admin.action(description="登记证书已发放（今天）", permissions=["print"])
     def mark_handed_out(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = clock.today()
+        actor, today = request_user(request), clock.today()
         report_rows(
             self,
             request,
             queryset,
-            lambda b: services.batch_mark_handed_out(actor=request.user, batch=b, handed_out_on=today),
+            lambda b: services.batch_mark_handed_out(actor=actor, batch=b, handed_out_on=today),
             "登记发放",
             lambda b: f"批次 #{b.pk}",
         )

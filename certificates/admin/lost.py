@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
 from kit.admin import report_rows
 
@@ -50,13 +50,14 @@ class LostCertificateRequestAdmin(ServiceFormAdminMixin, ScopedAdmin):
     actions = ["process"]
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         initial.setdefault("received_on", clock.today())
         return initial
 
     @admin.display(description="办理结果")
     def outcome(self, obj: LostCertificateRequest) -> str:
-        if obj.status == LostCertificateRequest.Status.REISSUED:
+        # A reissued request always has its new certificate (constraint lost_request_outcome_recorded).
+        if obj.status == LostCertificateRequest.Status.REISSUED and obj.new_certificate is not None:
             return format_html("补发新证书 {}", obj.new_certificate.number)
         if obj.status == LostCertificateRequest.Status.PROOF:
             return link(reverse("certificates:proof_pdf", args=[obj.pk]), f"证书信息证明 {obj.proof_number}")
@@ -69,16 +70,17 @@ class LostCertificateRequestAdmin(ServiceFormAdminMixin, ScopedAdmin):
         return False
 
     def has_process_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("certificates.change_lostcertificaterequest") and not request.user.station_id
+        user = request_user(request)
+        return user.has_perm("certificates.change_lostcertificaterequest") and not user.station_id
 
     @admin.action(description="办理：目录内补发新证书，已退出目录的开具证书信息证明（今天）", permissions=["process"])
     def process(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = clock.today()
+        actor, today = request_user(request), clock.today()
         report_rows(
             self,
             request,
             queryset.select_related("certificate"),
-            lambda r: services.lost_request_process(actor=request.user, request=r, processed_on=today),
+            lambda r: services.lost_request_process(actor=actor, request=r, processed_on=today),
             "办理遗失补办",
             lambda r: r.certificate.number,
         )

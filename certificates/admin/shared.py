@@ -1,14 +1,22 @@
 """What more than one certificate screen uses: links in list columns, the admin for rows
-kept by a guidance centre. Registers nothing."""
+kept by a guidance centre, the batch lists' item count. Registers nothing."""
 
 from __future__ import annotations
+
+from typing import TypedDict
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import station_scope, visible_centres
+
+
+class ItemTotal(TypedDict):
+    """A batch list's annotation: ``Count("items")`` as ``_items``."""
+
+    _items: int
 
 
 def link(url: str, text: str) -> str:
@@ -21,6 +29,6 @@ class CentreScopedAdmin(ScopedAdmin):
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
         if station_scope(request.user) is None:
             return qs
-        if request.user.station_id:
+        if request_user(request).station_id:
             return qs.none()
         return qs.filter(centre__in=visible_centres(request.user).values("pk"))

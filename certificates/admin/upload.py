@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import Count, Model, QuerySet
@@ -16,7 +16,10 @@ from kit.admin import report_rows
 
 from .. import selectors, services
 from ..models import UploadBatch, UploadItem
-from .shared import CentreScopedAdmin
+from .shared import CentreScopedAdmin, ItemTotal
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 class UploadItemInline(admin.TabularInline):
@@ -29,7 +32,9 @@ class UploadItemInline(admin.TabularInline):
 
     def get_formset(self, request: HttpRequest, obj: Model | None = None, **kwargs: Any) -> Any:
         self._report = (
-            selectors.audit_batch(obj) if obj is not None and obj.status == UploadBatch.Status.DRAFT else None
+            selectors.audit_batch(obj)
+            if isinstance(obj, UploadBatch) and obj.status == UploadBatch.Status.DRAFT
+            else None
         )
         return super().get_formset(request, obj, **kwargs)
 
@@ -78,7 +83,7 @@ class UploadBatchAdmin(CentreScopedAdmin):
         return super().get_queryset(request).annotate(_items=Count("items"))
 
     @admin.display(description="证书数", ordering="_items")
-    def item_total(self, obj: UploadBatch) -> int:
+    def item_total(self, obj: WithAnnotations[UploadBatch, ItemTotal]) -> int:
         return obj._items
 
     @admin.display(description="审核确认表与数据文件")
@@ -109,23 +114,24 @@ class UploadBatchAdmin(CentreScopedAdmin):
 
     @admin.action(description="审核确认（仅无问题数据的批次；确认后冻结）", permissions=["confirm"])
     def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
-        today = clock.today()
+        actor, today = request_user(request), clock.today()
         report_rows(
             self,
             request,
             queryset,
-            lambda b: services.upload_batch_confirm(actor=request.user, batch=b, confirmed_on=today),
+            lambda b: services.upload_batch_confirm(actor=actor, batch=b, confirmed_on=today),
             "审核确认",
             lambda b: f"上报批次 #{b.pk}",
         )
 
     @admin.action(description="移出有问题的记录（更正后另行上报）", permissions=["remove"])
     def remove_problem_records(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
         report_rows(
             self,
             request,
             queryset,
-            lambda b: services.upload_batch_remove_problems(actor=request_user(request), batch=b),
+            lambda b: services.upload_batch_remove_problems(actor=actor, batch=b),
             "移出问题记录",
             lambda b: f"上报批次 #{b.pk}",
         )
