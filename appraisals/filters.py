@@ -20,7 +20,8 @@ class MunicipalReportForm(forms.Form):
     """The filter's form: a period runs forwards."""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("开始日期不能晚于结束日期。")
         return data

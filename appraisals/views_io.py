@@ -37,6 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from candidates.models import Candidate
+from catalog.admin_scope import request_user
 from catalog.models import SkillLevel, Station
 from catalog.selectors import visible_stations
 from kit import clock, conf
@@ -69,7 +70,11 @@ class PreviewFileStorage(TempFolderStorage):
     """Uploads waiting at the preview step, in their own folder under MEDIA_ROOT with
     random names, so that ``purge_import_files`` can remove those nobody confirmed."""
 
+    name: str | None  # given to the constructor, or chosen by _open on the first write
+
     def get_full_path(self) -> str:
+        if not self.name:
+            raise ValueError("The preview file has no name yet: nothing was written.")
         return str(preview_dir() / os.path.basename(self.name))
 
     def _open(self, mode: str = "r") -> Any:
@@ -177,7 +182,7 @@ class RegistrationImportAdminMixin(ImportMixin):
 
     def _start_job(self, request: HttpRequest, form: Any) -> HttpResponse:
         job = import_job_start(
-            actor=request.user,
+            actor=request_user(request),
             station=form.cleaned_data["station"],
             upload=form.cleaned_data["import_file"],
             dry_run=form.cleaned_data["check_only"],
@@ -248,7 +253,7 @@ def template_workbook(station: Station | None) -> bytes:
     """The import template: headers, the ID and phone columns formatted as text ('@'),
     drop-down lists for level and education, and notes with the station's announcements."""
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook has one sheet
     sheet.title = "报名"
     sheet.append([column.label for column in COLUMNS])
     required = PatternFill("solid", fgColor="FDE9D9")
@@ -307,9 +312,10 @@ def template_workbook(station: Station | None) -> bytes:
 @never_cache
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(IMPORT_PERMISSION):
+    user = request_user(request)
+    if not user.has_perm(IMPORT_PERMISSION):
         raise PermissionDenied
-    station = request.user.station if request.user.station_id else None
+    station = user.station if user.station_id else None
     return file_response(template_workbook(station), "报名导入模板.xlsx", XLSX)
 
 
@@ -383,7 +389,7 @@ def municipal_report(request: HttpRequest) -> HttpResponse:
     """Registrations per station, occupation and level for a date range: counts on the
     page, the XLSX to send to the municipal appraisal centre, and the registrations
     marked as reported (who, when)."""
-    user = request.user
+    user = request_user(request)
     if not user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
     data = request.POST if request.method == "POST" else (request.GET if "start" in request.GET else None)
@@ -416,7 +422,7 @@ def _municipal_download(
     start: datetime.date,
     end: datetime.date,
 ) -> HttpResponse:
-    user = request.user
+    user = request_user(request)
     if not user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied
     now = clock.now()

@@ -14,8 +14,10 @@ carries none."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
@@ -38,6 +40,9 @@ from kit.pdf import FONT, INK, RULE, SHADE, long_date, paragraph_style, qr_png, 
 
 from .models import Certificate, LostCertificateRequest, UploadBatch
 from .selectors import AuditCount, batch_counts
+
+# A table cell: a paragraph, or "" under a span.
+Cell = Paragraph | str
 
 CREATOR = "鉴定：职业技能鉴定业务后台"
 RED = colors.HexColor("#9b1c1c")
@@ -73,7 +78,7 @@ def _new_canvas(buffer: io.BytesIO, title: str, pagesize=A4) -> Canvas:
     return canvas
 
 
-def _table(rows: list[list], widths: list[float], extra: list | None = None) -> Table:
+def _table(rows: list[list[Any]], widths: list[float], extra: list | None = None) -> Table:
     table = Table(rows, colWidths=widths)
     table.setStyle(
         TableStyle(
@@ -151,7 +156,7 @@ def _draw_certificate(canvas: Canvas, certificate: Certificate) -> None:
 
     label, value = paragraph_style(11, leading=LEADING, alignment=TA_CENTER), paragraph_style(12, leading=LEADING)
     candidate = certificate.candidate
-    rows = [
+    rows: list[list[Cell]] = [
         [
             _p("姓　　名", label),
             _p(certificate.holder_name, paragraph_style(15, leading=LEADING)),
@@ -202,7 +207,7 @@ def _draw_certificate(canvas: Canvas, certificate: Certificate) -> None:
     canvas.drawString(
         left, 20 * mm, f"证书查询：{lookup_url(certificate).split('?')[0]}（证书编号＋姓名，或公民身份号码＋姓名）"
     )
-    if certificate.reissue_of_id:
+    if certificate.reissue_of is not None:
         canvas.drawString(left, 24.5 * mm, f"遗失补发，原证书编号 {certificate.reissue_of.number} 作废。")
 
 
@@ -308,7 +313,8 @@ def consent_form_pdf(registration: Registration | None = None) -> bytes:
 
 def proof_pdf(request: LostCertificateRequest, rulebook: RuleBook | None = None) -> bytes:
     """证书信息证明 for a lost certificate whose occupation has left the catalog."""
-    if request.status != LostCertificateRequest.Status.PROOF:
+    processed_on = request.processed_on  # set when processed (constraint lost_request_outcome_recorded)
+    if request.status != LostCertificateRequest.Status.PROOF or processed_on is None:
         raise ValueError("只有已开具证书信息证明的申请才能打印证明。")
     certificate = request.certificate
     exit_day = (rulebook or RuleBook()).exit_date(certificate.occupation_id)
@@ -355,7 +361,7 @@ def proof_pdf(request: LostCertificateRequest, rulebook: RuleBook | None = None)
     canvas.setFont(FONT, 12)
     canvas.setFillColor(INK)
     canvas.drawString(margin, 58 * mm, f"出具单位（盖章）：{certificate.centre.name}")
-    canvas.drawString(margin, 48 * mm, f"出具日期：{long_date(request.processed_on)}")
+    canvas.drawString(margin, 48 * mm, f"出具日期：{long_date(processed_on)}")
     qr = 32 * mm
     _draw_qr(canvas, certificate, width - margin - qr, 40 * mm, qr, "扫码核验证书信息")
     canvas.setFont(FONT, 8.5)
@@ -373,11 +379,19 @@ AUDIT_TITLE = "全国集中管理监管库职业资格证书数据审核确认�
 AUDIT_CHECKS = "公民身份号码校验码、姓名、职业（工种）和等级是否在目录内、各环节日期先后、各项时限、跨批次和跨中心重复"
 
 
+def confirmation(batch: UploadBatch, refusal: str) -> tuple[str, datetime.date]:
+    """The auditor's name and the date of a confirmed upload batch (confirming sets both:
+    constraint upload_batch_confirmed_has_auditor); ``ValueError(refusal)`` for any other."""
+    auditor, confirmed_on = batch.confirmed_by, batch.confirmed_on
+    if batch.status != UploadBatch.Status.CONFIRMED or auditor is None or confirmed_on is None:
+        raise ValueError(refusal)
+    return auditor.get_full_name() or auditor.username, confirmed_on
+
+
 def audit_form_pdf(batch: UploadBatch) -> bytes:
     """The confirmation form of a confirmed upload batch: counts by occupation and level,
     the auditor and the date."""
-    if batch.status != UploadBatch.Status.CONFIRMED:
-        raise ValueError("上报批次确认后才能生成审核确认表。")
+    auditor, confirmed_on = confirmation(batch, "上报批次确认后才能生成审核确认表。")
     counts: list[AuditCount] = batch_counts(batch)
     total = sum(c.count for c in counts)
     width, height = A4
@@ -387,10 +401,9 @@ def audit_form_pdf(batch: UploadBatch) -> bytes:
     _bold_title(canvas, AUDIT_TITLE, width / 2, height - 30 * mm, 16)
 
     label, value = paragraph_style(10.5, leading=LEADING, alignment=TA_CENTER), paragraph_style(10.5, leading=LEADING)
-    auditor = batch.confirmed_by.get_full_name() or batch.confirmed_by.username
     head = [
         [_p("填报单位", label), _p(batch.centre.name, value), _p("上报批次", label), _p(f"#{batch.pk}", value)],
-        [_p("审核人", label), _p(auditor, value), _p("审核日期", label), _p(long_date(batch.confirmed_on), value)],
+        [_p("审核人", label), _p(auditor, value), _p("审核日期", label), _p(long_date(confirmed_on), value)],
     ]
     shade = [("BACKGROUND", (0, 0), (0, -1), SHADE), ("BACKGROUND", (2, 0), (2, -1), SHADE)]
     top = _draw_flowable(
@@ -398,7 +411,7 @@ def audit_form_pdf(batch: UploadBatch) -> bytes:
     )
 
     levels = {label: i for i, label in enumerate(SkillLevel.labels)}
-    rows = [[_p(h, label) for h in ("序号", "职业（工种）", "等级", "证书数量（本）")]]
+    rows: list[list[Cell]] = [[_p(h, label) for h in ("序号", "职业（工种）", "等级", "证书数量（本）")]]
     for index, row in enumerate(sorted(counts, key=lambda c: (c.occupation, levels.get(c.level, 9))), start=1):
         rows.append([_p(str(index), label), _p(row.occupation, value), _p(row.level, value), _p(str(row.count), label)])
     rows.append([_p("合计", label), "", "", _p(str(total), label)])
@@ -419,7 +432,7 @@ def audit_form_pdf(batch: UploadBatch) -> bytes:
     canvas.drawString(margin, y, f"审核人（签字）：{auditor}")
     canvas.drawString(margin + 95 * mm, y, "单位负责人（签字）：")
     canvas.drawString(margin, y - 12 * mm, f"填报单位（盖章）：{batch.centre.name}")
-    canvas.drawString(margin + 95 * mm, y - 12 * mm, f"日期：{long_date(batch.confirmed_on)}")
+    canvas.drawString(margin + 95 * mm, y - 12 * mm, f"日期：{long_date(confirmed_on)}")
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

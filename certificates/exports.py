@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 
 from kit.pdf import long_date
 
-from .documents import AUDIT_CHECKS, AUDIT_TITLE, certificate_pdf
+from .documents import AUDIT_CHECKS, AUDIT_TITLE, certificate_pdf, confirmation
 from .models import ArchiveRecord, UploadBatch
 from .selectors import batch_counts
 
@@ -41,18 +41,20 @@ DATA_COLUMNS = [
 ]
 
 
+CONFIRM_FIRST = "上报批次确认后才能导出。"
+
+
 def _require_confirmed(batch: UploadBatch) -> None:
     if batch.status != UploadBatch.Status.CONFIRMED:
-        raise ValueError("上报批次确认后才能导出。")
+        raise ValueError(CONFIRM_FIRST)
 
 
 def audit_form_xlsx(batch: UploadBatch) -> bytes:
-    _require_confirmed(batch)
+    auditor, confirmed_on = confirmation(batch, CONFIRM_FIRST)
     counts = batch_counts(batch)
     total = sum(c.count for c in counts)
-    auditor = batch.confirmed_by.get_full_name() or batch.confirmed_by.username
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook has one sheet
     sheet.title = "审核确认表"
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -61,15 +63,15 @@ def audit_form_xlsx(batch: UploadBatch) -> bytes:
     sheet["A1"].font = Font(size=14, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="center")
     sheet.append(["填报单位", batch.centre.name, "上报批次", f"#{batch.pk}"])
-    sheet.append(["审核人", auditor, "审核日期", long_date(batch.confirmed_on)])
+    sheet.append(["审核人", auditor, "审核日期", long_date(confirmed_on)])
     sheet.append([])
     header_row = sheet.max_row + 1
     sheet.append(["序号", "职业（工种）", "等级", "证书数量（本）"])
     for index, row in enumerate(counts, start=1):
         sheet.append([index, row.occupation, row.level, row.count])
     sheet.append(["合计", "", "", total])
-    for row in sheet.iter_rows(min_row=header_row, max_row=sheet.max_row, max_col=4):
-        for cell in row:
+    for cells in sheet.iter_rows(min_row=header_row, max_row=sheet.max_row, max_col=4):
+        for cell in cells:
             cell.border = border
     sheet.append([])
     sheet.append([f"审核情况：经逐条审核（{AUDIT_CHECKS}），本批次 {total} 本证书数据准确可靠、真实有效，无问题数据。"])

@@ -28,7 +28,7 @@ from appraisals.rules import Violation
 from candidates.validators import mask_id_number, validate_id_number
 from catalog import selectors as catalog_selectors
 from catalog.models import GuidanceCentre, SkillLevel, Station, User
-from catalog.selectors import RuleBook, has_full_scope, visible_centres, visible_stations
+from catalog.selectors import RuleBook, Viewer, has_full_scope, visible_centres, visible_stations
 from kit import clock, conf
 
 from .models import (
@@ -440,17 +440,17 @@ def lookup_by_code(number: str, code: str, *, on: datetime.date) -> list[LookupR
 # --- scopes ------------------------------------------------------------------------------------
 
 
-def visible_batches(user: User, qs: QuerySet[IssuanceBatch] | None = None) -> QuerySet[IssuanceBatch]:
+def visible_batches(user: Viewer, qs: QuerySet[IssuanceBatch] | None = None) -> QuerySet[IssuanceBatch]:
     """Centre users see their centres' batches; station users the batches holding their cases."""
     qs = qs if qs is not None else IssuanceBatch.objects.all()
     if catalog_selectors.station_scope(user) is None:
         return qs
-    if user.station_id:
+    if user.is_authenticated and user.station_id:
         return qs.filter(items__registration__station=user.station_id).distinct()
     return qs.filter(centre__in=visible_centres(user).values("pk"))
 
 
-def visible_certificates(user: User) -> QuerySet[Certificate]:
+def visible_certificates(user: Viewer) -> QuerySet[Certificate]:
     return Certificate.objects.filter(registration__station__in=visible_stations(user).values("pk"))
 
 

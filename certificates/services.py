@@ -140,7 +140,7 @@ def _archive_contents(certificate: Certificate, case: selectors.CaseFile) -> dic
             "centre": certificate.centre.name,
             "issued_by": _name(certificate.issued_by),
             "batch": certificate.batch_id,
-            "reissue_of": certificate.reissue_of.number if certificate.reissue_of_id else None,
+            "reissue_of": certificate.reissue_of.number if certificate.reissue_of is not None else None,
         },
         "registration": {
             "id": registration.pk,
@@ -467,12 +467,13 @@ def batch_cancel(*, actor: User, batch: IssuanceBatch) -> IssuanceBatch:
 @service
 def batch_mark_printed(*, actor: User, batch: IssuanceBatch, printed_on: datetime.date) -> IssuanceBatch:
     batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
-    if batch.status != BatchStatus.APPROVED:
+    issue_date = batch.issue_date  # set on approval (constraint batch_approved_has_issue_date)
+    if batch.status != BatchStatus.APPROVED or issue_date is None:
         raise RuleError("只有已审批核发的批次才能打印证书。")
     _require_issuer(actor, batch.centre)
     if batch.printed_on:
         raise RuleError("该批次证书已登记打印。")
-    if printed_on < batch.issue_date:
+    if printed_on < issue_date:
         raise RuleError("打印日期不能早于发证日期。")
     batch.printed_by, batch.printed_on = actor, printed_on
     batch.save(update_fields=["printed_by", "printed_on"])

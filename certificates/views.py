@@ -12,10 +12,12 @@ The downloads are scoped like the admin: anything outside the user's scope is a 
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
@@ -29,7 +31,7 @@ from kit import clock, conf
 from kit.responses import XLSX, file_response
 
 from . import documents, exports, selectors
-from .models import IssuanceBatch, LostCertificateRequest, UploadBatch
+from .models import Certificate, IssuanceBatch, LostCertificateRequest, UploadBatch
 
 NOT_FOUND = "未查询到相关证书信息，请核对证书编号（或公民身份号码）和姓名后重试。"
 LIMITED = "查询过于频繁，请稍后再试。"
@@ -67,7 +69,7 @@ def _rate_limited(request: HttpRequest) -> bool:
 def verify(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     form = VerifyForm(request.POST or None)
-    context = {"form": form, "rows": None, "message": "", "hotline": conf.supervision_hotline()}
+    context: dict[str, Any] = {"form": form, "rows": None, "message": "", "hotline": conf.supervision_hotline()}
     status = 200
     number, code = request.GET.get("no", "").strip().upper(), request.GET.get("code", "").strip().upper()
     wants_lookup = request.method == "POST" or (number and code)
@@ -97,7 +99,7 @@ def _require(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied
 
 
-def _certificates(request: HttpRequest):
+def _certificates(request: HttpRequest) -> QuerySet[Certificate]:
     return selectors.visible_certificates(request.user).select_related(
         "candidate", "occupation", "centre", "result", "reissue_of"
     )
@@ -155,10 +157,11 @@ def consent_form(request: HttpRequest, registration_id: int | None = None) -> Ht
 
 def _confirmed_upload(request: HttpRequest, pk: int) -> UploadBatch:
     _require(request, "certificates.view_uploadbatch")
+    user = request.user
     batches = UploadBatch.objects.filter(
-        centre__in=visible_centres(request.user).values("pk"), status=UploadBatch.Status.CONFIRMED
+        centre__in=visible_centres(user).values("pk"), status=UploadBatch.Status.CONFIRMED
     ).select_related("centre", "confirmed_by")
-    if request.user.station_id:
+    if user.is_authenticated and user.station_id:
         raise Http404
     return get_object_or_404(batches, pk=pk)
 

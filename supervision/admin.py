@@ -3,7 +3,7 @@ complaints. Display only: every change is a call to ``supervision.services``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django import forms
 from django.contrib import admin
@@ -12,13 +12,21 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.models import User
 from kit.admin import report_rows
 
 from . import services
 from .models import Complaint, ReviewItem, SessionSupervisionRecord
 from .selectors import review_items_for
+
+
+def _closed_item(obj: Model | None) -> TypeGuard[ReviewItem]:
+    return isinstance(obj, ReviewItem) and obj.status == ReviewItem.Status.CLOSED
+
+
+def _closed_complaint(obj: Model | None) -> TypeGuard[Complaint]:
+    return isinstance(obj, Complaint) and obj.status == Complaint.Status.CLOSED
 
 
 class ReviewCloseForm(ServiceForm):
@@ -47,13 +55,13 @@ class ReviewItemAdmin(ScopedAdmin):
         return review_items_for(request.user, qs)
 
     def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any) -> Any:
-        if obj is not None and obj.status != ReviewItem.Status.CLOSED:
+        if obj is not None and not _closed_item(obj):
             kwargs["form"] = ReviewCloseForm
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"actor": request.user})
+        return type(form.__name__, (form,), {"actor": request_user(request)})
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
-        if obj is not None and obj.status == ReviewItem.Status.CLOSED:
+        if _closed_item(obj):
             return [*self.readonly_fields, "finding", "closed_by", "closed_at"]
         return self.readonly_fields
 
@@ -75,9 +83,8 @@ class ReviewItemAdmin(ScopedAdmin):
 
     @admin.action(description="由我承办", permissions=["change"])
     def take(self, request: HttpRequest, queryset: QuerySet) -> None:
-        report_rows(
-            self, request, queryset, lambda i: services.review_item_take(actor=request.user, item=i), "承办", str
-        )
+        actor = request_user(request)
+        report_rows(self, request, queryset, lambda i: services.review_item_take(actor=actor, item=i), "承办", str)
 
 
 class SupervisionRecordForm(ServiceForm):
@@ -115,17 +122,16 @@ class ComplaintReceiveForm(ServiceForm):
 class ComplaintHandleForm(ServiceForm):
     """An open complaint's page: a new assignee, a conclusion, or both (see complaint_handle)."""
 
-    assignee = forms.ModelChoiceField(label="承办人", queryset=User.objects.none(), required=False)
+    # Evaluated afresh for each form (ModelChoiceField copies its queryset with .all()).
+    assignee = forms.ModelChoiceField(
+        label="承办人", queryset=User.objects.filter(is_active=True, is_staff=True), required=False
+    )
     conclusion = forms.CharField(label="查处结论", widget=forms.Textarea, required=False)
     service_error_fields = {"finding": "conclusion"}
 
     class Meta:
         model = Complaint
-        fields = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = User.objects.filter(is_active=True, is_staff=True)
+        fields: list[str] = []
 
     def perform(self) -> Complaint:
         return services.complaint_handle(
@@ -147,12 +153,13 @@ class ComplaintAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
         # Complaints are handled by guidance centres and supervisors, not by the stations named.
-        if request.user.station_id and not request.user.is_superuser:
+        user = request_user(request)
+        if user.station_id and not user.is_superuser:
             return qs.none()
         return qs
 
     def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any) -> Any:
-        if obj is not None and obj.status != Complaint.Status.CLOSED:
+        if obj is not None and not _closed_complaint(obj):
             kwargs["form"] = ComplaintHandleForm
             kwargs["fields"] = ["assignee", "conclusion"]
         return super().get_form(request, obj, change=change, **kwargs)
@@ -161,7 +168,7 @@ class ComplaintAdmin(ServiceFormAdminMixin, ScopedAdmin):
         if obj is None:
             return ComplaintReceiveForm.Meta.fields
         shown = ["channel", "received_at", "complainant", "contact", "station", "content", "status", "assigned_to"]
-        if obj.status == Complaint.Status.CLOSED:
+        if _closed_complaint(obj):
             return [*shown, "finding", "closed_by", "closed_at"]
         return [*shown, "assignee", "conclusion"]
 
@@ -169,7 +176,7 @@ class ComplaintAdmin(ServiceFormAdminMixin, ScopedAdmin):
         if obj is None:
             return []
         fields = ["channel", "received_at", "complainant", "contact", "station", "content", "status", "assigned_to"]
-        return [*fields, "finding", "closed_by", "closed_at"] if obj.status == Complaint.Status.CLOSED else fields
+        return [*fields, "finding", "closed_by", "closed_at"] if _closed_complaint(obj) else fields
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

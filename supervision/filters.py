@@ -47,7 +47,7 @@ class DashboardFilter(django_filters.FilterSet):
         self.stations = stations
         super().__init__(data, queryset=Registration.objects.filter(station__in=stations), **kwargs)
         region_ids = set(stations.values_list("region_id", flat=True))
-        region_ids |= set(stations.values_list("region__parent_id", flat=True)) - {None}
+        region_ids |= {pk for pk in stations.values_list("region__parent_id", flat=True) if pk is not None}
         self.filters["region"].queryset = Region.objects.filter(pk__in=region_ids)
         self.filters["occupation"].queryset = Occupation.objects.filter(announcements__station__in=stations).distinct()
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from catalog.models import Station, User
-from catalog.selectors import station_scope
+from catalog.models import Station
+from catalog.selectors import Viewer, station_scope
 
 from .models import ReviewItem
 
 
-def review_items_for(user: User, items: QuerySet[ReviewItem] | None = None) -> QuerySet[ReviewItem]:
+def review_items_for(user: Viewer, items: QuerySet[ReviewItem] | None = None) -> QuerySet[ReviewItem]:
     """Items (of ``items``, or all) about the user's stations, and items tied to no station or
     session (a person registered at several stations): those are everyone's with a view of
     the queue."""

@@ -3,13 +3,26 @@ task whose worker dies is delivered again; the services make that harmless."""
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from celery import shared_task
 
 from kit import clock
 
 from . import services
 
-RETRIED = {
+
+class RetryOptions(TypedDict):
+    """The options below, typed so that they can be spread into ``shared_task``."""
+
+    acks_late: bool
+    reject_on_worker_lost: bool
+    autoretry_for: tuple[type[BaseException], ...]
+    max_retries: int
+    retry_backoff: bool
+
+
+RETRIED: RetryOptions = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "autoretry_for": (Exception,),

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from certificates import documents, services
+from certificates import documents, exports, services
 from kit.pdf import qr_png
 
 from .conftest import issue
@@ -136,8 +136,10 @@ def test_audit_form_pdf(officers, orgs, certificate):
     batch = services.upload_batch_create(
         actor=officers["a"], centre=orgs["xm"], certificates=[certificate], created_on=D(2020, 12, 1)
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="确认后才能生成审核确认表"):
         documents.audit_form_pdf(batch)
+    with pytest.raises(ValueError, match="确认后才能导出"):
+        exports.audit_form_xlsx(batch)
     batch = services.upload_batch_confirm(actor=officers["b"], batch=batch, confirmed_on=D(2020, 12, 2))
     text = text_of(documents.audit_form_pdf(batch))
     for expected in (

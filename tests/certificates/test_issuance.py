@@ -320,6 +320,19 @@ def test_print_then_hand_out(officers, orgs, passed):
     assert batch.print_status == "已发放"
 
 
+def test_printing_needs_an_approved_batch_and_not_before_its_issue_date(officers, orgs, passed):
+    batch = prepare(officers, orgs, [passed.refresh()])
+    with pytest.raises(RuleError, match="只有已审批核发的批次"):
+        services.batch_mark_printed(actor=officers["a"], batch=batch, printed_on=FIRST_ISSUE_DAY)
+    batch = approve(officers, batch)
+    with pytest.raises(RuleError, match="打印日期不能早于发证日期"):
+        services.batch_mark_printed(
+            actor=officers["a"], batch=batch, printed_on=FIRST_ISSUE_DAY - datetime.timedelta(days=1)
+        )
+    batch = services.batch_mark_printed(actor=officers["a"], batch=batch, printed_on=FIRST_ISSUE_DAY)
+    assert batch.printed_on == FIRST_ISSUE_DAY
+
+
 def test_a_prepared_batch_can_be_withdrawn_and_its_cases_freed(officers, orgs, passed):
     registration = passed.refresh()
     batch = services.batch_cancel(actor=officers["a"], batch=prepare(officers, orgs, [registration]))

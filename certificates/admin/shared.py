@@ -1,0 +1,34 @@
+"""What more than one certificate screen uses: links in list columns, the admin for rows
+kept by a guidance centre, the batch lists' item count. Registers nothing."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from catalog.admin_scope import ScopedAdmin, request_user
+from catalog.selectors import station_scope, visible_centres
+
+
+class ItemTotal(TypedDict):
+    """A batch list's annotation: ``Count("items")`` as ``_items``."""
+
+    _items: int
+
+
+def link(url: str, text: str) -> str:
+    return format_html('<a href="{}">{}</a>', url, text)
+
+
+class CentreScopedAdmin(ScopedAdmin):
+    """Rows kept by a guidance centre: centre users see their centres' rows, station users none."""
+
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        if station_scope(request.user) is None:
+            return qs
+        if request_user(request).station_id:
+            return qs.none()
+        return qs.filter(centre__in=visible_centres(request.user).values("pk"))

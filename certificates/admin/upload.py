@@ -1,0 +1,137 @@
+"""The data audit before upload: upload batches, their problems, confirmation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from catalog.admin_scope import request_user
+from kit import clock
+from kit.admin import report_rows
+
+from .. import selectors, services
+from ..models import UploadBatch, UploadItem
+from .shared import CentreScopedAdmin, ItemTotal
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class UploadItemInline(admin.TabularInline):
+    model = UploadItem
+    fields = ["certificate", "problems"]
+    readonly_fields = ["certificate", "problems"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_formset(self, request: HttpRequest, obj: Model | None = None, **kwargs: Any) -> Any:
+        self._report = (
+            selectors.audit_batch(obj)
+            if isinstance(obj, UploadBatch) and obj.status == UploadBatch.Status.DRAFT
+            else None
+        )
+        return super().get_formset(request, obj, **kwargs)
+
+    @admin.display(description="审核发现的问题")
+    def problems(self, obj: UploadItem) -> str:
+        if self._report is None:
+            return "已确认"
+        found = self._report.problems.get(obj.pk, [])
+        if not found:
+            return "无"
+        return format_html(
+            '<ul style="color:#c62828;margin:0">{}</ul>', format_html_join("", "<li>{}</li>", ((p,) for p in found))
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(UploadBatch)
+class UploadBatchAdmin(CentreScopedAdmin):
+    list_display = [
+        "pk",
+        "centre",
+        "status",
+        "item_total",
+        "created_by",
+        "created_on",
+        "confirmed_by",
+        "confirmed_on",
+        "files",
+    ]
+    list_filter = ["status", "centre", "created_on"]
+    search_fields = ["centre__name", "note", "items__certificate__number"]
+    list_select_related = ["centre", "created_by", "confirmed_by"]
+    readonly_fields = ["centre", "note", "created_by", "created_on", "status", "confirmed_by", "confirmed_on", "files"]
+    inlines = [UploadItemInline]
+    actions = ["confirm", "remove_problem_records"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(_items=Count("items"))
+
+    @admin.display(description="证书数", ordering="_items")
+    def item_total(self, obj: WithAnnotations[UploadBatch, ItemTotal]) -> int:
+        return obj._items
+
+    @admin.display(description="审核确认表与数据文件")
+    def files(self, obj: UploadBatch) -> str:
+        if obj.status != UploadBatch.Status.CONFIRMED:
+            return "确认后生成"
+        links = [
+            (reverse("certificates:audit_form_pdf", args=[obj.pk]), "确认表PDF"),
+            (reverse("certificates:audit_form_xlsx", args=[obj.pk]), "确认表XLSX"),
+            (reverse("certificates:upload_data_file", args=[obj.pk]), "上报数据文件"),
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # grouped from the certificate list
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_confirm_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("certificates.confirm_uploadbatch")
+
+    def has_remove_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("certificates.change_uploadbatch")
+
+    @admin.action(description="审核确认（仅无问题数据的批次；确认后冻结）", permissions=["confirm"])
+    def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor, today = request_user(request), clock.today()
+        report_rows(
+            self,
+            request,
+            queryset,
+            lambda b: services.upload_batch_confirm(actor=actor, batch=b, confirmed_on=today),
+            "审核确认",
+            lambda b: f"上报批次 #{b.pk}",
+        )
+
+    @admin.action(description="移出有问题的记录（更正后另行上报）", permissions=["remove"])
+    def remove_problem_records(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
+        report_rows(
+            self,
+            request,
+            queryset,
+            lambda b: services.upload_batch_remove_problems(actor=actor, batch=b),
+            "移出问题记录",
+            lambda b: f"上报批次 #{b.pk}",
+        )
