@@ -15,6 +15,21 @@ from django.http import HttpRequest
 ListDisplay = list[str | Callable[[Any], str | bool]]
 
 
+class ViewOnlyMixin:
+    """For a model admin or an inline that only shows: nothing is added, changed or deleted
+    through it (the services do that, from their own screens and actions). Put it first
+    in the bases."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def report_rows(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,

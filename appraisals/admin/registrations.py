@@ -19,8 +19,6 @@ from django.utils.html import format_html
 from candidates.admin import RAW_INPUT_MAX_LENGTH
 from candidates.models import Candidate
 from candidates.validators import (
-    ID_NUMBER_SHAPE,
-    PHONE_SHAPE,
     mask_id_number,
     normalise_id_number,
     normalise_phone,
@@ -36,7 +34,7 @@ from ..admin_forms import ServiceForm, ServiceFormAdminMixin
 from ..models import ConsentForm, EligibilityReview, ExamResult, Refund, Registration, Retake, SeatAssignment
 from ..registering import registration_accept_by_id_number
 from ..views_io import RegistrationImportExportMixin
-from .shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label
+from .shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label, registrations_by_number
 
 
 class EligibilityReviewInline(CaseReadOnlyInline):
@@ -270,12 +268,9 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         """A whole ID number or mobile number matches exactly; other text searches names."""
-        id_number = normalise_id_number(search_term)
-        if ID_NUMBER_SHAPE.fullmatch(id_number):
-            return queryset.filter(candidate__id_number=id_number), False
-        phone = normalise_phone(search_term)
-        if PHONE_SHAPE.fullmatch(phone):
-            return queryset.filter(candidate__phone=phone), False
+        exact = registrations_by_number(queryset, search_term)
+        if exact is not None:
+            return exact, False
         return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description="姓名", ordering="candidate__name")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from candidates.validators import mask_id_number
+from candidates.validators import ID_NUMBER_SHAPE, PHONE_SHAPE, mask_id_number, normalise_id_number, normalise_phone
 from catalog.selectors import visible_stations
+from kit.admin import ViewOnlyMixin
 from kit.permissions import FULL_ID_PERMISSION
 
 from ..models import ExamAnnouncement, Registration
@@ -23,7 +24,7 @@ def candidate_label(registration: Registration, request: HttpRequest | None = No
     return f"{candidate.name}（{mask_id_number(candidate.id_number)}）"
 
 
-class CaseReadOnlyInline(admin.TabularInline):
+class CaseReadOnlyInline(ViewOnlyMixin, admin.TabularInline):
     """One part of the case shown on the registration's page; changed only by services."""
 
     extra = 0
@@ -33,15 +34,6 @@ class CaseReadOnlyInline(admin.TabularInline):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return self.fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 class AnnouncedOccupationFilter(admin.RelatedFieldListFilter):
@@ -55,3 +47,16 @@ class AnnouncedOccupationFilter(admin.RelatedFieldListFilter):
         return field.get_choices(
             include_blank=False, limit_choices_to={"pk__in": announced.values("occupation")}, ordering=ordering
         )
+
+
+def registrations_by_number(queryset: QuerySet, search_term: str) -> QuerySet | None:
+    """A whole ID number or mobile number typed in a registration list's search box: the
+    exact matches (an index lookup, and no partial ID number ever matches); None for any
+    other text, which the list searches as it usually does."""
+    id_number = normalise_id_number(search_term)
+    if ID_NUMBER_SHAPE.fullmatch(id_number):
+        return queryset.filter(candidate__id_number=id_number)
+    phone = normalise_phone(search_term)
+    if PHONE_SHAPE.fullmatch(phone):
+        return queryset.filter(candidate__phone=phone)
+    return None

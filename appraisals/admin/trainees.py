@@ -14,7 +14,7 @@ from candidates.admin import CandidateAdmin
 from candidates.models import Candidate
 from catalog.admin_scope import ScopedAdmin
 from kit import clock
-from kit.admin import ListDisplay
+from kit.admin import ListDisplay, ViewOnlyMixin
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin
@@ -23,7 +23,7 @@ from ..selectors import trainees_to_route
 
 
 @admin.register(TraineeToRoute)
-class TraineeToRouteAdmin(CandidateAdmin):
+class TraineeToRouteAdmin(ViewOnlyMixin, CandidateAdmin):
     """A work list: trainees whose occupation exits before they can finish."""
 
     list_display = ["name", "masked_id_number", "trainee_kind", "school_or_enterprise", "routing", "refer_link"]
@@ -62,15 +62,6 @@ class TraineeToRouteAdmin(CandidateAdmin):
             items[0].occupation.pk,
             clock.today().isoformat(),
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 class ReferralForm(ServiceForm):

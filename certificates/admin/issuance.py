@@ -12,12 +12,12 @@ from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
-from appraisals.admin.shared import CaseReadOnlyInline, candidate_label
+from appraisals.admin.shared import CaseReadOnlyInline, candidate_label, registrations_by_number
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
-from candidates.validators import ID_NUMBER_SHAPE, mask_id_number, normalise_id_number
+from candidates.validators import mask_id_number
 from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
-from kit.admin import report_rows
+from kit.admin import ViewOnlyMixin, report_rows
 
 from .. import selectors, services
 from ..models import IssuanceBatch, IssuanceItem, PassedRegistration
@@ -37,7 +37,7 @@ class ReadOnlyInline(CaseReadOnlyInline):
 
 
 @admin.register(PassedRegistration)
-class PassedRegistrationAdmin(ScopedAdmin):
+class PassedRegistrationAdmin(ViewOnlyMixin, ScopedAdmin):
     scope_station_path = "station"
     list_display = ["candidate_name", "candidate_id", "occupation", "level", "station", "publicity_end"]
     list_filter = ["station", "announcement__level"]
@@ -50,9 +50,9 @@ class PassedRegistrationAdmin(ScopedAdmin):
         return selectors.awaiting_certificate(super().get_queryset(request)).prefetch_related("results")
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> Any:
-        id_number = normalise_id_number(search_term)
-        if ID_NUMBER_SHAPE.fullmatch(id_number):
-            return queryset.filter(candidate__id_number=id_number), False
+        exact = registrations_by_number(queryset, search_term)
+        if exact is not None:
+            return exact, False
         return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description="姓名", ordering="candidate__name")
@@ -75,15 +75,6 @@ class PassedRegistrationAdmin(ScopedAdmin):
     def publicity_end(self, obj: PassedRegistration) -> Any:
         days = [r.publicity_last_day for r in obj.results.all() if r.passed and r.publicity_last_day]
         return max(days) if days else "未公示"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def has_prepare_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("certificates.add_issuancebatch")

@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from catalog.admin_scope import request_user
 from kit import clock
-from kit.admin import report_rows
+from kit.admin import ViewOnlyMixin, report_rows
 
 from .. import selectors, services
 from ..models import UploadBatch, UploadItem
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 
-class UploadItemInline(admin.TabularInline):
+class UploadItemInline(ViewOnlyMixin, admin.TabularInline):
     model = UploadItem
     fields = ["certificate", "problems"]
     readonly_fields = ["certificate", "problems"]
@@ -48,15 +48,6 @@ class UploadItemInline(admin.TabularInline):
         return format_html(
             '<ul style="color:#c62828;margin:0">{}</ul>', format_html_join("", "<li>{}</li>", ((p,) for p in found))
         )
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(UploadBatch)

@@ -165,3 +165,14 @@ def test_supervisor_role_permissions_and_the_officers_cannot_release(officers):
     assert not officers["a"].has_perm("certificates.review_issuancebatch")
     assert officers["supervisor"].has_perm("certificates.review_issuancebatch")
     assert Permission.objects.filter(codename="review_issuancebatch").exists()
+
+
+def test_the_work_list_finds_a_candidate_by_whole_id_number_or_mobile_number(client, officers, passed):
+    registration = passed.refresh()
+    candidate = registration.candidate
+    client.force_login(officers["a"])
+    for typed in (candidate.id_number.lower(), candidate.phone, "陈美"):
+        found = client.get(changelist("passedregistration"), {"q": typed}).context["cl"].result_list
+        assert [r.pk for r in found] == [registration.pk], typed
+    partial = client.get(changelist("passedregistration"), {"q": candidate.id_number[:10]}).context["cl"].result_list
+    assert list(partial) == []
