@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 from django.conf import settings
@@ -10,8 +11,13 @@ def pytest_collection_modifyitems(config, items):
     """Skip tests whose service is missing, saying why; in CI a missing service is an error."""
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     has_redis = bool(settings.REDIS_URL)
+    has_browser = _has_browser()
     for item in items:
         reasons = []
+        if item.get_closest_marker("browser") and not has_browser:
+            reasons.append(
+                "需要 Chromium 和中文字体：apt-get install chromium fonts-wqy-microhei（或设置 JIANDING_CHROMIUM）"
+            )
         if item.get_closest_marker("postgres") and not on_postgres:
             reasons.append("需要 PostgreSQL：设置 DATABASE_URL=postgres://… 后运行")
         if item.get_closest_marker("redis") and not has_redis:
@@ -20,6 +26,14 @@ def pytest_collection_modifyitems(config, items):
             raise pytest.UsageError(f"JIANDING_REQUIRE_SERVICES=1, but {item.nodeid}: {'; '.join(reasons)}")
         if reasons:
             item.add_marker(pytest.mark.skip(reason="; ".join(reasons)))
+
+
+def _has_browser() -> bool:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which(os.environ.get("JIANDING_CHROMIUM", "/usr/bin/chromium")) is not None
 
 
 def _load_catalog():

@@ -145,11 +145,21 @@ class ComplaintHandleForm(ServiceForm):
 @admin.register(Complaint)
 class ComplaintAdmin(ServiceFormAdminMixin, ScopedAdmin):
     add_form = ComplaintReceiveForm
-    list_display = ["received_at", "channel", "station", "short_content", "status", "assigned_to"]
+    list_display = ["reference", "received_at", "channel", "station", "short_content", "status", "assigned_to"]
     list_filter = ["status", "channel", "received_at"]
     search_fields = ["content", "station__name"]
     list_select_related = ["station", "assigned_to"]
     autocomplete_fields = ["station"]
+
+    @admin.display(description="受理编号", ordering="pk")
+    def reference(self, obj: Complaint) -> str:
+        return obj.reference
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> Any:
+        pk = Complaint.pk_of_reference(search_term)
+        if pk is not None:
+            return queryset.filter(pk=pk), False
+        return super().get_search_results(request, queryset, search_term)
 
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
         # Complaints are handled by guidance centres and supervisors, not by the stations named.

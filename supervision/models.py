@@ -7,6 +7,8 @@ table names below are the old ones, so no data was copied. ``SupervisionFinding`
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -14,6 +16,9 @@ from django.db.models import Q
 
 from appraisals.models import ExamSession
 from catalog.trace import TracedManager, history
+from kit import clock
+
+REFERENCE = re.compile(r"JB\d{4}(\d{6,})")
 
 
 class ReviewItem(models.Model):
@@ -193,4 +198,14 @@ class Complaint(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.received_at:%Y-%m-%d}：{self.content[:20]}"
+        return f"{self.reference} {self.get_channel_display()}：{self.content[:20]}"
+
+    @property
+    def reference(self) -> str:
+        """The number the complainant is given and quotes on the hotline (受理编号)."""
+        return f"JB{clock.local_day(self.received_at):%Y}{self.pk:06d}"
+
+    @staticmethod
+    def pk_of_reference(text: str) -> int | None:
+        match = REFERENCE.fullmatch(text.strip().upper())
+        return int(match.group(1)) if match else None

@@ -4,7 +4,6 @@ rate-limited, the hotline on the page) and the review queue."""
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -15,7 +14,7 @@ from django_ratelimit.core import is_ratelimited
 
 from catalog.models import Station
 from catalog.selectors import visible_stations
-from kit import clock
+from kit import clock, conf
 
 from .filters import ReviewItemFilter
 from .models import Complaint
@@ -38,13 +37,13 @@ class PublicComplaintForm(forms.Form):
 @never_cache
 def complaint_new(request: HttpRequest) -> HttpResponse:
     form = PublicComplaintForm(request.POST or None)
-    context = {"form": form, "hotline": settings.JIANDING_SUPERVISION_HOTLINE, "done": False, "limited": False}
+    context = {"form": form, "hotline": conf.supervision_hotline(), "done": False, "limited": False}
     if request.method == "POST":
         if is_ratelimited(request, group="supervision.complaints", key="ip", rate="5/h", increment=True):
             context["limited"] = True
             return render(request, "supervision/complaint.html", context, status=429)
         if form.is_valid():
-            complaint_receive(
+            complaint = complaint_receive(
                 actor=None,
                 channel=Complaint.Channel.PUBLIC_FORM,
                 received_at=clock.now(),
@@ -54,6 +53,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 station=form.cleaned_data["station"],
             )
             context["done"] = True
+            context["reference"] = complaint.reference
             context["form"] = PublicComplaintForm()
     return render(request, "supervision/complaint.html", context)
 
