@@ -79,12 +79,15 @@ def live_demo(demo_database: Path, tmp_path: Path) -> Iterator[str]:
     if media.exists():
         shutil.copytree(media, tmp_path / "media")
     port = _free_port()
+    # The server logs every request: to a file, since a pipe nobody reads fills up and
+    # blocks it.
+    log = (tmp_path / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
         cwd=ROOT,
         env=_server_env(database),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -94,12 +97,13 @@ def live_demo(demo_database: Path, tmp_path: Path) -> Iterator[str]:
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError(server.stderr.read().decode() if server.stderr else "runserver exited") from None
+                    raise RuntimeError((tmp_path / "server.log").read_text()) from None
                 time.sleep(0.1)
         yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")
