@@ -86,19 +86,39 @@ class CaseFile:
         return [r.session for r in self.results]
 
 
-def case_file(registration: Registration) -> CaseFile:
-    registration = Registration.objects.select_related(
+def case_files(registrations: Iterable[Registration | int]) -> dict[int, CaseFile]:
+    """The case files of many registrations in five queries, whatever their number (by
+    registration id)."""
+    ids = [r if isinstance(r, int) else r.pk for r in registrations]
+    found = Registration.objects.filter(pk__in=ids).select_related(
         "candidate", "station__region", "station__centre", "announcement__occupation", "application"
-    ).get(pk=registration.pk)
-    review = EligibilityReview.objects.filter(registration=registration).first()
-    consent = ConsentForm.objects.filter(registration=registration).first()
-    results = list(
-        ExamResult.objects.filter(registration=registration, confirmed_at__isnull=False)
-        .select_related("session__application__station__region", "session__region", "session__occupation")
-        .order_by("attempt")
     )
-    passing = next((r for r in reversed(results) if r.passed), None)
-    return CaseFile(registration, review, consent, registration.application, results, passing)
+    reviews = {r.registration_id: r for r in EligibilityReview.objects.filter(registration__in=ids)}
+    consents = {c.registration_id: c for c in ConsentForm.objects.filter(registration__in=ids)}
+    results: dict[int, list[ExamResult]] = defaultdict(list)
+    for result in (
+        ExamResult.objects.filter(registration__in=ids, confirmed_at__isnull=False)
+        .select_related("session__application__station__region", "session__region", "session__occupation")
+        .order_by("attempt", "pk")
+    ):
+        results[result.registration_id].append(result)
+    files = {}
+    for registration in found:
+        mine = results[registration.pk]
+        passing = next((r for r in reversed(mine) if r.passed), None)
+        files[registration.pk] = CaseFile(
+            registration,
+            reviews.get(registration.pk),
+            consents.get(registration.pk),
+            registration.application,
+            mine,
+            passing,
+        )
+    return files
+
+
+def case_file(registration: Registration) -> CaseFile:
+    return case_files([registration])[registration.pk]
 
 
 def open_findings(sessions: Iterable[ExamSession]) -> QuerySet[SupervisionFinding]:
@@ -149,16 +169,75 @@ def issuance_refusals(
     with approval; the publicity period over by the issue date; no open supervision
     finding; not already certified or waiting in another batch; the centre is the
     station's own or above it."""
+    return issuance_refusals_many(
+        [registration], centre=centre, issue_date=issue_date, rulebook=rulebook, pending_item_ok=pending_item_ok
+    )[registration.pk]
+
+
+def issuance_refusals_many(
+    registrations: Iterable[Registration | int],
+    *,
+    centre: GuidanceCentre | None,
+    issue_date: datetime.date | None,
+    rulebook: RuleBook | None = None,
+    pending_item_ok: IssuanceBatch | None = None,
+) -> dict[int, list[Violation]]:
+    """``issuance_refusals`` for many registrations at once (by registration id), in a
+    fixed number of queries whatever their number: the case files (five), pending batch
+    items, open findings, valid certificates and each issuing centre's subtree (one each).
+    ``centre`` None: each case is checked for its station's own centre (what a system
+    administrator's batch would be issued by)."""
     book = rulebook or RuleBook()
-    case = case_file(registration)
+    cases = case_files(registrations)
+    ids = list(cases)
+    pending_items = IssuanceItem.objects.filter(registration__in=ids, status=IssuanceItem.Status.PENDING)
+    if pending_item_ok is not None:
+        pending_items = pending_items.exclude(batch=pending_item_ok)
+    pending: dict[int, int] = {}
+    for registration_id, batch_id in pending_items.order_by("-batch", "-pk").values_list("registration_id", "batch_id"):
+        pending[registration_id] = batch_id  # the last written wins: the first in the batch order
+    session_ids = {s.pk for case in cases.values() for s in case.sessions}
+    findings = Counter(
+        SupervisionFinding.objects.filter(session__in=session_ids, closed_at__isnull=True).values_list(
+            "session_id", flat=True
+        )
+    )
+    certified = set(Certificate.objects.valid().filter(registration__in=ids).values_list("registration_id", flat=True))
+    subtrees: dict[int, set[int]] = {}
+    found: dict[int, list[Violation]] = {}
+    for pk, case in cases.items():
+        issuer = centre or case.registration.station.centre
+        if issuer.pk not in subtrees:
+            subtrees[issuer.pk] = centre_subtree_ids(issuer)
+        found[pk] = _refusals(
+            case,
+            centre=issuer,
+            covers_station=case.registration.station.centre_id in subtrees[issuer.pk],
+            issue_date=issue_date,
+            rulebook=book,
+            pending_batch_id=pending.get(pk),
+            open_findings=sum(findings[s] for s in {s.pk for s in case.sessions}),
+            certified=pk in certified,
+        )
+    return found
+
+
+def _refusals(
+    case: CaseFile,
+    *,
+    centre: GuidanceCentre,
+    covers_station: bool,
+    issue_date: datetime.date | None,
+    rulebook: RuleBook,
+    pending_batch_id: int | None,
+    open_findings: int,
+    certified: bool,
+) -> list[Violation]:
+    """The issuance rules over one case file and the facts read for it (no query)."""
     registration = case.registration
     consent = case.consent
     first_exam = min((s.date for s in case.sessions), default=None)
     application = case.application
-    pending = IssuanceItem.objects.filter(registration=registration, status=IssuanceItem.Status.PENDING)
-    if pending_item_ok is not None:
-        pending = pending.exclude(batch=pending_item_ok)
-    pending_item = pending.first()
     found: list[Violation | None] = [
         rules.result_not_passed(
             passed=registration.status == Status.PASSED and case.passing is not None,
@@ -170,7 +249,7 @@ def issuance_refusals(
         rules.application_not_approved(
             approved=application is not None and application.status == AppraisalApplication.Status.APPROVED
         ),
-        *date_rule_violations(case, rulebook=book),
+        *date_rule_violations(case, rulebook=rulebook),
         *(rules.session_not_held(held=s.held, kind=s.kind) for s in case.sessions),
     ]
     if case.passing is not None:
@@ -182,16 +261,10 @@ def issuance_refusals(
             )
         )
     found += [
-        rules.finding_open(count=open_findings(case.sessions).count()),
-        rules.certificate_already_issued(
-            has_valid_certificate=Certificate.objects.valid().filter(registration=registration).exists()
-        ),
-        rules.issuance_pending(batch_id=pending_item.batch_id if pending_item else None),
-        rules.issuance_wrong_centre(
-            station=registration.station,
-            centre=centre,
-            covers_station=registration.station.centre_id in centre_subtree_ids(centre),
-        ),
+        rules.finding_open(count=open_findings),
+        rules.certificate_already_issued(has_valid_certificate=certified),
+        rules.issuance_pending(batch_id=pending_batch_id),
+        rules.issuance_wrong_centre(station=registration.station, centre=centre, covers_station=covers_station),
     ]
     return [v for v in found if v is not None]
 

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 
 from appraisals.models import ExamSession, Registration
 from appraisals.rules import Violation
+from candidates.validators import mask_id_number
 from catalog.models import GuidanceCentre, User
 from catalog.selectors import RuleBook, occupation_in_catalog_on, visible_stations
 from catalog.trace import service
@@ -278,7 +279,12 @@ def _issue(
 
 
 def _refusal_message(rows: list[tuple[Registration, list[Violation]]]) -> str:
-    return "；".join(f"{r.candidate.name}（报名 #{r.pk}）：{' '.join(map(str, reasons))}" for r, reasons in rows)
+    """Each refused case by name and masked ID number (never the full number: a message is
+    shown, logged and copied on), with every reason."""
+    return "；".join(
+        f"{r.candidate.name}（{mask_id_number(r.candidate.id_number)}）：{' '.join(map(str, reasons))}"
+        for r, reasons in rows
+    )
 
 
 @service

@@ -307,7 +307,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
         )
 
     def _label(self, request: HttpRequest) -> Callable[[Registration], str]:
-        return lambda registration: candidate_label(registration, request)
+        return lambda registration: candidate_label(registration)
 
     @admin.action(description="资格审查（按申报条件自动判定，审查日期为今天）", permissions=["change"])
     def review_eligibility(self, request: HttpRequest, queryset: QuerySet) -> None:

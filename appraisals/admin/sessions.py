@@ -218,7 +218,7 @@ class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
             queryset.select_related("registration__candidate"),
             lambda r: services.result_confirm(actor=actor, result=r),
             "复核确认",
-            lambda r: candidate_label(r.registration, request),
+            lambda r: candidate_label(r.registration),
         )
 
 

@@ -23,6 +23,19 @@ def link(url: str, text: str) -> str:
     return format_html('<a href="{}">{}</a>', url, text)
 
 
+def short_level(label: str) -> str:
+    """“五级/初级工” → “五级”: the national level, enough in a narrow column."""
+    return label.split("/")[0]
+
+
+CENTRE_SUFFIX = "职业技能鉴定指导中心"
+
+
+def short_centre_name(name: str) -> str:
+    """“厦门市职业技能鉴定指导中心” → “厦门市”: the place, enough in a narrow column."""
+    return name.removesuffix(CENTRE_SUFFIX) or name
+
+
 class CentreScopedAdmin(ScopedAdmin):
     """Rows kept by a guidance centre: centre users see their centres' rows, station users none."""
 
