@@ -23,7 +23,7 @@ from kit.admin import report_rows
 from .. import selectors, services
 from ..models import Certificate
 from ..resources import CertificateExportResource
-from .shared import link, short_centre_name, short_level
+from .shared import CUT, link, short_centre_name, short_level
 
 
 class CertificateRevokeForm(ServiceForm):
@@ -109,12 +109,7 @@ class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmi
     @admin.display(description="职业（工种）", ordering="occupation__name")
     def short_occupation(self, obj: Certificate) -> str:
         # A long name is cut at seven characters (the whole name is the tooltip).
-        return format_html(
-            '<span style="display:inline-block;max-width:7em;overflow:hidden;text-overflow:ellipsis;'
-            'vertical-align:bottom" title="{}">{}</span>',
-            obj.occupation.name,
-            obj.occupation.name,
-        )
+        return format_html('<span style="{}" title="{}">{}</span>', CUT, obj.occupation.name, obj.occupation.name)
 
     @admin.display(description="等级", ordering="level")
     def short_level(self, obj: Certificate) -> str:

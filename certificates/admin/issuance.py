@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from appraisals.admin.shared import CaseReadOnlyInline, candidate_label, registrations_by_number
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
 from appraisals.models import Registration
-from appraisals.rules import Violation
+from appraisals.rules import Code, Violation
 from candidates.validators import mask_id_number
 from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import RuleBook
@@ -25,7 +25,7 @@ from kit.admin import ViewOnlyMixin, report_rows
 
 from .. import selectors, services
 from ..models import IssuanceBatch, IssuanceItem, PassedRegistration
-from .shared import CentreScopedAdmin, ItemTotal, link
+from .shared import CUT, CentreScopedAdmin, ItemTotal, link, short_level
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -49,12 +49,31 @@ def _refusals_today(request: HttpRequest, registrations: list[Registration]) -> 
     )
 
 
-def _headline(violation: Violation) -> str:
-    """The first clause of a refusal (up to its first colon, bracket or semicolon): what
-    fits a list cell; the whole message is the cell's tooltip."""
-    message = str(violation)
-    cut = min((i for i in (message.find(mark) for mark in "：（；") if i > 0), default=len(message))
-    return message[:cut].rstrip("，。")
+# A refusal in a list cell: a few words by its code (the whole message is the tooltip,
+# and the batch action's report gives it in full).
+SHORT_REFUSALS: dict[Code, str] = {
+    Code.REGISTRATION_BEFORE_ANNOUNCEMENT: "报名早于公告",
+    Code.REGISTRATION_LATE: "报名逾期",
+    Code.CATALOG_EXITED: "报名时职业已退出目录",
+    Code.ELIGIBILITY_NOT_PASSED: "未通过资格审查",
+    Code.CONSENT_MISSING: "未签自愿书",
+    Code.CONSENT_LATE: "自愿书签署晚于考试",
+    Code.CONSENT_NO_SCAN: "自愿书缺扫描件",
+    Code.APPLICATION_NOT_APPROVED: "鉴定申请未获批准",
+    Code.APPLICATION_LATE: "鉴定申请逾期",
+    Code.SESSION_BEFORE_APPROVAL: "考试早于申请批准",
+    Code.SESSION_OFFSITE_UNAPPROVED: "异地考试未经批准",
+    Code.SESSION_NOT_HELD: "考试未登记举行",
+    Code.EXAM_LATE: "鉴定超期",
+    Code.RETAKE_LATE: "补考超期",
+    Code.RESULT_NOT_PASSED: "成绩未确认合格",
+    Code.PUBLICITY_NOT_PUBLISHED: "成绩未公示",
+    Code.PUBLICITY_NOT_OVER: "公示期未满",
+    Code.FINDING_OPEN: "督导问题未办结（暂缓）",
+    Code.CERTIFICATE_ALREADY_ISSUED: "已发证",
+    Code.ISSUANCE_PENDING: "已在待审批批次中",
+    Code.ISSUANCE_WRONG_CENTRE: "不属本中心发证",
+}
 
 
 class CertifiableFilter(admin.SimpleListFilter):
@@ -90,15 +109,18 @@ class CertifiableFilter(admin.SimpleListFilter):
 @admin.register(PassedRegistration)
 class PassedRegistrationAdmin(ViewOnlyMixin, ScopedAdmin):
     scope_station_path = "station"
-    list_display = ["candidate_name", "candidate_id", "occupation", "level", "station", "publicity_end", "certifiable"]
+    list_display = ["candidate_name", "masked_id", "occupation", "level", "station_name", "certifiable"]
     list_filter = ["station", "announcement__level", CertifiableFilter]
+    # One line a row at 1366 px: the level's number, long names cut (tooltip: the whole),
+    # the refusals in a few words each (tooltip: the whole message). The publicity date
+    # is a refusal while it runs.
     search_fields = ["candidate__name", "announcement__occupation__name"]
     list_select_related = ["candidate", "announcement__occupation", "station"]
     actions = ["prepare_batch"]
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return selectors.awaiting_certificate(super().get_queryset(request)).prefetch_related("results")
+        return selectors.awaiting_certificate(super().get_queryset(request))
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         """The page's rows carry their refusals, worked out together for the page."""
@@ -119,22 +141,22 @@ class PassedRegistrationAdmin(ViewOnlyMixin, ScopedAdmin):
     def candidate_name(self, obj: PassedRegistration) -> str:
         return obj.candidate.name
 
-    @admin.display(description="公民身份号码")
-    def candidate_id(self, obj: PassedRegistration) -> str:
+    @admin.display(description="身份证号")
+    def masked_id(self, obj: PassedRegistration) -> str:
         return mask_id_number(obj.candidate.id_number)
 
-    @admin.display(description="职业（工种）")
+    @admin.display(description="职业（工种）", ordering="announcement__occupation__name")
     def occupation(self, obj: PassedRegistration) -> str:
-        return obj.announcement.occupation.name
+        name = obj.announcement.occupation.name
+        return format_html('<span style="{}" title="{}">{}</span>', CUT, name, name)
 
-    @admin.display(description="等级")
+    @admin.display(description="等级", ordering="announcement__level")
     def level(self, obj: PassedRegistration) -> str:
-        return obj.announcement.get_level_display()
+        return short_level(obj.announcement.get_level_display())
 
-    @admin.display(description="公示期至")
-    def publicity_end(self, obj: PassedRegistration) -> Any:
-        days = [r.publicity_last_day for r in obj.results.all() if r.passed and r.publicity_last_day]
-        return max(days) if days else "未公示"
+    @admin.display(description="鉴定站", ordering="station__code")
+    def station_name(self, obj: PassedRegistration) -> str:
+        return format_html('<span style="{}" title="{}">{}</span>', CUT, obj.station, obj.station.name)
 
     @admin.display(description="能否发证")
     def certifiable(self, obj: PassedRegistration) -> str:
@@ -142,10 +164,12 @@ class PassedRegistrationAdmin(ViewOnlyMixin, ScopedAdmin):
         if reasons is None:  # only the changelist's page rows carry them
             return "—"
         if not reasons:
-            return format_html('<span style="color:#2e7d32;font-weight:600">✓ 可以发证</span>')
+            return format_html('<span style="color:#2e7d32;font-weight:600;white-space:nowrap">✓ 可以发证</span>')
         return format_html(
-            '<ul class="refusals" style="color:#c62828;margin:0;padding-left:1em">{}</ul>',
-            format_html_join("", '<li title="{}">{}</li>', ((str(v), _headline(v)) for v in reasons)),
+            '<ul class="refusals" style="color:#c62828;margin:0;padding:0;list-style:none;white-space:nowrap">{}</ul>',
+            format_html_join(
+                "", '<li title="{}">{}</li>', ((str(v), SHORT_REFUSALS.get(v.code, str(v))) for v in reasons)
+            ),
         )
 
     def has_prepare_permission(self, request: HttpRequest) -> bool:

@@ -23,6 +23,13 @@ def link(url: str, text: str) -> str:
     return format_html('<a href="{}">{}</a>', url, text)
 
 
+# A long name in a list cell: cut at seven characters with an ellipsis (put the whole
+# name in the cell's title).
+CUT = (
+    "display:inline-block;max-width:7em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom"
+)
+
+
 def short_level(label: str) -> str:
     """“五级/初级工” → “五级”: the national level, enough in a narrow column."""
     return label.split("/")[0]
