@@ -90,15 +90,19 @@ def case_files(registrations: Iterable[Registration | int]) -> dict[int, CaseFil
     """The case files of many registrations in five queries, whatever their number (by
     registration id)."""
     ids = [r if isinstance(r, int) else r.pk for r in registrations]
+    # Regions with their parents: the rule book and the off-site check walk up the tree
+    # (district, city, province).
     found = Registration.objects.filter(pk__in=ids).select_related(
-        "candidate", "station__region", "station__centre", "announcement__occupation", "application"
+        "candidate", "station__region__parent__parent", "station__centre", "announcement__occupation", "application"
     )
     reviews = {r.registration_id: r for r in EligibilityReview.objects.filter(registration__in=ids)}
     consents = {c.registration_id: c for c in ConsentForm.objects.filter(registration__in=ids)}
     results: dict[int, list[ExamResult]] = defaultdict(list)
     for result in (
         ExamResult.objects.filter(registration__in=ids, confirmed_at__isnull=False)
-        .select_related("session__application__station__region", "session__region", "session__occupation")
+        .select_related(
+            "session__application__station__region", "session__region__parent__parent", "session__occupation"
+        )
         .order_by("attempt", "pk")
     ):
         results[result.registration_id].append(result)

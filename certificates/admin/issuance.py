@@ -164,7 +164,7 @@ class PassedRegistrationAdmin(ViewOnlyMixin, ScopedAdmin):
         if reasons is None:  # only the changelist's page rows carry them
             return "—"
         if not reasons:
-            return format_html('<span style="color:#2e7d32;font-weight:600;white-space:nowrap">✓ 可以发证</span>')
+            return format_html('<span style="{}">✓ 可以发证</span>', "color:#2e7d32;font-weight:600;white-space:nowrap")
         return format_html(
             '<ul class="refusals" style="color:#c62828;margin:0;padding:0;list-style:none;white-space:nowrap">{}</ul>',
             format_html_join(
