@@ -226,7 +226,7 @@ class BatchReviewForm(ServiceForm):
 @admin.register(IssuanceBatch)
 class IssuanceBatchAdmin(ServiceFormAdminMixin, CentreScopedAdmin):
     list_display = [
-        "pk",
+        "number",
         "centre",
         "status",
         "item_total",
@@ -267,6 +267,10 @@ class IssuanceBatchAdmin(ServiceFormAdminMixin, CentreScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(_items=Count("items"))
+
+    @admin.display(description="批次", ordering="pk")
+    def number(self, obj: IssuanceBatch) -> str:
+        return f"#{obj.pk}"
 
     @admin.display(description="人数", ordering="_items")
     def item_total(self, obj: WithAnnotations[IssuanceBatch, ItemTotal]) -> int:

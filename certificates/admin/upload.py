@@ -53,7 +53,7 @@ class UploadItemInline(ViewOnlyMixin, admin.TabularInline):
 @admin.register(UploadBatch)
 class UploadBatchAdmin(CentreScopedAdmin):
     list_display = [
-        "pk",
+        "number",
         "centre",
         "status",
         "item_total",
@@ -72,6 +72,10 @@ class UploadBatchAdmin(CentreScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(_items=Count("items"))
+
+    @admin.display(description="批次", ordering="pk")
+    def number(self, obj: UploadBatch) -> str:
+        return f"#{obj.pk}"
 
     @admin.display(description="证书数", ordering="_items")
     def item_total(self, obj: WithAnnotations[UploadBatch, ItemTotal]) -> int:
