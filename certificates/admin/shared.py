@@ -3,6 +3,7 @@ kept by a guidance centre, the batch lists' item count. Registers nothing."""
 
 from __future__ import annotations
 
+import datetime
 from typing import TypedDict
 
 from django.db.models import QuerySet
@@ -41,6 +42,15 @@ CENTRE_SUFFIX = "职业技能鉴定指导中心"
 def short_centre_name(name: str) -> str:
     """“厦门市职业技能鉴定指导中心” → “厦门市”: the place, enough in a narrow column."""
     return name.removesuffix(CENTRE_SUFFIX) or name
+
+
+def iso(day: datetime.date | None) -> str:
+    """A date in a narrow column: 2020-09-20 (blank: —)."""
+    return f"{day:%Y-%m-%d}" if day else "—"
+
+
+def nowrap(text: str, title: str = "") -> str:
+    return format_html('<span style="white-space:nowrap" title="{}">{}</span>', title or text, text)
 
 
 class CentreScopedAdmin(ScopedAdmin):

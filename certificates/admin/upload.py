@@ -16,7 +16,7 @@ from kit.admin import ViewOnlyMixin, report_rows
 
 from .. import selectors, services
 from ..models import UploadBatch, UploadItem
-from .shared import CentreScopedAdmin, ItemTotal
+from .shared import CentreScopedAdmin, ItemTotal, iso, nowrap, short_centre_name
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -52,17 +52,9 @@ class UploadItemInline(ViewOnlyMixin, admin.TabularInline):
 
 @admin.register(UploadBatch)
 class UploadBatchAdmin(CentreScopedAdmin):
-    list_display = [
-        "number",
-        "centre",
-        "status",
-        "item_total",
-        "created_by",
-        "created_on",
-        "confirmed_by",
-        "confirmed_on",
-        "files",
-    ]
+    # Fits 1366 px beside the menu and the filters, one line a row (who grouped and who
+    # confirmed are on the batch's page).
+    list_display = ["number", "short_centre", "status", "item_total", "short_created_on", "short_confirmed_on", "files"]
     list_filter = ["status", "centre", "created_on"]
     search_fields = ["centre__name", "note", "items__certificate__number"]
     list_select_related = ["centre", "created_by", "confirmed_by"]
@@ -77,6 +69,18 @@ class UploadBatchAdmin(CentreScopedAdmin):
     def number(self, obj: UploadBatch) -> str:
         return f"#{obj.pk}"
 
+    @admin.display(description="填报单位", ordering="centre__name")
+    def short_centre(self, obj: UploadBatch) -> str:
+        return nowrap(short_centre_name(obj.centre.name), obj.centre.name)
+
+    @admin.display(description="组批日期", ordering="created_on")
+    def short_created_on(self, obj: UploadBatch) -> str:
+        return iso(obj.created_on)
+
+    @admin.display(description="确认日期", ordering="confirmed_on")
+    def short_confirmed_on(self, obj: UploadBatch) -> str:
+        return iso(obj.confirmed_on)
+
     @admin.display(description="证书数", ordering="_items")
     def item_total(self, obj: WithAnnotations[UploadBatch, ItemTotal]) -> int:
         return obj._items
@@ -90,7 +94,9 @@ class UploadBatchAdmin(CentreScopedAdmin):
             (reverse("certificates:audit_form_xlsx", args=[obj.pk]), "确认表XLSX"),
             (reverse("certificates:upload_data_file", args=[obj.pk]), "上报数据文件"),
         ]
-        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+        return format_html(
+            '<span style="white-space:nowrap">{}</span>', format_html_join(" · ", '<a href="{}">{}</a>', links)
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # grouped from the certificate list
