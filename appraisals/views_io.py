@@ -163,7 +163,11 @@ class RegistrationImportAdminMixin(ImportMixin):
         return kwargs
 
     def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_import_context_data(**kwargs), "background_limit": conf.import_background_bytes()}
+        return {
+            **super().get_import_context_data(**kwargs),
+            "background_limit": conf.import_background_bytes(),
+            "required_columns": "、".join(REQUIRED_LABELS),
+        }
 
     def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
         if isinstance(e, ImportRefused):
