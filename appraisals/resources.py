@@ -248,7 +248,8 @@ class RegistrationExportResource(PersonalDataResourceMixin, resources.ModelResou
         return obj.candidate.get_prior_certificate_level_display()
 
     def dehydrate_diploma(self, obj: Registration) -> str:
-        return obj.candidate.get_diploma_display() if obj.candidate.diploma != "none" else ""
+        # “无” is said (blank means not entered), so that the file imports back the same.
+        return obj.candidate.get_diploma_display()
 
     def dehydrate_trainee_kind(self, obj: Registration) -> str:
         return obj.candidate.get_trainee_kind_display() if obj.candidate.trainee_kind != "none" else ""

@@ -13,6 +13,7 @@ models can call it."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -38,6 +39,7 @@ class Code(StrEnum):
     REGISTRATION_LATE = "registration.late"
     CATALOG_EXITED = "catalog.exited"
     ELIGIBILITY_NOT_PASSED = "eligibility.not_passed"
+    ELIGIBILITY_DATA_MISSING = "eligibility.data_missing"
     CONSENT_MISSING = "consent.missing"
     CONSENT_LATE = "consent.late"
     CONSENT_NO_SCAN = "consent.no_scan"
@@ -152,6 +154,19 @@ def eligibility_not_passed(*, passed: bool | None) -> Violation | None:
     return Violation(
         Code.ELIGIBILITY_NOT_PASSED,
         f"没有通过资格审查（申报条件：须符合国家职业技能标准的申报条件，{QUALITY_RULES}）。",
+    )
+
+
+def eligibility_data_missing(*, missing: Sequence[str]) -> Violation | None:
+    """The review cannot decide: no application condition is met on what is known, and
+    some could be met by details not entered at registration (``missing``: the names of
+    those fields). Asked for rather than judged 不合格 (人社职司便函〔2020〕44号)."""
+    if not missing:
+        return None
+    return Violation(
+        Code.ELIGIBILITY_DATA_MISSING,
+        f"无法进行资格审查：考生的{'、'.join(missing)}尚未填写。请在考生信息中补充后再审查"
+        f"（申报条件：须符合国家职业技能标准的申报条件，{QUALITY_RULES}）。",
     )
 
 

@@ -146,21 +146,38 @@ def registrations_mark_reported(*, actor: User, registrations: QuerySet[Registra
     return mine.update(reported_at=now, reported_by=actor)
 
 
-def route_is_met(route: EligibilityRoute, candidate: Candidate, on: datetime.date) -> bool:
-    """Whether the candidate meets every requirement of one route."""
-    if candidate.years_in_trade < route.min_years:
-        return False
+def route_gaps(route: EligibilityRoute, candidate: Candidate, on: datetime.date) -> set[str] | None:
+    """What one route still needs to know of the candidate: an empty set when the route is
+    met; the names of the blank fields it reads when nothing known rules it out (years in
+    the trade not entered, a diploma not entered); ``None`` when something known does.
+
+    A blank prior certificate means none is held (the clerk enters one when there is one);
+    a blank year count or diploma means not yet entered, never 0 years or no diploma."""
+    gaps = set()
+    if route.min_years:
+        if candidate.years_in_trade is None:
+            gaps.add("years_in_trade")
+        elif candidate.years_in_trade < route.min_years:
+            return None
     if route.prior_level and not (
         candidate.prior_certificate_level and int(candidate.prior_certificate_level) <= int(route.prior_level)
     ):
-        return False
-    if route.diploma_codes and candidate.diploma not in route.diploma_codes:
-        return False
+        return None
+    if route.diploma_codes:
+        if not candidate.diploma:
+            gaps.add("diploma")
+        elif candidate.diploma not in route.diploma_codes:
+            return None
     if route.apprenticeship:
         finished = candidate.expected_finish_date is not None and candidate.expected_finish_date <= on
         if not (candidate.trainee_kind == Candidate.TraineeKind.NEW_APPRENTICE and finished):
-            return False
-    return True
+            return None
+    return gaps
+
+
+def route_is_met(route: EligibilityRoute, candidate: Candidate, on: datetime.date) -> bool:
+    """Whether the candidate meets every requirement of one route, on what is known."""
+    return route_gaps(route, candidate, on) == set()
 
 
 def matching_route(registration: Registration, on: datetime.date) -> EligibilityRoute | None:
@@ -171,17 +188,42 @@ def matching_route(registration: Registration, on: datetime.date) -> Eligibility
     return None
 
 
+def missing_for_review(registration: Registration, on: datetime.date) -> list[str]:
+    """The labels of the candidate's blank fields without which the review cannot decide:
+    those of the routes that nothing known rules out, in the order of the candidate's
+    fields. Empty when a route is met or every route is ruled out by what is known."""
+    announcement = registration.announcement
+    wanted: set[str] = set()
+    for route in eligibility_routes_for(announcement.occupation, announcement.level):
+        gaps = route_gaps(route, registration.candidate, on)
+        if gaps == set():
+            return []
+        wanted |= gaps or set()
+    return [str(f.verbose_name) for f in Candidate._meta.concrete_fields if f.name in wanted]
+
+
 @service
 def eligibility_review(
     *, actor: User, registration: Registration, review_date: datetime.date, findings: str = ""
 ) -> EligibilityReview:
     """Review the registration against the application conditions (申报条件) of the level
-    applied for. Eligible when any one route is fully met; the route is recorded."""
+    applied for. Eligible when any one route is fully met; the route is recorded.
+
+    1. The registration must be awaiting review, and the review not dated before it.
+    2. A route met on what is known: eligible.
+    3. No route met, but some route could be met by details not entered at registration
+       (years in the trade, the diploma): refused (``eligibility.data_missing``), naming
+       them; nothing is recorded, so the review is done again once they are entered.
+    4. Otherwise: not eligible, with the findings."""
     registration = _locked(registration)
     _require_status(registration, [Status.REGISTERED], "进行资格审查")
     if review_date < registration.registration_date:
         raise RuleError("审查日期不能早于报名日期。")
     route = matching_route(registration, review_date)
+    if route is None:
+        violation = rules.eligibility_data_missing(missing=missing_for_review(registration, review_date))
+        if violation is not None:
+            raise violation.error()
     if route is None and not findings:
         findings = "不符合该等级任何一项申报条件。"
     review = EligibilityReview(

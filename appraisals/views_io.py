@@ -47,6 +47,8 @@ from . import exporting, services
 from .filters import MunicipalReportFilter
 from .importing import (
     COLUMNS,
+    OPTIONAL_LABELS,
+    REQUIRED_LABELS,
     ImportRefused,
     ImportReport,
     import_job_start,
@@ -161,7 +163,11 @@ class RegistrationImportAdminMixin(ImportMixin):
         return kwargs
 
     def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_import_context_data(**kwargs), "background_limit": conf.import_background_bytes()}
+        return {
+            **super().get_import_context_data(**kwargs),
+            "background_limit": conf.import_background_bytes(),
+            "required_columns": "、".join(REQUIRED_LABELS),
+        }
 
     def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
         if isinstance(e, ImportRefused):
@@ -230,22 +236,28 @@ class RegistrationImportExportMixin(RegistrationImportAdminMixin, exporting.Scop
 
 TEMPLATE_ROWS = 2000  # rows pre-formatted (ID number and phone as text) for typing or pasting
 TEMPLATE_WIDTHS = {"name": 10, "id_number": 22, "phone": 15, "occupation": 22, "school_or_enterprise": 22}
+REQUIRED_FILL = "FDE9D9"  # light red: the columns every row needs
+OPTIONAL_FILL = "EDEDED"  # grey: the columns that may be left blank or deleted
 TEMPLATE_NOTES = [
     "1. 第一张工作表“报名”第1行为表头，请勿修改；从第2行起每行一名考生的一次报名。",
-    "2. 身份证号、联系电话两列已设为“文本”格式。若从其他表格粘贴，请选择“只粘贴值”，"
+    f"2. 必填列（浅红色表头）：{'、'.join(REQUIRED_LABELS)}。每一行都要填写；缺少其中任何一列，整个文件不会导入。",
+    f"3. 选填列（灰色表头）：{'、'.join(OPTIONAL_LABELS)}。可以不填，也可以整列删除；"
+    "只有姓名、身份证号、联系电话、职业、等级、报名日期六列的名单也可以直接导入。",
+    "4. 身份证号、联系电话两列已设为“文本”格式。若从其他表格粘贴，请选择“只粘贴值”，"
     "不要把身份证号存成数字（Excel 会把第15位之后的数字变成0，这样的行会被拒绝）。",
-    "3. 职业：按国家职业资格目录中的名称填写，须是本站已发布鉴定考试公告的职业；等级：五级/初级工、四级/中级工、"
+    "5. 职业：按国家职业资格目录中的名称填写，须是本站已发布鉴定考试公告的职业；等级：五级/初级工、四级/中级工、"
     "三级/高级工、二级/技师、一级/高级技师（也可填5、4、3、2、1）。",
-    "4. 报名日期：如 2020-09-10。报名日期须在公告发布日期之后、最后受理日之前（含当日），考生须年满16周岁。",
-    "5. 文化程度：初中及以下、高中/中专/技校、大专、本科、研究生；新考生必填，已有考生留空表示不变。"
-    "工作年限：整数，留空表示0（已有考生表示不变）。",
-    "   灰色表头的列可以不填（也可以整列删除）：已有证书等级、编号、发证日期（申报条件中的“取得本职业某级证书”）；"
-    "毕业证书（技工学校、中职、高职等本专业毕业证书）；按职业资格证书培养计划培养的学生或企业新型学徒填写培养类型、"
-    "学校或企业、预计毕业日期（这三项须一起填写），以及培养计划和培养职业。",
-    "6. 同一考生（同一身份证号）可在多行报名不同职业或等级；同一考生重复报名同一公告的行会被拒绝。",
-    "7. 只要有一行不符合规则，整个文件都不会保存；报告会列出每一个错误所在的行号、列、内容和规则。"
+    "6. 报名日期：如 2020-09-10。报名日期须在公告发布日期之后、最后受理日之前（含当日），考生须年满16周岁。",
+    "7. 文化程度：初中及以下、高中/中专/技校、大专、本科、研究生。工作年限：整年数，例如 3。"
+    "毕业证书：没有请填“无”。这三项留空表示尚未填写（工作年限留空不等于0年），已登记的考生留空表示不变；"
+    "资格审查时，申报条件需要而尚未填写的，系统会提示先补充。",
+    "   已有证书等级、编号、发证日期：申报条件中的“取得本职业某级证书”，没有证书留空；"
+    "按职业资格证书培养计划培养的学生或企业新型学徒填写培养类型、学校或企业、预计毕业日期（这三项须一起填写），"
+    "以及培养计划和培养职业。",
+    "8. 同一考生（同一身份证号）可在多行报名不同职业或等级；同一考生重复报名同一公告的行会被拒绝。",
+    "9. 只要有一行不符合规则，整个文件都不会保存；报告会列出每一个错误所在的行号、列、内容和规则。"
     "同一文件再次导入不会重复保存。",
-    "8. 也可另存为 CSV（UTF-8 或 GBK 编码均可）后导入。",
+    "10. 也可另存为 CSV（UTF-8 或 GBK 编码均可）后导入。",
 ]
 
 
@@ -256,8 +268,8 @@ def template_workbook(station: Station | None) -> bytes:
     sheet = book.worksheets[0]  # a new workbook has one sheet
     sheet.title = "报名"
     sheet.append([column.label for column in COLUMNS])
-    required = PatternFill("solid", fgColor="FDE9D9")
-    optional = PatternFill("solid", fgColor="EDEDED")
+    required = PatternFill("solid", fgColor=REQUIRED_FILL)
+    optional = PatternFill("solid", fgColor=OPTIONAL_FILL)
     for cell, column in zip(sheet[1], COLUMNS, strict=True):
         cell.font = Font(bold=True)
         cell.fill = required if column.required else optional

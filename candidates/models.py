@@ -70,12 +70,18 @@ class Candidate(models.Model):
         "性别", max_length=1, choices=Sex.choices, editable=False, help_text="由公民身份号码第17位得出（奇数为男）"
     )
     phone = models.CharField("手机号", max_length=11, validators=[validate_phone])
-    education = models.CharField("文化程度", max_length=20, choices=Education.choices)
+    # Education, years, a prior certificate and a diploma may be unknown at registration
+    # (a station's plain list has none of them); the eligibility review asks for those its
+    # routes need (appraisals.services.eligibility_review).
+    education = models.CharField(
+        "文化程度", max_length=20, choices=Education.choices, blank=True, help_text="报名时可不填"
+    )
     years_in_trade = models.PositiveSmallIntegerField(
         "本职业（工种）工作年限",
-        default=0,
+        null=True,
+        blank=True,
         validators=[MaxValueValidator(MAX_YEARS_IN_TRADE)],
-        help_text="从事本职业或相关职业的整年数",
+        help_text="从事本职业或相关职业的整年数；留空表示尚未填写（不是0年），资格审查前须补充",
     )
     prior_certificate_level = models.CharField(
         "已有职业资格证书等级", max_length=1, choices=CertificateLevel.choices, blank=True
@@ -86,8 +92,8 @@ class Candidate(models.Model):
         "学历证书类型",
         max_length=30,
         choices=Diploma.choices,
-        default=Diploma.NONE,
-        help_text="本职业（专业）的毕业证书；应届毕业生（毕业年度在读）按毕业填写",
+        blank=True,
+        help_text="本职业（专业）的毕业证书；应届毕业生（毕业年度在读）按毕业填写；没有请选“无”，留空表示尚未填写",
     )
     trainee_kind = models.CharField("培养类型", max_length=20, choices=TraineeKind.choices, default=TraineeKind.NONE)
     school_or_enterprise = models.CharField("学校或企业", max_length=100, blank=True)
@@ -128,7 +134,8 @@ class Candidate(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="candidate_years_in_trade_0_to_60",
-                condition=Q(years_in_trade__gte=0) & Q(years_in_trade__lte=MAX_YEARS_IN_TRADE),
+                condition=Q(years_in_trade__isnull=True)
+                | (Q(years_in_trade__gte=0) & Q(years_in_trade__lte=MAX_YEARS_IN_TRADE)),
                 violation_error_message="本职业（工种）工作年限应在0到60年之间。",
             ),
             models.CheckConstraint(

@@ -187,15 +187,23 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
         (
             "考生",
             {
-                "fields": ["id_number", "name", "phone", "education", "years_in_trade"],
+                "fields": ["id_number", "name", "phone"],
                 "description": "按公民身份号码报名：输入考生的身份证号和信息，新考生同时登记。",
             },
         ),
         (
-            "学历与已有证书（选填）",
+            "文化程度、工作年限与已有证书（选填）",
             {
-                "fields": ["diploma", "prior_certificate_level", "prior_certificate_number", "prior_certificate_date"],
-                "description": "留空的项不改动已登记的信息。",
+                "fields": [
+                    "education",
+                    "years_in_trade",
+                    "diploma",
+                    "prior_certificate_level",
+                    "prior_certificate_number",
+                    "prior_certificate_date",
+                ],
+                "description": "报名时可以不填，留空的项不改动已登记的信息；"
+                "资格审查时，申报条件需要而尚未填写的，系统会提示先补充。",
             },
         ),
         ("报名", {"fields": ["announcement", "registration_date", "fee"]}),

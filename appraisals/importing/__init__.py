@@ -24,15 +24,28 @@ from .jobs import (
     purge_import_files,
     run_import_job,
 )
-from .reading import COLUMNS, LABELS, Column, Table, detect_encoding, map_headers, open_table
-from .report import ImportRefused, ImportReport, RowError
+from .reading import (
+    COLUMNS,
+    LABELS,
+    OPTIONAL_LABELS,
+    REQUIRED_LABELS,
+    Column,
+    Table,
+    detect_encoding,
+    map_headers,
+    open_table,
+)
+from .report import HEADER, ImportRefused, ImportReport, RowError
 from .writing import CopyWriter, OrmWriter
 
 __all__ = [
     "BATCH_SIZE",
     "COLUMNS",
+    "HEADER",
     "LABELS",
+    "OPTIONAL_LABELS",
     "PREVIEW_ROWS",
+    "REQUIRED_LABELS",
     "STORED_ERRORS",
     "Column",
     "CopyWriter",

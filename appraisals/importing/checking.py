@@ -86,8 +86,10 @@ CANDIDATE_MODEL_FIELDS = {name: _candidate_model_field(name) for name in CANDIDA
 _ATTNAMES = {name: field.attname for name, field in CANDIDATE_MODEL_FIELDS.items()}
 _FIELD_NAMES = {attname: name for name, attname in _ATTNAMES.items()}
 # Every new person's values pass these fields' own ``clean()`` (blank ones too: a missing
-# name or phone is an error); the others only when a cell sets them.
-_ALWAYS_CHECKED = {"name": "", "phone": "", "education": "", "years_in_trade": 0}
+# name or phone is an error); the others only when a cell sets them. A blank education,
+# years in the trade or diploma is “not entered yet” (the model's blank), asked for by the
+# eligibility review when a route needs it: a station's plain six-column list imports.
+_ALWAYS_CHECKED = {"name": "", "phone": ""}
 _ALL_CANDIDATE_FIELDS = [f.name for f in Candidate._meta.concrete_fields]
 
 

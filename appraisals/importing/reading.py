@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 from defusedxml import DefusedXmlException
 
-from .report import ImportRefused, RowError
+from .report import HEADER, ImportRefused, RowError
 
 # --- columns -------------------------------------------------------------------------------
 
@@ -83,21 +83,38 @@ def _key(text: Any) -> str:
 _HEADER_KEYS = {_key(name): column for column in COLUMNS for name in (column.label, *column.aliases)}
 
 
+REQUIRED_LABELS = tuple(column.label for column in COLUMNS if column.required)
+OPTIONAL_LABELS = tuple(column.label for column in COLUMNS if not column.required)
+
+
 def map_headers(headers: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]:
-    """Which position holds which field; unknown columns (序号, 备注, …) are ignored."""
+    """Which position holds which field; unknown columns (序号, 备注, …) are ignored.
+
+    The header's problems, each said once: first the required columns that are missing
+    (one message naming them all: without them no row can be checked), then a column
+    given twice. An optional column that is absent is no problem: its cells are blank."""
     positions: dict[str, int] = {}
-    errors = []
+    twice = []
     for index, header in enumerate(headers):
         column = _HEADER_KEYS.get(_key(header))
         if column is None:
             continue
         if column.key in positions:
-            errors.append(RowError(1, column.label, str(header), f"“{column.label}”列出现了两次，请只保留一列。"))
+            twice.append(RowError(1, column.label, str(header), f"“{column.label}”列出现了两次，请只保留一列。"))
         positions[column.key] = index
-    for column in COLUMNS:
-        if column.required and column.key not in positions:
-            errors.append(RowError(1, column.label, "", f"缺少必填列“{column.label}”，请使用导入模板的表头（第1行）。"))
-    return positions, errors
+    missing = [column.label for column in COLUMNS if column.required and column.key not in positions]
+    errors = []
+    if missing:
+        errors.append(
+            RowError(
+                1,
+                HEADER,
+                "",
+                f"缺少必需的列：{'、'.join(missing)}。请使用导入模板的表头（第1行）；"
+                f"必需的列为{'、'.join(REQUIRED_LABELS)}，其余的列可以不要。",
+            )
+        )
+    return positions, errors + twice
 
 
 # --- reading files ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+HEADER = "表头"  # the column of a problem with the header row itself (a column missing)
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -16,6 +18,8 @@ class RowError:
     rule: str
 
     def line(self) -> str:
+        if self.column == HEADER:
+            return f"第{self.row}行（表头）：{self.rule}"
         shown = f"“{self.value}”" if self.value else "（空）"
         return f"第{self.row}行 【{self.column}】{shown}：{self.rule}"
 
@@ -43,6 +47,11 @@ class ImportReport:
         return not self.errors and not self.problem
 
     @property
+    def header_refused(self) -> bool:
+        """The header row itself was refused: no data row was checked."""
+        return bool(self.errors) and self.rows == 0 and all(error.row == 1 for error in self.errors)
+
+    @property
     def error_rows(self) -> int:
         return len({error.row for error in self.errors})
 
@@ -55,6 +64,11 @@ class ImportReport:
     def summary(self) -> str:
         if self.problem:
             return f"导入被拒绝：{self.problem}"
+        if self.header_refused:
+            return (
+                "导入被拒绝：文件的表头（第1行）与导入模板不符，数据行未检查，未保存任何数据。"
+                "请按下列说明改正表头后重新导入。"
+            )
         if self.errors:
             return (
                 f"导入被拒绝：{self.rows} 行中有 {self.error_rows} 行不符合规则（共 {self.error_total} 处），"

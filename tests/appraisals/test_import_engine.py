@@ -175,7 +175,8 @@ def test_headers_as_clerks_type_them_extra_columns_and_blank_rows(station, clerk
     assert report.ok, report.lines()
     assert report.rows == 2
     first = Candidate.objects.get(name="王芳")
-    assert (first.phone, first.education, first.years_in_trade) == ("13800138000", "college", 0)
+    # No 工作年限 column: the years are not known yet (None), not 0 years.
+    assert (first.phone, first.education, first.years_in_trade) == ("13800138000", "college", None)
     assert Registration.objects.get(candidate__name="李强").registration_date == D(2020, 9, 11)
 
 
@@ -184,8 +185,11 @@ def test_a_file_without_a_required_column_is_refused_as_a_whole(station, clerk, 
     report = run(csv_file(registration_rows(2), headers=headers), station, clerk)
 
     assert not report.ok
-    assert {(e.row, e.column) for e in report.errors} == {(1, "联系电话"), (1, "报名日期")}
-    assert "缺少必填列“联系电话”" in report.errors[0].rule
+    # One message at the header naming every missing column, not one per column or per row.
+    [error] = report.errors
+    assert (error.row, error.column) == (1, "表头")
+    assert error.rule.startswith("缺少必需的列：联系电话、报名日期。")
+    assert report.header_refused and "表头" in report.summary() and "0 行" not in report.summary()
     assert Candidate.objects.count() == 0
 
 
@@ -525,7 +529,8 @@ def test_optional_columns_fill_the_eligibility_and_trainee_fields(station, clerk
     assert apprentice.expected_finish_date == D(2021, 6, 30)
     assert apprentice.plan_occupation.name == "美发师"
     plain = Candidate.objects.get(id_number=rows[2]["身份证号"])  # blank optional cells: the defaults
-    assert (plain.trainee_kind, plain.diploma, plain.prior_certificate_level) == ("none", "none", "")
+    # Not a trainee, no prior certificate; the diploma not entered yet (blank, not “无”).
+    assert (plain.trainee_kind, plain.diploma, plain.prior_certificate_level) == ("none", "", "")
     assert Candidate.objects.count() == 3  # the second run found everything in place
 
 

@@ -58,6 +58,7 @@ def broken(book, hairdresser, xiamen) -> dict[Code, tuple[Violation | None, str 
         ),
         Code.CATALOG_EXITED: (rules.catalog_exited(rulebook=book, occupation=lathe, day=D(2020, 10, 1)), NATIONAL),
         Code.ELIGIBILITY_NOT_PASSED: (rules.eligibility_not_passed(passed=False), QUALITY),
+        Code.ELIGIBILITY_DATA_MISSING: (rules.eligibility_data_missing(missing=["本职业（工种）工作年限"]), QUALITY),
         Code.CONSENT_MISSING: (rules.consent_before_exam(signed_date=None, exam_date=D(2020, 11, 20)), FUJIAN),
         Code.CONSENT_LATE: (
             rules.consent_before_exam(signed_date=D(2020, 11, 21), exam_date=D(2020, 11, 20)),
@@ -113,6 +114,7 @@ def test_the_codes_are_stable():
         "registration.late",
         "catalog.exited",
         "eligibility.not_passed",
+        "eligibility.data_missing",
         "consent.missing",
         "consent.late",
         "consent.no_scan",

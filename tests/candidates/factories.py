@@ -30,3 +30,4 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"138{n:08d}")
     education = Candidate.Education.SENIOR
     years_in_trade = 3
+    diploma = Candidate.Diploma.NONE
