@@ -8,14 +8,21 @@ saved against it)."""
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
+
+from .models import Refund, Registration
+from .services import RefundTerms
 
 
 class ServiceForm(forms.ModelForm):
@@ -91,3 +98,65 @@ class ServiceFormAdminMixin(_AdminBase):
             for formset in formsets:
                 formset.instance = performed
         super().save_related(request, form, formsets, change)
+
+
+# --- the forms of an action's confirmation page and of one-step pages --------------------------
+
+
+class RefundConfirmForm(forms.Form):
+    """The second look before 放弃鉴定并退费: one amount per case (the fee paid unless
+    the clerk types less), one refund date, method and reason for all of them."""
+
+    refund_date = forms.DateField(label="退费日期", widget=admin_widgets.AdminDateWidget)
+    method = forms.ChoiceField(label="退费方式", choices=Refund.Method.choices, initial=Refund.Method.ORIGINAL)
+    reason = forms.CharField(
+        label="放弃原因",
+        max_length=300,
+        widget=admin_widgets.AdminTextInputWidget(attrs={"size": 60}),
+        help_text="必填，记入退费记录，例如：考生自愿放弃鉴定。",
+        error_messages={"required": "请填写放弃原因。"},
+    )
+
+    def __init__(self, *args: Any, registrations: Sequence[Registration], today: datetime.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.registrations = list(registrations)
+        self.fields["refund_date"].initial = today
+        for registration in self.registrations:
+            self.fields[self.amount_name(registration)] = forms.DecimalField(
+                label=f"{registration.candidate.name}的退费金额（元）",
+                max_digits=8,
+                decimal_places=2,
+                min_value=Decimal("0"),
+                max_value=registration.fee,
+                initial=registration.fee,
+                error_messages={
+                    "max_value": f"退费金额不能超过所缴鉴定费 {registration.fee} 元。",
+                    "min_value": "退费金额不能为负数。",
+                },
+                widget=forms.NumberInput(attrs={"step": "0.01", "style": "width: 8em"}),
+            )
+
+    @staticmethod
+    def amount_name(registration: Registration) -> str:
+        return f"amount_{registration.pk}"
+
+    def rows(self) -> list[tuple[Registration, forms.BoundField]]:
+        """Each case with its amount field, for the page's table."""
+        return [(r, self[self.amount_name(r)]) for r in self.registrations]
+
+    def terms(self, registration: Registration) -> RefundTerms:
+        data = self.cleaned_data
+        return RefundTerms(
+            amount=data[self.amount_name(registration)],
+            refund_date=data["refund_date"],
+            method=data["method"],
+            reason=data["reason"],
+        )
+
+
+class ConsentScanForm(forms.Form):
+    """The scan of a consent form recorded without one (登记已收到纸质自愿书)."""
+
+    scan = forms.FileField(
+        label="自愿书扫描件", help_text="签字的纸质自愿书的扫描件或照片（PDF、JPG、PNG）。上传后不能替换。"
+    )

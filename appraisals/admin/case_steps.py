@@ -4,18 +4,24 @@ applications to the guidance centre, retakes and refunds."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
 from kit.admin import report_rows
 
 from .. import services
-from ..admin_forms import ServiceForm, ServiceFormAdminMixin
+from ..admin_forms import ConsentScanForm, ServiceForm, ServiceFormAdminMixin
 from ..models import AppraisalApplication, ConsentForm, EligibilityReview, Refund, Retake
 
 # --- eligibility, consent ---------------------------------------------------------------------
@@ -71,8 +77,8 @@ class ConsentFormForm(ServiceForm):
 class ConsentFormAdmin(ServiceFormAdminMixin, ScopedAdmin):
     scope_station_path = "registration__station"
     add_form = ConsentFormForm
-    list_display = ["registration", "signed_date", "received_by", "archived_at"]
-    list_filter = ["signed_date", "archived_at"]
+    list_display = ["registration", "signed_date", "scan_state", "received_by", "archived_at"]
+    list_filter = ["signed_date", ("scan", admin.EmptyFieldListFilter), "archived_at"]
     search_fields = ["registration__candidate__name"]
     list_select_related = ["registration__candidate", "registration__announcement__occupation", "received_by"]
     autocomplete_fields = ["registration"]
@@ -82,6 +88,63 @@ class ConsentFormAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # archived with the certificate materials, never deleted
+
+    def get_urls(self) -> list[URLPattern]:
+        attach = self.admin_site.admin_view(self.attach_scan_view)
+        return [
+            path("<int:object_id>/scan/", attach, name="appraisals_consentform_attach_scan"),
+            *super().get_urls(),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return ["scan_state"] if obj is not None else []
+
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        if obj is None:
+            return super().get_fields(request, obj)
+        return ["registration", "signed_date", "scan_state", "received_by", "archived_at"]
+
+    @admin.display(description="扫描件")
+    def scan_state(self, obj: ConsentForm) -> str:
+        if obj.scan:
+            return format_html('<a href="{}" target="_blank" rel="noopener">已上传</a>', obj.scan.url)
+        if obj.archived_at is not None:
+            return "未上传（已归档）"
+        return format_html(
+            '<span style="color:#c62828">未上传</span>（<a href="{}">上传</a>）',
+            reverse("admin:appraisals_consentform_attach_scan", args=[obj.pk]),
+        )
+
+    def attach_scan_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Attach the scan to a consent recorded without one (登记已收到纸质自愿书): one file,
+        through ``services.consent_attach_scan``, which refuses a second scan and an archived
+        form with its own message."""
+        consent = self.get_object(request, str(object_id))
+        if consent is None or not self.has_view_or_change_permission(request, consent):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, str(object_id))
+        may_attach = request.user.has_perm("appraisals.change_consentform")
+        form = ConsentScanForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and may_attach and form.is_valid():
+            try:
+                services.consent_attach_scan(
+                    actor=request_user(request), consent=consent, scan=form.cleaned_data["scan"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                self.message_user(request, f"已上传{consent}的扫描件。", messages.SUCCESS)
+                return redirect("admin:appraisals_registration_change", consent.registration_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "上传自愿书扫描件",
+            "subtitle": str(consent),
+            "opts": self.opts,
+            "consent": consent,
+            "form": form if may_attach else None,
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "appraisals/consent_attach_scan.html", context)
 
 
 # --- applications -------------------------------------------------------------------------------

@@ -8,12 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import widgets as admin_widgets
-from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import models, transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from candidates.admin import RAW_INPUT_MAX_LENGTH
@@ -30,11 +33,17 @@ from kit import clock
 from kit.admin import ListDisplay, report_rows
 
 from .. import services
-from ..admin_forms import ServiceForm, ServiceFormAdminMixin
+from ..admin_forms import RefundConfirmForm, ServiceForm, ServiceFormAdminMixin
 from ..models import ConsentForm, EligibilityReview, ExamResult, Refund, Registration, Retake, SeatAssignment
 from ..registering import registration_accept_by_id_number
 from ..views_io import RegistrationImportExportMixin
 from .shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label, registrations_by_number
+
+
+def masked_label(registration: Registration) -> str:
+    """The candidate as named in a message: the name and the masked ID number, whoever
+    reads it (messages are never the place for a full ID number)."""
+    return str(registration.candidate)
 
 
 class EligibilityReviewInline(CaseReadOnlyInline):
@@ -44,7 +53,20 @@ class EligibilityReviewInline(CaseReadOnlyInline):
 
 class ConsentInline(CaseReadOnlyInline):
     model = ConsentForm
-    fields = ["signed_date", "scan", "received_by", "archived_at"]
+    fields = ["signed_date", "scan_state", "received_by", "archived_at"]
+
+    @admin.display(description="自愿书扫描件")
+    def scan_state(self, obj: ConsentForm) -> str:
+        """Whether the scan is there: a consent recorded without it (登记已收到纸质自愿书)
+        can never be certified until it is attached."""
+        if obj.scan:
+            return format_html('已上传（<a href="{}" target="_blank" rel="noopener">查看扫描件</a>）', obj.scan.url)
+        if obj.archived_at is not None:
+            return "未上传（已归档，不能再上传）"
+        return format_html(
+            '<strong style="color:#c62828">未上传，不能发证</strong>（<a href="{}">上传扫描件</a>）',
+            reverse("admin:appraisals_consentform_attach_scan", args=[obj.pk]),
+        )
 
 
 class SeatInline(CaseReadOnlyInline):
@@ -319,16 +341,31 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     @admin.action(description="资格审查（按申报条件自动判定，审查日期为今天）", permissions=["change"])
     def review_eligibility(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Reports who passed and who did not (with the reason) apart: a review that finds a
+        candidate ineligible has still been done, but it is not a “success” to the clerk."""
         actor = request_user(request)
         today = clock.today()
-        report_rows(
-            self,
-            request,
-            queryset.select_related("candidate"),
-            lambda r: services.eligibility_review(actor=actor, registration=r, review_date=today),
-            "资格审查",
-            self._label(request),
-        )
+        passed: list[Registration] = []
+        failed: list[str] = []
+        refused: list[str] = []
+        for registration in queryset.select_related("candidate"):
+            try:
+                with transaction.atomic():
+                    review = services.eligibility_review(actor=actor, registration=registration, review_date=today)
+            except ValidationError as error:
+                refused.append(f"【{masked_label(registration)}：{'；'.join(error.messages)}】")
+                continue
+            if review.passed:
+                passed.append(registration)
+            else:
+                failed.append(f"{masked_label(registration)}：{review.findings}")
+        if passed or failed:
+            summary = f"资格审查：通过 {len(passed)} 人，未通过 {len(failed)} 人"
+            if failed:
+                summary += "（" + "；".join(failed) + "）"
+            self.message_user(request, summary + "。", messages.WARNING if failed else messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"资格审查：拒绝 {len(refused)} 条。" + " ".join(refused), messages.ERROR)
 
     @admin.action(description="登记已收到纸质自愿书（签署日期为今天）", permissions=["change"])
     def record_paper_consent(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -361,24 +398,49 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
             lambda item: f"{item[0]}（{len(item[1])}人）",
         )
 
-    @admin.action(description="放弃鉴定并全额退费（原路退回）", permissions=["change"])
-    def withdraw_with_full_refund(self, request: HttpRequest, queryset: QuerySet) -> None:
-        actor = request_user(request)
-        today = clock.today()
-        report_rows(
-            self,
-            request,
-            queryset.select_related("candidate"),
-            lambda r: services.registration_withdraw(
-                actor=actor,
-                registration=r,
-                refund=services.RefundTerms(
-                    amount=r.fee, refund_date=today, method=Refund.Method.ORIGINAL, reason="考生自愿放弃"
-                ),
-            ),
-            "放弃并退费",
-            self._label(request),
-        )
+    @admin.action(description="放弃鉴定并退费（先确认金额与原因）", permissions=["change"])
+    def withdraw_with_full_refund(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        """A confirmation page first (Django's action pattern, as for deleting): the cases
+        selected, each with the amount to refund (the fee paid, editable, not above it), the
+        date, method and reason. Only 确认退费 runs the service; cancelling changes nothing."""
+        selected = list(queryset.select_related("candidate", "announcement__occupation").order_by("pk"))
+        # Said at once rather than after the clerk has typed a reason: the service would refuse.
+        too_late = [r for r in selected if r.status not in Registration.BEFORE_EXAM]
+        for registration in too_late:
+            self.message_user(
+                request,
+                f"{masked_label(registration)}的报名当前状态为“{registration.get_status_display()}”，不能放弃鉴定并退费。",
+                messages.ERROR,
+            )
+        open_cases = [r for r in selected if r not in too_late]
+        if not open_cases:
+            return None
+        confirming = "confirm_refund" in request.POST
+        form = RefundConfirmForm(request.POST if confirming else None, registrations=open_cases, today=clock.today())
+        if confirming and form.is_valid():
+            actor = request_user(request)
+            report_rows(
+                self,
+                request,
+                open_cases,
+                lambda r: services.registration_withdraw(actor=actor, registration=r, refund=form.terms(r)),
+                "放弃并退费",
+                masked_label,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "确认放弃鉴定并退费",
+            "subtitle": None,
+            "opts": self.model._meta,
+            "form": form,
+            "rows": [(r, masked_label(r), field) for r, field in form.rows()],
+            "media": self.media + form.media,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "action": "withdraw_with_full_refund",
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "appraisals/refund_confirmation.html", context)
 
     @admin.action(description="考生自愿申请补考（只补不合格科目）", permissions=["change"])
     def request_retake(self, request: HttpRequest, queryset: QuerySet) -> None:

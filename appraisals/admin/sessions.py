@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from candidates.validators import mask_id_number
 from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
-from kit.admin import report_rows
+from kit.admin import ListDisplay, report_rows
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin
 from ..models import ExamResult, ExamRoom, ExamSession, ScoreAmendment, SeatAssignment
 from .shared import candidate_label
+
+
+def _seat_count(session: ExamSession) -> int:
+    """The seats counted by the list's query (``seat_count``), or counted now."""
+    counted = getattr(session, "seat_count", None)
+    return session.seats.count() if counted is None else int(counted)
+
+
+def person_name(user: Any) -> str:
+    return user.get_full_name() or user.username
+
+
+def short_level(label: str) -> str:
+    """五级/初级工 → 五级: the level's name that fits a narrow column."""
+    return label.split("/", 1)[0]
+
 
 # --- sessions, seats ---------------------------------------------------------------------------
 
@@ -57,12 +75,14 @@ class ExamSessionForm(ServiceForm):
 class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
     scope_station_path = "application__station"
     add_form = ExamSessionForm
+    # Narrow columns that never wrap, so that the 准考证 link stays on screen at 1366 px
+    # beside the menu: the level's short name (五级, not 五级/初级工 over three lines), date
+    # and time in one column, no station column for a station's own clerk.
     list_display = [
         "occupation",
-        "level",
-        "kind",
-        "date",
-        "start_time",
+        "level_short",
+        "kind_short",
+        "when",
         "place",
         "station",
         "held",
@@ -97,21 +117,43 @@ class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
             ]
         return []
 
-    @admin.display(description="鉴定站")
-    def station(self, obj: ExamSession) -> str:
-        return str(obj.application.station)
+    def get_list_display(self, request: HttpRequest) -> ListDisplay:
+        # A station's own clerk sees only their station: the column would repeat it on every row.
+        columns = list(super().get_list_display(request))
+        return [c for c in columns if c != "station"] if request_user(request).station_id else columns
 
-    @admin.display(description="已编排")
+    @admin.display(description="等级", ordering="level")
+    def level_short(self, obj: ExamSession) -> str:
+        return short_level(obj.get_level_display())
+
+    @admin.display(description="类型", ordering="kind")
+    def kind_short(self, obj: ExamSession) -> str:
+        return "补考" if obj.kind == ExamSession.Kind.RETAKE else "鉴定"
+
+    @admin.display(description="考试时间", ordering="date")
+    def when(self, obj: ExamSession) -> str:
+        return format_html('<span style="white-space:nowrap">{}</span>', f"{obj.date:%Y-%m-%d} {obj.start_time:%H:%M}")
+
+    @admin.display(description="鉴定站", ordering="application__station__code")
+    def station(self, obj: ExamSession) -> str:
+        return obj.application.station.code
+
+    @admin.display(description="已编排", ordering="seat_count")
     def seat_total(self, obj: ExamSession) -> int:
-        return obj.seats.count()
+        return _seat_count(obj)
 
     @admin.display(description="准考证")
     def tickets(self, obj: ExamSession) -> str:
+        if not _seat_count(obj):
+            return "未编排"
         try:
             url = reverse("appraisals:session_tickets", args=[obj.pk])
         except NoReverseMatch:
             return "—"
-        return format_html('<a href="{}">下载</a>', url)
+        return format_html('<a href="{}" style="white-space:nowrap">下载准考证</a>', url)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(seat_count=Count("seats"))
 
     @admin.action(description="自动编排考场座位", permissions=["change"])
     def assign_seats(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -180,16 +222,19 @@ class ExamResultForm(ServiceForm):
 class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
     scope_station_path = "registration__station"
     add_form = ExamResultForm
+    # The candidate and the case in two short columns rather than the registration's long
+    # name, and short score headers: the practical score and the confirmation stay on
+    # screen at 1366 px.
     list_display = [
-        "registration",
-        "attempt",
-        "theory_score",
-        "practical_score",
-        "review_score",
+        "candidate",
+        "case",
+        "attempt_short",
+        "theory",
+        "practical",
+        "review",
         "passed",
-        "entered_by",
-        "confirmed_by",
-        "publicity_last_day",
+        "people",
+        "publicity_until",
     ]
     list_filter = ["attempt", "passed", ("confirmed_at", admin.EmptyFieldListFilter), "published_on"]
     search_fields = ["registration__candidate__name"]
@@ -208,6 +253,52 @@ class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     def has_confirm_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("appraisals.confirm_examresult")
+
+    @admin.display(description="考生", ordering="registration__candidate__name")
+    def candidate(self, obj: ExamResult) -> str:
+        person = obj.registration.candidate
+        return format_html(
+            '{}<br><span class="quiet" style="white-space:nowrap">{}</span>',
+            person.name,
+            mask_id_number(person.id_number),
+        )
+
+    @admin.display(description="职业与等级", ordering="registration__announcement__occupation__name")
+    def case(self, obj: ExamResult) -> str:
+        announcement = obj.registration.announcement
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            announcement.occupation.name,
+            short_level(announcement.get_level_display()),
+        )
+
+    @admin.display(description="次序", ordering="attempt")
+    def attempt_short(self, obj: ExamResult) -> str:
+        return "补考" if obj.attempt == ExamResult.Attempt.RETAKE else "首次"
+
+    @admin.display(description="公示截止", ordering="publicity_last_day")
+    def publicity_until(self, obj: ExamResult) -> str:
+        if obj.publicity_last_day is None:
+            return "未公示"
+        return format_html('<span style="white-space:nowrap">{}</span>', f"{obj.publicity_last_day:%Y-%m-%d}")
+
+    @admin.display(description="录入 / 复核")
+    def people(self, obj: ExamResult) -> str:
+        """Who entered and who confirmed: two people (复核须由录入人以外的人操作)."""
+        confirmed = person_name(obj.confirmed_by) if obj.confirmed_by else "待复核"
+        return format_html("{}<br>{}", person_name(obj.entered_by), confirmed)
+
+    @admin.display(description="理论知识", ordering="theory_score")
+    def theory(self, obj: ExamResult) -> Decimal | None:
+        return obj.theory_score
+
+    @admin.display(description="操作技能", ordering="practical_score")
+    def practical(self, obj: ExamResult) -> Decimal | None:
+        return obj.practical_score
+
+    @admin.display(description="综合评审", ordering="review_score")
+    def review(self, obj: ExamResult) -> Decimal | None:
+        return obj.review_score
 
     @admin.action(description="复核确认成绩（须由录入人以外的人操作）", permissions=["confirm"])
     def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:

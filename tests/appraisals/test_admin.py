@@ -120,10 +120,12 @@ def test_bulk_review_reports_each_row(client, staff, announcement):
             follow=True,
         )
     messages = texts(response)
-    assert any("资格审查：成功 1 条" in m for m in messages)
-    assert any("拒绝 1 条" in m and "甲" in m and "资格审查通过”，不能进行资格审查" in m for m in messages)
     rows[1].refresh_from_db()
     assert rows[1].status == S.INELIGIBLE
+    # The review that found 乙 ineligible is reported as such, with its reason, not as a success.
+    findings = rows[1].eligibility_review.findings
+    assert any("资格审查：通过 0 人，未通过 1 人（乙（" in m and findings in m for m in messages)
+    assert any("拒绝 1 条" in m and "甲" in m and "资格审查通过”，不能进行资格审查" in m for m in messages)
 
 
 @pytest.mark.parametrize(("today", "ok"), [(D(2020, 10, 30), True), (D(2020, 10, 31), True), (D(2020, 11, 1), False)])
