@@ -10,7 +10,7 @@ The plan, by the Fujian calendar::
 
     Aug–Sep   announcements; registrations (Fujian: last day 09-30); eligibility review;
               consent forms (自愿书, about half with the station's scan)
-    early Sep the year's first exams (XM002 and FZ002, 电工): applied 09-01, approved 09-03,
+    early Sep the year's first exams (XM002 and FZ002, 电工): applied 09-01, approved 09-04,
               held 09-08..09-11; scores confirmed by 09-14 and published for publicity,
               a few still unconfirmed on 09-20; failed candidates ask for a retake
               (retakes in late October) or give up (in October)
