@@ -1,18 +1,24 @@
-"""演示案例: a year of candidates, announcements and registrations in every state, made
-through the services only, so the demo obeys every rule the back office enforces and
-every row leaves its trace (全程留痕).
+"""演示案例: a year of candidates, announcements and registrations, made through the
+services only, so the demo obeys every rule the back office enforces and every row leaves
+its trace (全程留痕).
 
-Deterministic (``random.Random(2020)``) and idempotent: when the demo announcements are
-already there, nothing is generated again (and nothing someone changed since is undone).
-
-The business date of the demo is 2020-09-20, but the cases run through the whole of 2020,
-each act dated by its own date, so that every state of the case can be seen at once::
+The whole year is planned, each act with its own date; then the story is told up to the
+business date (``demo.timeline``): an act dated after it has not happened, and its case
+stays in the state it has reached (``scripts/demo.sh``: 2020-09-20). Each act runs with the
+clock on its own day. With the clock past 2020 (no business date) the whole year is told.
+The plan, by the Fujian calendar::
 
     Aug–Sep   announcements; registrations (Fujian: last day 09-30); eligibility review;
-              consent forms (自愿书), many signed after the cut-off: the candidate goes on
-    Oct       refunds, mostly after the cut-off; appraisal applications in three batches
-              per station (~10-12, ~10-22, ~10-28; Fujian's last day 10-31); one returned
-              application in Xiamen and one in Fuzhou
+              consent forms (自愿书, about half with the station's scan)
+    early Sep the year's first exams (XM002 and FZ002, 电工): applied 09-01, approved 09-04,
+              held 09-08..09-11; scores confirmed by 09-14 and published for publicity,
+              a few still unconfirmed on 09-20; failed candidates ask for a retake
+              (retakes in late October) or give up (in October)
+    mid Sep   one returned application in Xiamen and one in Fuzhou (~09-09); the first
+              batch's applications (09-14..09-18, approved three days later, the exams
+              scheduled for November)
+    Oct       refunds, mostly after the cut-off; the second and third batches' applications
+              (~10-19, ~10-27; Fujian's last day 10-31)
     Nov       first-batch exams; scores entered by one examiner, confirmed by another;
               results published for publicity (公示) at most sessions
     Dec       retakes (one only, the failed parts only, by 12-31); second-batch exams with
@@ -22,10 +28,14 @@ Changsha also announces batch-2 occupations (电工, 评茶员), whose registrat
 2020-12-31 in Hunan. A few students and new apprentices finish their training plans only
 in 2021: they are the ones to be routed to skill level recognition (职业技能等级认定).
 
-None of these cases can hold a certificate on the business date. Certificates, archive
-records, complaints and the supervisors' queue come from a few appraisals held earlier in
-2020 (``demo.certificates``, with the supervisors' acts in ``demo.supervision``); the
-centres, stations and people are ``demo.people``."""
+Deterministic (``random.Random(2020)``, and the business date) and idempotent: when the
+demo announcements are already there, nothing is generated again (and nothing someone
+changed since is undone).
+
+None of these cases holds a certificate. Certificates, archive records, complaints and the
+supervisors' queue come from appraisals held earlier in 2020 (``demo.certificates``, with
+the supervisors' acts in ``demo.supervision``); the centres, stations and people are
+``demo.people``."""
 
 from __future__ import annotations
 
@@ -33,10 +43,12 @@ import datetime
 import math
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from stdnum.cn import ric
 
@@ -44,6 +56,7 @@ from appraisals import services
 from appraisals.models import (
     AppraisalApplication,
     ExamAnnouncement,
+    ExamResult,
     ExamSession,
     Refund,
     Registration,
@@ -53,8 +66,10 @@ from candidates.models import Candidate
 from candidates.services import candidate_upsert
 from catalog.models import Occupation, SkillLevel, Station, User
 from catalog.selectors import RuleBook
+from certificates import documents
 
 from .people import STATION_CODES, station_staff
+from .timeline import WHOLE_STORY, Cut, on
 
 SEED = 2020
 D = datetime.date
@@ -160,6 +175,13 @@ IN_RETAKE = "in_retake"
 RETAKE_PASSED = "retake_passed"
 RETAKE_CLOSED = "retake_closed"
 GAVE_UP = "gave_up"
+# The year's first exams, in early September (XM002 and FZ002, 电工): on 2020-09-20 the
+# results of most are published (publicity running), a few are not yet confirmed, and
+# of those who failed some have asked for a retake and some have not decided.
+SEPT_PASSED = "sept_passed"
+SEPT_PENDING = "sept_pending"
+SEPT_RETAKE = "sept_retake"
+SEPT_FAILED = "sept_failed"
 
 TARGET_COUNTS = [
     (REGISTERED, 14),
@@ -178,11 +200,20 @@ TARGET_COUNTS = [
     (RETAKE_PASSED, 7),
     (RETAKE_CLOSED, 5),
     (GAVE_UP, 4),
+    (SEPT_PASSED, 12),
+    (SEPT_PENDING, 5),
+    (SEPT_RETAKE, 3),
+    (SEPT_FAILED, 3),
 ]
 FIRST_BATCH = {WD_APPLIED, PASSED, FAILED, IN_RETAKE, RETAKE_PASSED, RETAKE_CLOSED, GAVE_UP}
 FIRST_FAIL = {FAILED, IN_RETAKE, RETAKE_PASSED, RETAKE_CLOSED, GAVE_UP}
 NOT_REVIEWED = {REGISTERED, WD_REGISTERED}
-CONSENTING = FIRST_BATCH | {CONSENTED, WD_CONSENTED, EXAMINED, APPLIED}
+SEPTEMBER = {SEPT_PASSED, SEPT_PENDING, SEPT_RETAKE, SEPT_FAILED}
+SEPTEMBER_STATIONS = ("XM002", "FZ002")
+CONSENTING = FIRST_BATCH | SEPTEMBER | {CONSENTED, WD_CONSENTED, EXAMINED, APPLIED}
+# The application batches: the September exams', the returned one, then the first,
+# second and third batches of the year.
+SEPT_BATCH = -1
 
 # Per station: a returned application (Xiamen, Fuzhou) and one application the centre
 # has not decided yet.
@@ -255,6 +286,7 @@ class CasePlan:
     registration_date: datetime.date | None = None
     review_date: datetime.date | None = None
     consent_date: datetime.date | None = None
+    scan: bool = False  # the consent form is recorded with the station's scan
     confirmed_on: datetime.date | None = None
 
 
@@ -290,8 +322,9 @@ def announcement_title(station: Station, plan: AnnouncementPlan) -> str:
     return f"{station.name}2020年{plan.occupation}（{SkillLevel(plan.level).label}）职业技能鉴定考试公告"
 
 
-def demo_cases_load(seed: int = SEED) -> DemoResult:
-    """Generate the demo cases, unless they are there already. Call inside a transaction."""
+def demo_cases_load(seed: int = SEED, cut: Cut = WHOLE_STORY) -> DemoResult:
+    """Generate the demo cases as they stand on ``cut`` (the business date), unless they
+    are there already. Call inside a transaction."""
     stations = {s.code: s for s in Station.objects.filter(code__in=STATION_CODES).select_related("region", "centre")}
     missing = set(STATION_CODES) - set(stations)
     if missing:
@@ -299,7 +332,7 @@ def demo_cases_load(seed: int = SEED) -> DemoResult:
     titles = [announcement_title(stations[p.station], p) for p in ANNOUNCEMENTS]
     if ExamAnnouncement.objects.filter(station__in=stations.values(), title__in=titles).exists():
         return DemoResult(created=False)
-    return DemoBuilder(random.Random(seed), stations).run()
+    return DemoBuilder(random.Random(seed), stations, cut).run()
 
 
 class Calendar:
@@ -336,9 +369,10 @@ class Calendar:
 class DemoBuilder:
     """Makes the year's cases, each through the services, as the person whose act it is."""
 
-    def __init__(self, rng: random.Random, stations: dict[str, Station]) -> None:
+    def __init__(self, rng: random.Random, stations: dict[str, Station], cut: Cut = WHOLE_STORY) -> None:
         self.rng = rng
         self.stations = stations
+        self.cut = cut
         self.staff = {code: station_staff(station) for code, station in stations.items()}
         self.calendar = Calendar()
         self.rulebook = RuleBook()
@@ -366,16 +400,24 @@ class DemoBuilder:
         return min(deadlines.last_registration_day or YEAR_END, YEAR_END)
 
     def application_day(self, station: str, batch: int) -> datetime.date:
-        """Submission day of the station's first, second and third application (Fujian: by 10-31)."""
+        """Submission day of the station's applications (Fujian: by 10-31): the September
+        exams' (09-01), the returned one (~09-09), the first batch's (09-14..09-18), the
+        second's (~10-19) and the third's (~10-27)."""
         offset = STATION_CODES.index(station) % 3
-        return {0: D(2020, 10, 19), 1: D(2020, 10, 12), 2: D(2020, 10, 22), 3: D(2020, 10, 28)}[
+        if batch == 1:
+            return D(2020, 9, 14) + 2 * offset * ONE_DAY
+        return {SEPT_BATCH: D(2020, 8, 31), 0: D(2020, 9, 9), 2: D(2020, 10, 19), 3: D(2020, 10, 27)}[
             batch
         ] + offset * ONE_DAY
 
     def registration_window(self, target: str, plan: AnnouncementPlan) -> tuple[datetime.date, datetime.date]:
         first = plan.publish_date + ONE_DAY
-        if target in FIRST_BATCH:
-            last = D(2020, 9, 24)
+        if target in SEPTEMBER:
+            if plan.station not in SEPTEMBER_STATIONS:
+                return first, first - ONE_DAY  # only XM002 and FZ002 examine in September
+            last = self.application_day(plan.station, SEPT_BATCH) - 8 * ONE_DAY
+        elif target in FIRST_BATCH:
+            last = self.application_day(plan.station, 1) - 8 * ONE_DAY
         elif target == EXAMINED:
             last = self.application_day(plan.station, 2) - 8 * ONE_DAY
         elif target == APPLIED:
@@ -383,12 +425,14 @@ class DemoBuilder:
         elif target == CONSENTED and plan.station in RETURNED_APPLICATION_AT:
             last = self.application_day(plan.station, 0) - 8 * ONE_DAY
         elif target == REGISTERED:
-            first, last = max(first, D(2020, 9, 12)), D(2020, 12, 20)
+            first, last = max(first, D(2020, 9, 8)), D(2020, 12, 20)
         else:
             last = D(2020, 11, 30)
         return first, min(last, self.last_registration_day(plan))
 
     def batch_of(self, target: str) -> int | None:
+        if target in SEPTEMBER:
+            return SEPT_BATCH
         if target in FIRST_BATCH:
             return 1
         return {EXAMINED: 2, APPLIED: 3}.get(target)
@@ -504,6 +548,7 @@ class DemoBuilder:
         if case.target in CONSENTING:
             consent = review_date + rng.randint(0, 8) * ONE_DAY
             case.consent_date = max(min(consent, apply_day - ONE_DAY), review_date)
+            case.scan = case.target in SEPTEMBER or rng.random() < 0.5
 
     # candidates -------------------------------------------------------------------------------
 
@@ -602,32 +647,45 @@ class DemoBuilder:
                 fields["prior_certificate_date"] = D(cert_year, rng.randint(1, 12), rng.randint(1, 28))
                 prov = "43" if province == "HN" else "35"
                 fields["prior_certificate_number"] = f"{cert_year % 100:02d}{prov}{rng.randrange(10**12):012d}"
-            case.candidate = candidate_upsert(
-                actor=self.staff[station].clerk,
-                id_number=self._id_number(station, birth_date, female),
-                name=self._name(province, female),
-                phone=self._phone(),
-                **fields,
+            id_number, name, phone = (
+                self._id_number(station, birth_date, female),
+                self._name(province, female),
+                self._phone(),
             )
+            day = case.registration_date
+            if day is not None and not self.cut.done(day):
+                continue  # registers after the business date: not in the system yet
+            with on(day or self.cut.today):
+                case.candidate = candidate_upsert(
+                    actor=self.staff[station].clerk, id_number=id_number, name=name, phone=phone, **fields
+                )
 
     # announcements ----------------------------------------------------------------------------
 
     def publish_announcements(self) -> None:
         for plan in ANNOUNCEMENTS:
+            if not self.cut.done(plan.publish_date):
+                continue
             station = self.stations[plan.station]
-            self.announcements[plan] = services.announcement_publish(
-                actor=self.staff[plan.station].clerk,
-                station=station,
-                occupation=self.occupations[plan.occupation],
-                level=plan.level,
-                publish_date=plan.publish_date,
-                title=announcement_title(station, plan),
-                fee=FEES[plan.level],
-            )
+            with on(plan.publish_date):
+                self.announcements[plan] = services.announcement_publish(
+                    actor=self.staff[plan.station].clerk,
+                    station=station,
+                    occupation=self.occupations[plan.occupation],
+                    level=plan.level,
+                    publish_date=plan.publish_date,
+                    title=announcement_title(station, plan),
+                    fee=FEES[plan.level],
+                )
 
     # the case, step by step -------------------------------------------------------------------
+    # Each act happens on its day, if that day has come by the business date (``self.cut``);
+    # a case whose next act has not come stays in the state it has reached.
 
     def withdraw(self, case: CasePlan, refund_date: datetime.date) -> None:
+        """The candidate gives up before the exam and the fee is refunded on ``refund_date``."""
+        if not self.cut.done(refund_date):
+            return
         rng = self.rng
         registration = made(case.registration, "报名")
         cutoff = self.last_registration_day(made(case.announcement, "鉴定考试公告"))
@@ -637,13 +695,14 @@ class DemoBuilder:
         amount = fee
         if rng.random() < 0.15:
             amount, reason = fee - Decimal("30.00"), reason + "（扣除已领取的培训教材费30元）"
-        services.registration_withdraw(
-            actor=self.staff[case.station].clerk,
-            registration=registration,
-            refund=services.RefundTerms(
-                amount=amount, refund_date=refund_date, method=rng.choice(Refund.Method.values), reason=reason
-            ),
-        )
+        with on(refund_date):
+            services.registration_withdraw(
+                actor=self.staff[case.station].clerk,
+                registration=registration,
+                refund=services.RefundTerms(
+                    amount=amount, refund_date=refund_date, method=rng.choice(Refund.Method.values), reason=reason
+                ),
+            )
 
     def findings(self, case: CasePlan) -> str:
         """The reviewer's note for a trainee who has not finished yet: route them to recognition."""
@@ -657,50 +716,83 @@ class DemoBuilder:
         return f"{what}，不符合该等级任何一项申报条件；结业后鉴定已截止，转由职业技能等级认定。"
 
     def early_steps(self, case: CasePlan) -> None:
-        """Registration, review, consent, and a refund for those who give up before applying."""
+        """Registration, review, consent (with its scan or not), and a refund for those who
+        give up before applying: those who only registered give up before the cut-off,
+        most of the others after it."""
         rng = self.rng
         clerk = self.staff[case.station].clerk
         plan = made(case.announcement, "鉴定考试公告")
         registration_date = made(case.registration_date, "报名日期")
-        case.registration = services.registration_accept(
-            actor=clerk,
-            candidate=made(case.candidate, "考生"),
-            announcement=self.announcements[plan],
-            registration_date=registration_date,
-        )
-        if case.review_date:
-            services.eligibility_review(
-                actor=clerk, registration=case.registration, review_date=case.review_date, findings=self.findings(case)
+        if not self.cut.done(registration_date):
+            return
+        with on(registration_date):
+            case.registration = services.registration_accept(
+                actor=clerk,
+                candidate=made(case.candidate, "考生"),
+                announcement=self.announcements[plan],
+                registration_date=registration_date,
             )
+        last = registration_date
+        if case.review_date:
+            if not self.cut.done(case.review_date):
+                return
+            with on(case.review_date):
+                services.eligibility_review(
+                    actor=clerk,
+                    registration=case.registration,
+                    review_date=case.review_date,
+                    findings=self.findings(case),
+                )
+            last = case.review_date
         if case.consent_date:
-            services.consent_record(actor=clerk, registration=case.registration, signed_date=case.consent_date)
-        last = case.consent_date or case.review_date or registration_date
-        if case.target in (WD_REGISTERED, WD_ELIGIBLE, WD_CONSENTED):
-            cutoff = self.last_registration_day(plan)
-            if rng.random() < 0.8 and cutoff < D(2020, 10, 20):  # most give up after the cut-off
-                refund_date = self.day_between(max(last, cutoff) + ONE_DAY, D(2020, 10, 30))
-            else:
-                refund_date = self.day_between(last + ONE_DAY, last + 20 * ONE_DAY)
-            self.withdraw(case, refund_date)
+            if not self.cut.done(case.consent_date):
+                return
+            with on(case.consent_date):
+                services.consent_record(
+                    actor=clerk,
+                    registration=case.registration,
+                    signed_date=case.consent_date,
+                    scan=consent_scan(case.registration) if case.scan else None,
+                )
+            last = case.consent_date
+        if case.target not in (WD_REGISTERED, WD_ELIGIBLE, WD_CONSENTED):
+            return
+        cutoff = self.last_registration_day(plan)
+        if case.target == WD_REGISTERED:
+            refund_date = self.day_between(last + 3 * ONE_DAY, min(last + 15 * ONE_DAY, cutoff))
+        elif rng.random() < 0.8 and cutoff < D(2020, 10, 20):  # most give up after the cut-off
+            refund_date = self.day_between(max(last, cutoff) + ONE_DAY, D(2020, 10, 30))
+        else:
+            refund_date = self.day_between(last + ONE_DAY, last + 20 * ONE_DAY)
+        self.withdraw(case, refund_date)
 
-    def apply(self, station: str, cases: list[CasePlan], batch: int, decide: bool | None) -> AppraisalApplication:
+    def apply(
+        self, station: str, cases: list[CasePlan], batch: int, decide: bool | None
+    ) -> AppraisalApplication | None:
+        """The station applies on the batch's day and the centre decides three or four days
+        later (``decide`` None: not yet). None: the day of the application has not come."""
         staff = self.staff[station]
         submitted = self.application_day(station, batch)
-        application = services.application_submit(
-            actor=staff.clerk,
-            station=self.stations[station],
-            registrations=[made(c.registration, "报名") for c in cases],
-            submitted_date=submitted,
-        )
-        if decide is None:
+        if not self.cut.done(submitted):
+            return None
+        with on(submitted):
+            application = services.application_submit(
+                actor=staff.clerk,
+                station=self.stations[station],
+                registrations=[made(c.registration, "报名") for c in cases],
+                submitted_date=submitted,
+            )
+        decided = submitted + (3 if batch < 3 else 4) * ONE_DAY
+        if decide is None or not self.cut.done(decided):
             return application
-        return services.application_decide(
-            actor=staff.officer,
-            application=application,
-            approve=decide,
-            decided_date=submitted + (3 if batch < 3 else 4) * ONE_DAY,
-            note="" if decide else "部分考生的职业技能鉴定自愿书扫描件缺失，请补齐后重新申请。",
-        )
+        with on(decided):
+            return services.application_decide(
+                actor=staff.officer,
+                application=application,
+                approve=decide,
+                decided_date=decided,
+                note="" if decide else "部分考生的职业技能鉴定自愿书扫描件缺失，请补齐后重新申请。",
+            )
 
     def schedule(
         self,
@@ -709,56 +801,107 @@ class DemoBuilder:
         size: int,
         first: datetime.date,
         last: datetime.date,
-        kind: str = ExamSession.Kind.EXAM,
-    ) -> ExamSession:
+    ) -> ExamSession | None:
+        """The exam session, scheduled and seated the day after the approval, for a day
+        between ``first`` and ``last``; None: that day has not come."""
+        scheduled_on = made(application.decided_date, "审批日期") + ONE_DAY
+        if not self.cut.done(scheduled_on):
+            return None
         rng = self.rng
         staff = self.staff[plan.station]
         examiners = sorted(rng.sample(staff.examiners, min(3, len(staff.examiners))), key=lambda u: u.username)
         day, slot, supervisor = self.calendar.book(rng, examiners, staff.supervisor, first, last)
         self.papers += 1
         occupation = self.occupations[plan.occupation]
-        session = services.session_schedule(
-            actor=staff.clerk,
-            application=application,
-            occupation=occupation,
-            level=plan.level,
-            date=day,
-            start_time=SLOTS[slot][0],
-            end_time=SLOTS[slot][1],
-            place=EXAM_PLACES[plan.station],
-            region=self.stations[plan.station].region,
-            paper_id=f"GJTK-2020-{plan.level}{self.papers:04d}",
-            examiners=examiners,
-            supervisor=supervisor,
-            rooms=[(f"第{n}考场", 30) for n in range(1, math.ceil(size / 30) + 1)],
-            kind=kind,
-        )
-        self.session_examiners[session.pk] = examiners
-        services.seats_assign(actor=staff.clerk, session=session)
+        with on(scheduled_on):
+            session = services.session_schedule(
+                actor=staff.clerk,
+                application=application,
+                occupation=occupation,
+                level=plan.level,
+                date=day,
+                start_time=SLOTS[slot][0],
+                end_time=SLOTS[slot][1],
+                place=EXAM_PLACES[plan.station],
+                region=self.stations[plan.station].region,
+                paper_id=f"GJTK-2020-{plan.level}{self.papers:04d}",
+                examiners=examiners,
+                supervisor=supervisor,
+                rooms=[(f"第{n}考场", 30) for n in range(1, math.ceil(size / 30) + 1)],
+            )
+            self.session_examiners[session.pk] = examiners
+            services.seats_assign(actor=staff.clerk, session=session)
         return session
+
+    def hold(self, station: str, session: ExamSession) -> bool:
+        """The session takes place on its day (False: not yet)."""
+        if not self.cut.done(session.date):
+            return False
+        with on(session.date):
+            services.session_hold(actor=self.staff[station].clerk, session=session)
+        return True
 
     def score(self, passing: bool) -> Decimal:
         low, high = (600, 965) if passing else (300, 595)
         return Decimal(self.rng.randrange(low, high, 5)) / 10
 
+    def confirm_day(self, session: ExamSession) -> datetime.date:
+        return session.date + self.rng.randint(2, 5) * ONE_DAY
+
     def enter(
-        self, session: ExamSession, case: CasePlan, theory: Decimal | None, practical: Decimal | None, confirm: bool
-    ) -> None:
-        enterer, checker = self.session_examiners[session.pk][:2]
-        result = services.result_enter(
-            actor=enterer,
-            registration=made(case.registration, "报名"),
-            theory_score=theory,
-            practical_score=practical,
-        )
-        if confirm:
-            case.confirmed_on = session.date + self.rng.randint(2, 5) * ONE_DAY
-            at = timezone.make_aware(datetime.datetime.combine(case.confirmed_on, datetime.time(15, 30)))
-            services.result_confirm(actor=checker, result=result, now=at)
+        self,
+        session: ExamSession,
+        case: CasePlan,
+        theory: Decimal | None,
+        practical: Decimal | None,
+        confirm_on: datetime.date | None,
+    ) -> ExamResult | None:
+        """Scores entered the day after the exam by one examiner and confirmed on
+        ``confirm_on`` by another (None: not confirmed in the story)."""
+        entered_on = session.date + ONE_DAY
+        if not self.cut.done(entered_on):
+            return None
+        enterer = self.session_examiners[session.pk][0]
+        with on(entered_on):
+            result = services.result_enter(
+                actor=enterer,
+                registration=made(case.registration, "报名"),
+                theory_score=theory,
+                practical_score=practical,
+            )
+        if confirm_on is not None:
+            self.confirm(session, case, result, confirm_on)
+        return result
+
+    def confirm(self, session: ExamSession, case: CasePlan, result: ExamResult, day: datetime.date) -> None:
+        if not self.cut.done(day):
+            return
+        checker = self.session_examiners[session.pk][1]
+        with on(day):
+            services.result_confirm(actor=checker, result=result, now=at(day, 15, 30))
+        case.confirmed_on = day
 
     def publish(self, session: ExamSession, cases: list[CasePlan]) -> None:
-        last = max(c.confirmed_on for c in cases if c.confirmed_on)
-        services.results_publish(actor=self.staff[cases[0].station].clerk, session=session, published_on=last + ONE_DAY)
+        """Publish the results of ``cases`` the day after the last is confirmed, once all are."""
+        confirmed = [c.confirmed_on for c in cases if c.confirmed_on]
+        if not cases or len(confirmed) < len(cases):
+            return
+        day = max(confirmed) + ONE_DAY
+        if not self.cut.done(day):
+            return
+        with on(day):
+            services.results_publish(actor=self.staff[cases[0].station].clerk, session=session, published_on=day)
+
+    def close(self, case: CasePlan, day: datetime.date) -> None:
+        """A failed candidate gives up the retake: the case ends."""
+        if not self.cut.done(day):
+            return
+        with on(day):
+            services.registration_close(
+                actor=self.staff[case.station].clerk,
+                registration=made(case.registration, "报名"),
+                reason="考生放弃补考",
+            )
 
     def by_announcement(self, cases: list[CasePlan]) -> list[tuple[AnnouncementPlan, list[CasePlan]]]:
         groups: dict[AnnouncementPlan, list[CasePlan]] = defaultdict(list)
@@ -766,12 +909,115 @@ class DemoBuilder:
             groups[made(case.announcement, "鉴定考试公告")].append(case)
         return [(plan, groups[plan]) for plan in ANNOUNCEMENTS if plan in groups]
 
+    def failing_scores(self, case: CasePlan) -> tuple[Decimal, Decimal]:
+        failed = self.rng.choice(["theory", "practical", "both", "both"])
+        return self.score(failed == "practical"), self.score(failed == "theory")
+
+    def september_batch(self, station: str, cases: list[CasePlan]) -> None:
+        """The year's first exams: applied 09-01, approved 09-04, held 09-08..09-11. Scores
+        confirmed within days and published, a few only after 09-21; failed candidates
+        ask for a retake (held in late October) or give it up in October."""
+        rng = self.rng
+        if not cases:
+            return
+        application = self.apply(station, cases, SEPT_BATCH, decide=True)
+        if not approved(application):
+            return
+        application = made(application, "鉴定申请")
+        for plan, group in self.by_announcement(cases):
+            session = self.schedule(application, plan, len(group), D(2020, 9, 8), D(2020, 9, 11))
+            if session is None or not self.hold(station, session):
+                continue
+            waiting: list[tuple[CasePlan, ExamResult]] = []
+            for case in group:
+                if case.target in (SEPT_RETAKE, SEPT_FAILED):
+                    theory, practical = self.failing_scores(case)
+                else:
+                    theory, practical = self.score(True), self.score(True)
+                if case.target == SEPT_PENDING:  # the second examiner confirms only after 09-21
+                    result = self.enter(session, case, theory, practical, confirm_on=None)
+                    if result:
+                        waiting.append((case, result))
+                else:
+                    self.enter(session, case, theory, practical, confirm_on=session.date + rng.randint(2, 3) * ONE_DAY)
+            self.publish(session, [c for c in group if c.target != SEPT_PENDING])
+            for case, result in waiting:
+                self.confirm(session, case, result, D(2020, 9, 22) + rng.randint(0, 3) * ONE_DAY)
+            self.publish(session, [c for c, _ in waiting])
+        for case in cases:
+            if case.target == SEPT_FAILED and case.confirmed_on:
+                self.close(case, D(2020, 10, 9) + rng.randint(0, 5) * ONE_DAY)
+        retakers = [c for c in cases if c.target == SEPT_RETAKE and c.confirmed_on]
+        self.retake_round(
+            station,
+            application,
+            retakers,
+            lambda c: made(c.confirmed_on, "成绩复核日期") + rng.randint(2, 4) * ONE_DAY,
+            scheduled_on=D(2020, 9, 28),
+            first=D(2020, 10, 19),
+            last=D(2020, 10, 23),
+            publish=True,
+        )
+
+    def retake_round(
+        self,
+        station: str,
+        application: AppraisalApplication,
+        retakers: list[CasePlan],
+        request_day: Callable[[CasePlan], datetime.date],
+        *,
+        scheduled_on: datetime.date | None,
+        first: datetime.date | None,
+        last: datetime.date,
+        publish: bool,
+    ) -> None:
+        """One retake each, the failed parts only: asked for on its day; a retake session
+        per announcement scheduled (``scheduled_on`` or four days after the last request,
+        for a day from ``first`` or a week after it), held, scored and confirmed; those
+        planned to fail it are closed by the confirmation."""
+        rng = self.rng
+        clerk = self.staff[station].clerk
+        requested: dict[int, datetime.date] = {}
+        for case in retakers:
+            day = requested[id(case)] = request_day(case)
+            if self.cut.done(day):
+                with on(day):
+                    case.retake = services.retake_request(
+                        actor=clerk, registration=made(case.registration, "报名"), requested_date=day
+                    )
+        for plan, group in self.by_announcement(retakers):
+            last_request = max(requested[id(c)] for c in group)
+            session = self._retake_session(
+                application,
+                group,
+                plan,
+                scheduled_on or last_request + ONE_DAY,
+                first or last_request + 4 * ONE_DAY,
+                last,
+            )
+            if session is None or not self.hold(station, session):
+                continue
+            for case in group:
+                retake = made(case.retake, "补考申请")
+                parts = ["theory", "practical"] if retake.parts == "both" else [retake.parts]
+                failing = {rng.choice(parts)} if case.target == RETAKE_CLOSED else set()
+                scores = {part: self.score(part not in failing) for part in parts}
+                self.enter(
+                    session, case, scores.get("theory"), scores.get("practical"), confirm_on=self.confirm_day(session)
+                )
+            if publish:
+                self.publish(session, group)
+
     def first_batch(self, station: str, cases: list[CasePlan]) -> AppraisalApplication | None:
-        """Applied ~10-12, exams in November, scores confirmed, most published; some give up before."""
+        """Applied 09-14..09-18, exams in November, scores confirmed, most published; some
+        give up before."""
         rng = self.rng
         if not cases:
             return None
         application = self.apply(station, cases, 1, decide=True)
+        if not approved(application):
+            return None
+        application = made(application, "鉴定申请")
         decided = made(application.decided_date, "审批日期")
         for plan, group in self.by_announcement(cases):
             staying = [c for c in group if c.target != WD_APPLIED]
@@ -783,15 +1029,14 @@ class DemoBuilder:
             session = self.schedule(application, plan, len(group), D(2020, 11, 2), D(2020, 11, 28))
             for case in leaving:  # after seating: the seat is given up too
                 self.withdraw(case, self.day_between(decided + ONE_DAY, D(2020, 10, 31)))
-            services.session_hold(actor=self.staff[station].clerk, session=session)
+            if session is None or not self.hold(station, session):
+                continue
             for case in staying:
                 if case.target in FIRST_FAIL:
-                    failed = rng.choice(["theory", "practical", "both", "both"])
-                    theory = self.score(failed == "practical")
-                    practical = self.score(failed == "theory")
+                    theory, practical = self.failing_scores(case)
                 else:
                     theory, practical = self.score(True), self.score(True)
-                self.enter(session, case, theory, practical, confirm=True)
+                self.enter(session, case, theory, practical, confirm_on=self.confirm_day(session))
             if rng.random() < 0.7:
                 self.publish(session, staying)
         return application
@@ -799,106 +1044,114 @@ class DemoBuilder:
     def retakes(self, station: str, application: AppraisalApplication, cases: list[CasePlan]) -> None:
         """One retake, the failed parts only, by 12-31; or the candidate gives it up."""
         rng = self.rng
-        clerk = self.staff[station].clerk
         for case in cases:
-            if case.target == GAVE_UP:
-                services.registration_close(
-                    actor=clerk, registration=made(case.registration, "报名"), reason="考生放弃补考"
-                )
-        retakers = [c for c in cases if c.target in (IN_RETAKE, RETAKE_PASSED, RETAKE_CLOSED)]
-        requested: dict[int, datetime.date] = {}
-        for case in retakers:
-            day = min(made(case.confirmed_on, "成绩复核日期") + rng.randint(2, 7) * ONE_DAY, D(2020, 12, 10))
-            requested[id(case)] = day
-            case.retake = services.retake_request(
-                actor=clerk, registration=made(case.registration, "报名"), requested_date=day
-            )
+            if case.target == GAVE_UP and case.confirmed_on:
+                self.close(case, case.confirmed_on + rng.randint(3, 10) * ONE_DAY)
+        retakers = [c for c in cases if c.target in (IN_RETAKE, RETAKE_PASSED, RETAKE_CLOSED) and c.confirmed_on]
+
+        def request_day(case: CasePlan) -> datetime.date:
+            return min(made(case.confirmed_on, "成绩复核日期") + rng.randint(2, 7) * ONE_DAY, D(2020, 12, 10))
+
         held = [c for c in retakers if c.target != IN_RETAKE]
-        waiting = [c for c in retakers if c.target == IN_RETAKE]
-        for plan, group in self.by_announcement(held):
-            first = max(requested[id(c)] for c in group) + 4 * ONE_DAY
-            session = self._retake_session(application, group, plan, first, D(2020, 12, 24))
-            services.session_hold(actor=clerk, session=session)
-            for case in group:
-                retake = made(case.retake, "补考申请")
-                parts = ["theory", "practical"] if retake.parts == "both" else [retake.parts]
-                failing = set() if case.target == RETAKE_PASSED else {rng.choice(parts)}
-                scores = {part: self.score(part not in failing) for part in parts}
-                self.enter(session, case, scores.get("theory"), scores.get("practical"), confirm=True)
-            if rng.random() < 0.5:
-                self.publish(session, group)
+        self.retake_round(
+            station, application, held, request_day, scheduled_on=None, first=None, last=D(2020, 12, 24), publish=False
+        )
         # Half of those still in retake already have a seat in a retake session at the end of December.
+        waiting = [c for c in retakers if c.target == IN_RETAKE]
+        requested: dict[int, datetime.date] = {}
+        for case in waiting:
+            day = requested[id(case)] = request_day(case)
+            if self.cut.done(day):
+                with on(day):
+                    case.retake = services.retake_request(
+                        actor=self.staff[station].clerk,
+                        registration=made(case.registration, "报名"),
+                        requested_date=day,
+                    )
         for plan, group in self.by_announcement(waiting):
             seated = [c for c in group if rng.random() < 0.5]
             if seated:
-                self._retake_session(application, seated, plan, D(2020, 12, 28), YEAR_END)
+                scheduled_on = max(requested[id(c)] for c in seated) + ONE_DAY
+                self._retake_session(application, seated, plan, scheduled_on, D(2020, 12, 28), YEAR_END)
 
     def _retake_session(
         self,
         application: AppraisalApplication,
         group: list[CasePlan],
         plan: AnnouncementPlan,
+        scheduled_on: datetime.date,
         first: datetime.date,
         last: datetime.date,
-    ) -> ExamSession:
+    ) -> ExamSession | None:
+        """A retake session for ``group``, scheduled and seated on ``scheduled_on`` (None:
+        not yet; by then every one of them has asked for the retake)."""
+        if not self.cut.done(scheduled_on):
+            return None
         staff = self.staff[plan.station]
         rng = self.rng
         examiners = sorted(rng.sample(staff.examiners, min(3, len(staff.examiners))), key=lambda u: u.username)
         day, slot, supervisor = self.calendar.book(rng, examiners, staff.supervisor, first, last)
         self.papers += 1
         occupation = self.occupations[plan.occupation]
-        session = services.session_schedule(
-            actor=staff.clerk,
-            application=application,
-            occupation=occupation,
-            level=plan.level,
-            date=day,
-            start_time=SLOTS[slot][0],
-            end_time=SLOTS[slot][1],
-            place=EXAM_PLACES[plan.station],
-            region=self.stations[plan.station].region,
-            paper_id=f"GJTK-2020-{plan.level}{self.papers:04d}",
-            examiners=examiners,
-            supervisor=supervisor,
-            rooms=[("补考考场", 30)],
-            kind=ExamSession.Kind.RETAKE,
-        )
-        self.session_examiners[session.pk] = examiners
-        for case in group:
-            services.retake_assign_session(actor=staff.clerk, retake=made(case.retake, "补考申请"), session=session)
-        services.seats_assign(actor=staff.clerk, session=session)
+        with on(scheduled_on):
+            session = services.session_schedule(
+                actor=staff.clerk,
+                application=application,
+                occupation=occupation,
+                level=plan.level,
+                date=day,
+                start_time=SLOTS[slot][0],
+                end_time=SLOTS[slot][1],
+                place=EXAM_PLACES[plan.station],
+                region=self.stations[plan.station].region,
+                paper_id=f"GJTK-2020-{plan.level}{self.papers:04d}",
+                examiners=examiners,
+                supervisor=supervisor,
+                rooms=[("补考考场", 30)],
+                kind=ExamSession.Kind.RETAKE,
+            )
+            self.session_examiners[session.pk] = examiners
+            for case in group:
+                services.retake_assign_session(actor=staff.clerk, retake=made(case.retake, "补考申请"), session=session)
+            services.seats_assign(actor=staff.clerk, session=session)
         return session
 
     def second_batch(self, station: str, cases: list[CasePlan]) -> None:
-        """Applied ~10-22, exams in December, scores pending (some entered, not yet confirmed)."""
+        """Applied ~10-19, exams in December, scores pending (some entered, not yet confirmed)."""
         if not cases:
             return
         application = self.apply(station, cases, 2, decide=True)
+        if not approved(application):
+            return
+        application = made(application, "鉴定申请")
         for plan, group in self.by_announcement(cases):
             session = self.schedule(application, plan, len(group), D(2020, 12, 5), D(2020, 12, 20))
-            services.session_hold(actor=self.staff[station].clerk, session=session)
+            if session is None or not self.hold(station, session):
+                continue
             for case in group:
                 if self.rng.random() < 0.4:
-                    self.enter(session, case, self.score(True), self.score(self.rng.random() < 0.8), confirm=False)
+                    self.enter(session, case, self.score(True), self.score(self.rng.random() < 0.8), confirm_on=None)
 
     def third_batch(self, station: str, cases: list[CasePlan]) -> None:
-        """Applied ~10-28: exams scheduled for the last days of the year, or not yet approved."""
+        """Applied ~10-27: exams scheduled for the last days of the year, or not yet approved."""
         if not cases:
             return
         undecided = station in UNDECIDED_APPLICATION_AT
         application = self.apply(station, cases, 3, decide=None if undecided else True)
-        if undecided:
+        if not approved(application):
             return
+        application = made(application, "鉴定申请")
         for plan, group in self.by_announcement(cases):
             self.schedule(application, plan, len(group), D(2020, 12, 26), YEAR_END)
 
     def run_station(self, station: str) -> None:
         cases = sorted(
-            (c for c in self.cases if c.station == station and c.registration_date),
+            (c for c in self.cases if c.station == station and c.registration_date and c.candidate),
             key=lambda c: (c.registration_date, made(c.candidate, "考生").id_number),
         )
         for case in cases:
             self.early_steps(case)
+        self.september_batch(station, [c for c in cases if c.target in SEPTEMBER])
         returned = [c for c in cases if c.target == CONSENTED and station in RETURNED_APPLICATION_AT]
         if returned:
             self.apply(station, returned, 0, decide=False)
@@ -917,7 +1170,17 @@ class DemoBuilder:
             self.run_station(station)
         return DemoResult(
             created=True,
-            candidates=len(self.cases),
+            candidates=sum(1 for c in self.cases if c.candidate),
             announcements=len(self.announcements),
             registrations=sum(1 for c in self.cases if c.registration),
         )
+
+
+def approved(application: AppraisalApplication | None) -> bool:
+    return application is not None and application.status == AppraisalApplication.Status.APPROVED
+
+
+def consent_scan(registration: Registration) -> ContentFile:
+    """The station's scan of the signed 职业技能鉴定自愿书: in the demo, the form the back
+    office prints for the registration (certificates.documents), filled in."""
+    return ContentFile(documents.consent_form_pdf(registration), name="自愿书.pdf")

@@ -1,7 +1,10 @@
-"""The demo's certificates: four appraisals held earlier in 2020, issued in July, with
-their archive records, so that the lookup, the archive and the supervisors' queue have
-something to show on the business date (2020-09-20). Made through the services, as the
-people whose job it is; the supervisors' acts are in ``demo.supervision``. Idempotent."""
+"""The demo's certificates: five appraisals held earlier in 2020, issued from July to
+early September, with their archive records, so that the lookup, the archive, the
+supervisors' queue and the later states of a case (failed, retake, closed, certified,
+printed, handed out) have something to show on the business date (2020-09-20). Made
+through the services, as the people whose job it is, each act with the clock on its own
+day (``demo.timeline.on``); the supervisors' acts are in ``demo.supervision``. All of it
+happened before ``demo.timeline.EARLIEST_BUSINESS_DATE``. Idempotent."""
 
 from __future__ import annotations
 
@@ -10,14 +13,11 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
-
 from appraisals import services
-from appraisals.models import ExamAnnouncement, ExamSession, Registration
+from appraisals.models import AppraisalApplication, ExamAnnouncement, ExamSession, Registration
 from candidates.models import Candidate
 from catalog import roles
 from catalog.models import SkillLevel, Station
-from certificates import documents
 from certificates import services as certificate_services
 from certificates.models import Certificate, IssuanceBatch
 
@@ -34,14 +34,16 @@ from .cases import (
     D,
     DemoBuilder,
     at,
+    consent_scan,
     made,
 )
 from .people import STATION_CODES, first_with_role
+from .timeline import on
 
-# The year's cases (demo.cases) reach their exams in November, after the demo's business date (2020-09-20),
-# so none of them can hold a certificate on that day. The certificates come from four
+# The year's cases (demo.cases) reach their first exams in September, too late for a
+# certificate on the demo's business date (2020-09-20). The certificates come from five
 # appraisals held earlier in 2020 instead: announced in May and June, examined in June and
-# July, results published for 5 working days, issued in July. Every act is dated before the
+# July, results published for 5 working days, issued from July. Every act is dated before the
 # business date, and every act goes through the services, as the people whose job it is:
 #
 #     XM001 美发师 (5)      8 candidates, one fails; issued 07-08 (officer_xm prepares,
@@ -53,6 +55,11 @@ from .people import STATION_CODES, first_with_role
 #                           certificates are held in the 07-22 batch
 #     XM003 中式面点师 (5)  6 candidates and one examiner (the standard: 1 to 5): the batch
 #                           is held as rushed (07-29) and waits in the supervisors' queue
+#     XM002 电工 (5)        7 candidates, three fail the practical assessment: one gives the
+#                           retake up (closed, 07-10), two retake it on 08-18: one passes,
+#                           one fails (closed); the four who passed are issued 07-22
+#                           (printed, handed out), the one who passed the retake 09-03
+#                           (issued, not printed yet)
 #
 # and a letter about XM001, investigated and closed with a finding.
 
@@ -125,12 +132,35 @@ PASTRY = EarlyExam(
     confirmed_on=D(2020, 7, 13),
     published_on=D(2020, 7, 14),  # to 07-20
 )
+ELECTRICIAN = EarlyExam(
+    announcement=AnnouncementPlan("XM002", "电工", "5", D(2020, 5, 20)),
+    size=7,
+    last_registration=D(2020, 6, 5),
+    exam_day=D(2020, 6, 30),
+    slot=0,
+    examiners=3,
+    confirmed_on=D(2020, 7, 3),
+    published_on=D(2020, 7, 6),  # to 07-10
+    failing=3,
+)
 EARLY_APPLICATIONS = (
     EarlyApplication("XM001", (HAIR,), submitted=D(2020, 6, 1), decided=D(2020, 6, 3)),
     EarlyApplication("FZ001", (INFANT_CARE, NURSERY), submitted=D(2020, 6, 8), decided=D(2020, 6, 10)),
     EarlyApplication("XM003", (PASTRY,), submitted=D(2020, 6, 22), decided=D(2020, 6, 24)),
 )
+# Told after the others, with a random stream of its own: the first four come out the same
+# as before it was added (the first Xiamen certificate stays FJ-XM-2020-000001, 蔡文鑫).
+RETAKE_APPLICATION = EarlyApplication("XM002", (ELECTRICIAN,), submitted=D(2020, 6, 15), decided=D(2020, 6, 17))
 EARLY_EXAMS = tuple(exam for application in EARLY_APPLICATIONS for exam in application.exams)
+ALL_EARLY_EXAMS = (*EARLY_EXAMS, *RETAKE_APPLICATION.exams)
+# The retake of the XM002 electricians: asked for 07-08, scheduled 07-20, held 08-18,
+# confirmed 08-20, published 08-21 (to 08-28); the one who passed is issued 09-03.
+RETAKE_REQUESTED = D(2020, 7, 8)
+RETAKE_GIVEN_UP = D(2020, 7, 10)
+RETAKE_SCHEDULED = D(2020, 7, 20)
+RETAKE_DAY = D(2020, 8, 18)
+RETAKE_CONFIRMED = D(2020, 8, 20)
+RETAKE_PUBLISHED = D(2020, 8, 21)
 IDENTICAL_SCORES = (Decimal("80.0"), Decimal("85.0"))
 
 
@@ -145,11 +175,14 @@ def demo_certificates_load(seed: int = SEED) -> bool:
     missing = set(STATION_CODES) - set(stations)
     if missing:
         raise RuntimeError(f"缺少演示鉴定站：{'、'.join(sorted(missing))}")
-    titles = [early_title(stations[e.announcement.station], e.announcement) for e in EARLY_EXAMS]
+    titles = [early_title(stations[e.announcement.station], e.announcement) for e in ALL_EARLY_EXAMS]
     if ExamAnnouncement.objects.filter(station__in=stations.values(), title__in=titles).exists():
         return False
-    # A seed of its own: the cases above come out the same whether or not these exist.
-    return _EarlyCertificates(DemoBuilder(random.Random(seed + 1), stations)).run()
+    # Seeds of their own: the cases above come out the same whether or not these exist.
+    story = _EarlyCertificates(DemoBuilder(random.Random(seed + 1), stations))
+    story.run()
+    story.retake_story(DemoBuilder(random.Random(seed + 2), stations))
+    return True
 
 
 def verify_example() -> Certificate | None:
@@ -162,19 +195,12 @@ def verify_example() -> Certificate | None:
     )
 
 
-def consent_scan(registration: Registration) -> ContentFile:
-    """The station's scan of the signed 职业技能鉴定自愿书: in the demo, the form the back
-    office prints for the registration (certificates.documents), filled in."""
-    return ContentFile(documents.consent_form_pdf(registration), name="自愿书.pdf")
-
-
 class _EarlyCertificates:
-    """The story of the four early appraisals. Each daily supervision run (``sweep``) comes
+    """The story of the early appraisals. Each daily supervision run (``sweep``) comes
     after what it should flag on its day and before what it should not see yet."""
 
     def __init__(self, people: DemoBuilder) -> None:
         self.people = people
-        self.rng = people.rng
         self.stations = people.stations
         self.staff = people.staff
         self.registrations: dict[EarlyExam, list[Registration]] = {}
@@ -191,83 +217,103 @@ class _EarlyCertificates:
 
     # registration to publication ------------------------------------------------------------------
 
-    def register(self) -> None:
+    def register(self, exams: tuple[EarlyExam, ...], applications: tuple[EarlyApplication, ...]) -> None:
         """Candidates, announcements, registrations, review and consent (with its scan)."""
-        rng = self.rng
-        cases = [CasePlan(PASSED, e.announcement, e.announcement.station) for e in EARLY_EXAMS for _ in range(e.size)]
-        self.people.cases = cases
-        self.people.create_candidates()
-        submitted = {e: a.submitted for a in EARLY_APPLICATIONS for e in a.exams}
-        for exam in EARLY_EXAMS:
+        people = self.people
+        rng = people.rng
+        # Entered in the system the day after the announcement at the earliest (the day of
+        # their registration is drawn below, after the people: the random stream stays).
+        cases = [
+            CasePlan(
+                PASSED,
+                e.announcement,
+                e.announcement.station,
+                registration_date=e.announcement.publish_date + ONE_DAY,
+            )
+            for e in exams
+            for _ in range(e.size)
+        ]
+        people.cases = cases
+        people.create_candidates()
+        submitted = {e: a.submitted for a in applications for e in a.exams}
+        for exam in exams:
             plan = exam.announcement
             station = self.stations[plan.station]
             clerk = self.staff[plan.station].clerk
-            announcement = services.announcement_publish(
-                actor=clerk,
-                station=station,
-                occupation=self.people.occupations[plan.occupation],
-                level=plan.level,
-                publish_date=plan.publish_date,
-                title=early_title(station, plan),
-                fee=FEES[plan.level],
-            )
+            with on(plan.publish_date):
+                announcement = services.announcement_publish(
+                    actor=clerk,
+                    station=station,
+                    occupation=people.occupations[plan.occupation],
+                    level=plan.level,
+                    publish_date=plan.publish_date,
+                    title=early_title(station, plan),
+                    fee=FEES[plan.level],
+                )
             group = [c for c in cases if c.announcement == plan]
             for case in group:
-                case.registration_date = self.people.day_between(plan.publish_date + ONE_DAY, exam.last_registration)
+                case.registration_date = people.day_between(plan.publish_date + ONE_DAY, exam.last_registration)
             registrations = []
             for case in sorted(group, key=lambda c: (c.registration_date, made(c.candidate, "考生").id_number)):
                 registration_date = made(case.registration_date, "报名日期")
-                registration = services.registration_accept(
-                    actor=clerk,
-                    candidate=made(case.candidate, "考生"),
-                    announcement=announcement,
-                    registration_date=registration_date,
-                )
+                with on(registration_date):
+                    registration = services.registration_accept(
+                        actor=clerk,
+                        candidate=made(case.candidate, "考生"),
+                        announcement=announcement,
+                        registration_date=registration_date,
+                    )
                 last_day = submitted[exam] - ONE_DAY
                 review_day = min(registration_date + rng.randint(1, 3) * ONE_DAY, last_day)
-                services.eligibility_review(actor=clerk, registration=registration, review_date=review_day)
+                with on(review_day):
+                    services.eligibility_review(actor=clerk, registration=registration, review_date=review_day)
                 signed = min(review_day + rng.randint(0, 5) * ONE_DAY, last_day)
-                services.consent_record(
-                    actor=clerk, registration=registration, signed_date=signed, scan=consent_scan(registration)
-                )
+                with on(signed):
+                    services.consent_record(
+                        actor=clerk, registration=registration, signed_date=signed, scan=consent_scan(registration)
+                    )
                 registrations.append(registration)
             self.registrations[exam] = sorted(registrations, key=lambda r: r.candidate.id_number)
 
-    def appraise(self, application_plan: EarlyApplication) -> None:
+    def appraise(self, application_plan: EarlyApplication) -> AppraisalApplication:
         """Apply, get approval, hold each session, enter and confirm the scores (two
         people), publish the results for the publicity period."""
         station = application_plan.station
         staff = self.staff[station]
-        application = services.application_submit(
-            actor=staff.clerk,
-            station=self.stations[station],
-            registrations=[r for e in application_plan.exams for r in self.registrations[e]],
-            submitted_date=application_plan.submitted,
-        )
-        services.application_decide(
-            actor=staff.officer, application=application, approve=True, decided_date=application_plan.decided
-        )
+        with on(application_plan.submitted):
+            application = services.application_submit(
+                actor=staff.clerk,
+                station=self.stations[station],
+                registrations=[r for e in application_plan.exams for r in self.registrations[e]],
+                submitted_date=application_plan.submitted,
+            )
+        with on(application_plan.decided):
+            application = services.application_decide(
+                actor=staff.officer, application=application, approve=True, decided_date=application_plan.decided
+            )
         for exam in application_plan.exams:
             plan = exam.announcement
             examiners = staff.examiners[: exam.examiners]
             self.people.papers += 1
-            session = services.session_schedule(
-                actor=staff.clerk,
-                application=application,
-                occupation=self.people.occupations[plan.occupation],
-                level=plan.level,
-                date=exam.exam_day,
-                start_time=SLOTS[exam.slot][0],
-                end_time=SLOTS[exam.slot][1],
-                place=EXAM_PLACES[station],
-                region=self.stations[station].region,
-                paper_id=f"GJTK-2020H1-{plan.level}{self.people.papers:04d}",
-                examiners=examiners,
-                supervisor=staff.supervisor if exam.examiners > 1 else None,  # the irregular one: nobody
-                rooms=[("第1考场", 30)],
-            )
-            services.seats_assign(actor=staff.clerk, session=session)
-            services.session_hold(actor=staff.clerk, session=session)
+            with on(application_plan.decided + ONE_DAY):
+                session = services.session_schedule(
+                    actor=staff.clerk,
+                    application=application,
+                    occupation=self.people.occupations[plan.occupation],
+                    level=plan.level,
+                    date=exam.exam_day,
+                    start_time=SLOTS[exam.slot][0],
+                    end_time=SLOTS[exam.slot][1],
+                    place=EXAM_PLACES[station],
+                    region=self.stations[station].region,
+                    paper_id=f"GJTK-2020H1-{plan.level}{self.people.papers:04d}",
+                    examiners=examiners,
+                    supervisor=staff.supervisor if exam.examiners > 1 else None,  # the irregular one: nobody
+                    rooms=[("第1考场", 30)],
+                )
+                services.seats_assign(actor=staff.clerk, session=session)
+            with on(exam.exam_day):
+                services.session_hold(actor=staff.clerk, session=session)
             self.sessions[exam] = session
             # The second person who confirms is the next examiner of the station.
             enterer = examiners[0]
@@ -280,11 +326,15 @@ class _EarlyCertificates:
                     theory, practical = self.people.score(True), self.people.score(False)
                 else:
                     theory, practical = self.people.score(True), self.people.score(True)
-                result = services.result_enter(
-                    actor=enterer, registration=registration, theory_score=theory, practical_score=practical
-                )
-                services.result_confirm(actor=checker, result=result, now=at(exam.confirmed_on, 15, 30))
-            services.results_publish(actor=staff.clerk, session=session, published_on=exam.published_on)
+                with on(exam.exam_day + ONE_DAY):
+                    result = services.result_enter(
+                        actor=enterer, registration=registration, theory_score=theory, practical_score=practical
+                    )
+                with on(exam.confirmed_on):
+                    services.result_confirm(actor=checker, result=result, now=at(exam.confirmed_on, 15, 30))
+            with on(exam.published_on):
+                services.results_publish(actor=staff.clerk, session=session, published_on=exam.published_on)
+        return application
 
     # issuance --------------------------------------------------------------------------------------
 
@@ -292,55 +342,142 @@ class _EarlyCertificates:
         ids = [r.pk for e in exams for r in self.registrations[e]]
         return list(Registration.objects.filter(pk__in=ids, status=Registration.Status.PASSED).order_by("pk"))
 
-    def prepare(self, station: str, exams: tuple[EarlyExam, ...], day: datetime.date, note: str) -> IssuanceBatch:
-        return certificate_services.batch_prepare(
-            actor=self.staff[station].officer,
-            centre=self.stations[station].centre,
-            registrations=self.passed(*exams),
-            prepared_on=day,
-            note=note,
-        )
+    def prepare(self, station: str, registrations: list[Registration], day: datetime.date, note: str) -> IssuanceBatch:
+        with on(day):
+            return certificate_services.batch_prepare(
+                actor=self.staff[station].officer,
+                centre=self.stations[station].centre,
+                registrations=registrations,
+                prepared_on=day,
+                note=note,
+            )
 
     def approve(self, batch: IssuanceBatch, day: datetime.date) -> IssuanceBatch:
-        return certificate_services.batch_approve(actor=self.approver, batch=batch, issue_date=day, now=at(day, 10))
+        with on(day):
+            return certificate_services.batch_approve(actor=self.approver, batch=batch, issue_date=day, now=at(day, 10))
+
+    def printed(self, station: str, batch: IssuanceBatch, day: datetime.date) -> None:
+        with on(day):
+            certificate_services.batch_mark_printed(actor=self.staff[station].officer, batch=batch, printed_on=day)
+
+    def handed_out(self, station: str, batch: IssuanceBatch, day: datetime.date) -> None:
+        with on(day):
+            certificate_services.batch_mark_handed_out(
+                actor=self.staff[station].officer, batch=batch, handed_out_on=day
+            )
 
     # the story ---------------------------------------------------------------------------------
 
-    def run(self) -> bool:
-        self.register()
+    def run(self) -> None:
+        self.register(EARLY_EXAMS, EARLY_APPLICATIONS)
         xm001, fz001, xm003 = EARLY_APPLICATIONS
-        officer_xm = self.staff["XM001"].officer
         supervisor = self.supervisor
 
         # XM001: issued, printed, handed out. A letter about its fees, investigated and closed.
         self.appraise(xm001)
-        letter = supervision_acts.fee_letter_received(supervisor=supervisor, station=self.stations["XM001"])
-        batch = self.prepare("XM001", xm001.exams, D(2020, 7, 6), "2020年上半年美发师（五级）鉴定合格人员")
+        with on(D(2020, 6, 24)):
+            letter = supervision_acts.fee_letter_received(supervisor=supervisor, station=self.stations["XM001"])
+        batch = self.prepare(
+            "XM001", self.passed(*xm001.exams), D(2020, 7, 6), "2020年上半年美发师（五级）鉴定合格人员"
+        )
         batch = self.approve(batch, D(2020, 7, 8))
-        certificate_services.batch_mark_printed(actor=officer_xm, batch=batch, printed_on=D(2020, 7, 10))
-        supervision_acts.fee_letter_closed(supervisor=supervisor, complaint=letter)
-        certificate_services.batch_mark_handed_out(actor=officer_xm, batch=batch, handed_out_on=D(2020, 7, 15))
+        self.printed("XM001", batch, D(2020, 7, 10))
+        with on(D(2020, 7, 10)):
+            supervision_acts.fee_letter_closed(supervisor=supervisor, complaint=letter)
+        self.handed_out("XM001", batch, D(2020, 7, 15))
 
         # FZ001: a hotline complaint about the 保育员 exam; the next morning's run flags its
         # identical scores; a supervisor takes the item and opens a finding between the
         # batch's preparation and its approval: those certificates are held.
         self.appraise(fz001)
-        supervision_acts.exam_discipline_call_received(supervisor=supervisor, station=self.stations["FZ001"])
-        supervision_acts.sweep(D(2020, 7, 8))
+        with on(D(2020, 7, 3)):
+            supervision_acts.exam_discipline_call_received(supervisor=supervisor, station=self.stations["FZ001"])
+        with on(D(2020, 7, 8)):
+            supervision_acts.sweep(D(2020, 7, 8))
         nursery = self.sessions[NURSERY]
-        supervision_acts.remote_monitoring_recorded(supervisor=supervisor, session=nursery)
-        batch = self.prepare("FZ001", fz001.exams, D(2020, 7, 20), "2020年上半年育婴员、保育员（五级）鉴定合格人员")
-        supervision_acts.identical_scores_finding_opened(supervisor=supervisor, session=nursery)
-        batch = self.approve(batch, D(2020, 7, 22))
-        certificate_services.batch_mark_printed(
-            actor=self.staff["FZ001"].officer, batch=batch, printed_on=D(2020, 7, 24)
+        with on(D(2020, 7, 9)):
+            supervision_acts.remote_monitoring_recorded(supervisor=supervisor, session=nursery)
+        batch = self.prepare(
+            "FZ001", self.passed(*fz001.exams), D(2020, 7, 20), "2020年上半年育婴员、保育员（五级）鉴定合格人员"
         )
+        with on(D(2020, 7, 21)):
+            supervision_acts.identical_scores_finding_opened(supervisor=supervisor, session=nursery)
+        batch = self.approve(batch, D(2020, 7, 22))
+        self.printed("FZ001", batch, D(2020, 7, 24))
 
         # XM003: one examiner for six candidates: the approval holds the batch as rushed,
         # and the next morning's run puts it in the supervisors' queue.
         self.appraise(xm003)
-        batch = self.prepare("XM003", xm003.exams, D(2020, 7, 27), "2020年上半年中式面点师（五级）鉴定合格人员")
+        batch = self.prepare(
+            "XM003", self.passed(*xm003.exams), D(2020, 7, 27), "2020年上半年中式面点师（五级）鉴定合格人员"
+        )
         self.approve(batch, D(2020, 7, 29))
-        supervision_acts.sweep(D(2020, 7, 30))
+        with on(D(2020, 7, 30)):
+            supervision_acts.sweep(D(2020, 7, 30))
 
-        return True
+    def retake_story(self, people: DemoBuilder) -> None:
+        """XM002's electricians: three fail the practical assessment; one gives the retake
+        up, two retake it (one passes, one fails); the first-attempt passers are issued,
+        printed and handed out, the retake's passer issued only."""
+        self.people = people
+        people.names |= set(Candidate.objects.values_list("name", flat=True))
+        people.ids |= set(Candidate.objects.values_list("id_number", flat=True))
+        self.register(RETAKE_APPLICATION.exams, (RETAKE_APPLICATION,))
+        application = self.appraise(RETAKE_APPLICATION)
+        [exam] = RETAKE_APPLICATION.exams
+        station = RETAKE_APPLICATION.station
+        staff = self.staff[station]
+        first_passed = self.passed(exam)
+        given_up, *retakers = self.registrations[exam][-exam.failing :]
+
+        with on(RETAKE_GIVEN_UP):
+            services.registration_close(actor=staff.clerk, registration=given_up, reason="考生放弃补考")
+        retakes = []
+        for registration in retakers:
+            with on(RETAKE_REQUESTED):
+                retakes.append(
+                    services.retake_request(
+                        actor=staff.clerk, registration=registration, requested_date=RETAKE_REQUESTED
+                    )
+                )
+        people.papers += 1
+        with on(RETAKE_SCHEDULED):
+            session = services.session_schedule(
+                actor=staff.clerk,
+                application=application,
+                occupation=people.occupations[exam.announcement.occupation],
+                level=exam.announcement.level,
+                date=RETAKE_DAY,
+                start_time=SLOTS[0][0],
+                end_time=SLOTS[0][1],
+                place=EXAM_PLACES[station],
+                region=self.stations[station].region,
+                paper_id=f"GJTK-2020H1-{exam.announcement.level}{people.papers:04d}",
+                examiners=staff.examiners[:3],
+                supervisor=staff.supervisor,
+                rooms=[("补考考场", 30)],
+                kind=ExamSession.Kind.RETAKE,
+            )
+            for retake in retakes:
+                services.retake_assign_session(actor=staff.clerk, retake=retake, session=session)
+            services.seats_assign(actor=staff.clerk, session=session)
+        with on(RETAKE_DAY):
+            services.session_hold(actor=staff.clerk, session=session)
+        enterer, checker = staff.examiners[0], staff.examiners[1]
+        for n, registration in enumerate(retakers):
+            with on(RETAKE_DAY + ONE_DAY):
+                result = services.result_enter(
+                    actor=enterer, registration=registration, theory_score=None, practical_score=people.score(n == 0)
+                )
+            with on(RETAKE_CONFIRMED):
+                services.result_confirm(actor=checker, result=result, now=at(RETAKE_CONFIRMED, 15, 30))
+        with on(RETAKE_PUBLISHED):
+            services.results_publish(actor=staff.clerk, session=session, published_on=RETAKE_PUBLISHED)
+
+        batch = self.prepare(station, first_passed, D(2020, 7, 20), "2020年上半年电工（五级）鉴定合格人员")
+        batch = self.approve(batch, D(2020, 7, 22))
+        self.printed(station, batch, D(2020, 7, 28))
+        self.handed_out(station, batch, D(2020, 8, 4))
+        retake_passed = [r for r in self.passed(exam) if r not in first_passed]
+        batch = self.prepare(station, retake_passed, D(2020, 8, 31), "2020年上半年电工（五级）补考合格人员")
+        self.approve(batch, D(2020, 9, 3))

@@ -4,17 +4,24 @@ supervisors), all with the password ``DEMO_PASSWORD``."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from catalog import roles
 from catalog.models import GuidanceCentre, Region, Station, User
 from catalog.services import save_if_changed
 from catalog.trace import acting_as
 
+from .timeline import on
+
 DEMO_PASSWORD = "jianding-demo"
+# The day the demo's centres, stations and accounts were entered (before the first act of
+# the story, 2020-05-08): their trace and the accounts' date_joined carry it.
+ACCOUNTS_OPENED = datetime.date(2020, 5, 6)
 
 CENTRES: list[tuple[str, str, str, str, str | None]] = [
     # code, name, level, region code, parent code
@@ -90,7 +97,7 @@ STATION_CODES = tuple(code for code, *_ in STATIONS)
 def demo_people_load() -> None:
     """Enter or bring up to date the centres, stations and accounts (again: no change).
     Call inside a transaction, after ``catalog_load``."""
-    with acting_as(None, reason="载入演示数据"):
+    with acting_as(None, reason="载入演示数据"), on(ACCOUNTS_OPENED):
         centres: dict[str, GuidanceCentre] = {}
         for code, name, level, region_code, parent_code in CENTRES:
             centres[code] = save_if_changed(
@@ -117,6 +124,7 @@ def demo_people_load() -> None:
                 hashed = hashed or make_password(DEMO_PASSWORD)
                 user = User.objects.create(
                     username=username,
+                    date_joined=timezone.make_aware(datetime.datetime.combine(ACCOUNTS_OPENED, datetime.time(9))),
                     password=hashed,
                     last_name=full_name[:1],
                     first_name=full_name[1:],

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One command for a newcomer: install, migrate, load the catalog and demo data, serve.
-# Embedded default: SQLite, Celery eager. The business date defaults to 2020-09-20.
+# Embedded default: SQLite, Celery eager. The business date defaults to 2020-09-20: the demo
+# data are the story of 2020 as it stands on that day (JIANDING_BUSINESS_DATE= for the clock:
+# the whole year, every act in the past; a date before 2020-09-07 is refused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements.txt

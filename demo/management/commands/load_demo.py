@@ -1,6 +1,9 @@
-"""The demo data set: centres, stations, one user per role, a year of cases
-(candidates, announcements, registrations in every state) on top of the catalog, and
-certificates, complaints and the supervisors' queue from appraisals earlier in 2020.
+"""The demo data set: centres, stations, one user per role, the year's cases (candidates,
+announcements, registrations) on top of the catalog, and certificates, complaints and the
+supervisors' queue from appraisals earlier in 2020, as they stand on the business date
+(``kit.clock.today()``: ``JIANDING_BUSINESS_DATE``, 2020-09-20 in ``scripts/demo.sh``):
+nothing dated after it has happened. A business date before 2020-09-07 is refused; with
+the clock past 2020 (no business date) the whole year is told, every act in the past.
 
 An app of its own, above every other (it fills every one of them), installed by the
 local and test settings only. Everything is made through the services, by the ``demo``
@@ -9,7 +12,7 @@ changes nothing."""
 
 from collections import Counter
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
@@ -19,6 +22,8 @@ from certificates.models import Certificate, IssuanceBatch
 from demo.cases import demo_cases_load
 from demo.certificates import demo_certificates_load, verify_example
 from demo.people import CASE_USERS, CENTRES, DEMO_PASSWORD, STATIONS, USERS, demo_people_load
+from demo.timeline import TooEarly, cut_at
+from kit import clock
 from supervision.models import Complaint, ReviewItem
 
 
@@ -27,9 +32,13 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        try:
+            cut = cut_at(clock.today())
+        except TooEarly as error:
+            raise CommandError(str(error)) from None
         catalog_load()
         demo_people_load()
-        result = demo_cases_load()
+        result = demo_cases_load(cut=cut)
         certificates_created = demo_certificates_load()
         self.stdout.write(
             self.style.SUCCESS(f"演示数据已载入：{len(STATIONS)} 个鉴定站，{len(USERS) + len(CASE_USERS)} 个演示账号。")
@@ -37,8 +46,9 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：" + "、".join(u[0] for u in USERS + CASE_USERS))
         if result.created:
             self.stdout.write(f"已生成演示案例：{result.candidates} 名考生，{result.announcements} 条鉴定考试公告。")
+            self.stdout.write(cut.note)
         else:
-            self.stdout.write("演示案例已存在，未重复生成。")
+            self.stdout.write("演示案例已存在，未重复生成（仍是首次载入时业务日期的样子；换业务日期请用新数据库）。")
         if certificates_created:
             self.stdout.write("已生成证书与督导演示案例（2020年上半年的鉴定）。")
         else:
