@@ -64,7 +64,7 @@ def sentence(text: str) -> str:
 
 def _sentences(lines: Iterable[str]) -> SafeString:
     items = format_html_join("", "<li>{}</li>", ((sentence(line),) for line in lines if line.strip()))
-    return format_html('<ul class="evidence-signals">{}</ul>', items)
+    return format_html('<ul class="evidence-list">{}</ul>', items)
 
 
 def _rushed_batch(item: ReviewItem, evidence: dict) -> Rows:
@@ -144,7 +144,7 @@ def _several_stations(item: ReviewItem, evidence: dict) -> Rows:
         ("考生", admin_link(candidate, label) if candidate else "—"),
         ("职业（工种）", str(occupation) if occupation else "—"),
         ("情况", sentence(f"同一考生同一职业在 {evidence.get('stations')} 个鉴定站报名")),
-        ("报名的鉴定站", format_html('<ul class="evidence-signals">{}</ul>', where)),
+        ("报名的鉴定站", format_html('<ul class="evidence-list">{}</ul>', where)),
     ]
 
 
