@@ -105,9 +105,9 @@ class ReviewItemAdmin(ScopedAdmin):
         "evidence_table",
         "flagged_on",
         "status",
-        "assigned_to",
+        "assignee",
         "finding",
-        "closed_by",
+        "closer",
         "closed_at",
         "trail",
     ]
@@ -121,7 +121,7 @@ class ReviewItemAdmin(ScopedAdmin):
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if _closed_item(obj):
             return self.fields
-        return [f for f in self.fields if f not in ("finding", "closed_by", "closed_at")]
+        return [f for f in self.fields if f not in ("finding", "closer", "closed_at")]
 
     def save_model(self, request: HttpRequest, obj: ReviewItem, form: Any, change: bool) -> None:
         pass  # nothing on the item's page is edited there: its actions call the services
@@ -155,6 +155,7 @@ class ReviewItemAdmin(ScopedAdmin):
     ) -> HttpResponse:
         item = self.get_object(request, unquote(object_id))
         context: dict[str, Any] = {
+            "title": "督导复核事项",
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -278,6 +279,14 @@ class ReviewItemAdmin(ScopedAdmin):
     def evidence_table(self, obj: ReviewItem) -> str:
         return evidence_html(obj)
 
+    @admin.display(description="承办督导员")
+    def assignee(self, obj: ReviewItem) -> str:
+        return _person(obj.assigned_to)
+
+    @admin.display(description="办结人")
+    def closer(self, obj: ReviewItem) -> str:
+        return _person(obj.closed_by)
+
     @admin.display(description="办理经过")
     def trail(self, obj: ReviewItem) -> str:
         return trail_html(obj)
@@ -288,14 +297,17 @@ class ReviewItemAdmin(ScopedAdmin):
         report_rows(self, request, queryset, lambda i: services.review_item_take(actor=actor, item=i), "承办", str)
 
 
+def _person(user: User | None) -> str:
+    return "—" if user is None else (user.get_full_name() or user.username)
+
+
 def trail_html(item: ReviewItem) -> SafeString:
     """The item's trace, oldest first: who did what, the finding at each step (an old
     finding stays visible after a correction) and the reason given."""
     rows = []
     previous = None
     for record in item.history.order_by("history_date", "history_id").select_related("history_user"):
-        user = record.history_user
-        who = (user.get_full_name() or user.username) if user is not None else "每日巡检（系统）"
+        who = _person(record.history_user) if record.history_user is not None else "每日巡检（系统）"
         if previous is None:
             what = "立项"
         elif previous.status != record.status:
@@ -308,7 +320,7 @@ def trail_html(item: ReviewItem) -> SafeString:
             what = "更新"
         rows.append(
             (
-                f"{timezone.localtime(record.history_date):%Y-%m-%d %H:%M}",
+                f"{record.history_date.astimezone(timezone.get_current_timezone()):%Y-%m-%d %H:%M}",
                 who,
                 what,
                 record.finding or "—",
