@@ -384,7 +384,7 @@ class ComplaintHandleForm(ServiceForm):
 
     # Only people who may handle this complaint (selectors.complaint_assignees), set per form.
     assignee = HandlerChoiceField(
-        label="承办人",
+        label="交办（改派）给",
         queryset=User.objects.none(),
         required=False,
         help_text="只列出工作范围包括被举报鉴定站的督导员和指导中心审核员。",
@@ -446,19 +446,27 @@ class ComplaintAdmin(ServiceFormAdminMixin, ScopedAdmin):
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is None:
             return ComplaintReceiveForm.Meta.fields
-        shown = ["channel", "received_at", "complainant", "contact", "station", "content", "status", "assigned_to"]
+        shown = ["channel", "received_at", "complainant", "contact", "station", "content", "status", "handler"]
         if _closed_complaint(obj):
-            return [*shown, "finding", "closed_by", "closed_at"]
+            return [*shown, "finding", "closer", "closed_at"]
         return [*shown, "assignee", "conclusion"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is None:
             return []
-        fields = ["channel", "received_at", "complainant", "contact", "station", "content", "status", "assigned_to"]
-        return [*fields, "finding", "closed_by", "closed_at"] if _closed_complaint(obj) else fields
+        fields = ["channel", "received_at", "complainant", "contact", "station", "content", "status", "handler"]
+        return [*fields, "finding", "closer", "closed_at"] if _closed_complaint(obj) else fields
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+    @admin.display(description="承办人")
+    def handler(self, obj: Complaint) -> str:
+        return _person(obj.assigned_to)
+
+    @admin.display(description="办结人")
+    def closer(self, obj: Complaint) -> str:
+        return _person(obj.closed_by)
 
     @admin.display(description="举报内容")
     def short_content(self, obj: Complaint) -> str:
