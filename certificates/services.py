@@ -5,10 +5,10 @@ Chinese message when it refuses.
 Issuance, with four eyes::
 
     batch_prepare (officer A) ──▶ prepared ── batch_approve (officer B ≠ A) ──▶ approved
-                                     │  ▲            │ looks rushed                (certificates
-                                     │  └─ release ──┤                              numbered,
-                                     │   (supervisor) ▼                             archived)
-                                     │             held ── reject ──▶ rejected
+                                     │               │ looks rushed           (certificates
+                                     │               ▼                         numbered, archived)
+                                     │             held ── release (supervisor): B's approval goes on ──▶ approved
+                                     │               └──── refuse (supervisor) ──▶ rejected
                                      └── batch_cancel ──▶ cancelled
 
 Numbers come from ``NumberCounter`` rows locked with SELECT … FOR UPDATE inside the
@@ -25,6 +25,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 
 from appraisals.models import ExamSession, Registration
 from appraisals.rules import Violation
@@ -432,12 +433,23 @@ def batch_approve(
     return batch
 
 
+# Sent inside batch_review's transaction once a held batch is released or refused, with the
+# batch, the reviewer and their opinion. Supervision closes its review item on it: supervision
+# sits above certificates, so certificates names no receiver (an exception rolls the review back).
+batch_reviewed = Signal()
+
+
 @service
 def batch_review(
     *, actor: User, batch: IssuanceBatch, release: bool, note: str, reviewed_on: datetime.date
 ) -> IssuanceBatch:
-    """The supervisor reviews a batch held as rushed: release it (it goes back for
-    approval, without the rush check) or refuse it (its registrations are freed)."""
+    """The supervisor reviews a batch held as rushed: release it or refuse it.
+
+    Released: the approval it was held at goes on (``batch_approve`` by the officer who
+    approved it, ``held_by``, without the rush check, issued on ``reviewed_on``); if that
+    approval is refused now (a rule, the officer's scope), the release is refused too and
+    nothing changes. Refused: its registrations are freed. Either way ``batch_reviewed`` is
+    sent, in the same transaction."""
     batch = IssuanceBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != BatchStatus.HELD:
         raise RuleError("只有暂缓核发（待督导复核）的批次才需要督导复核。")
@@ -454,6 +466,12 @@ def batch_review(
         batch.status = BatchStatus.REJECTED
         batch.items.filter(status=ItemStatus.PENDING).update(status=ItemStatus.DROPPED, note="督导复核不予核发。")
     batch.save()
+    if release and batch.held_by is not None:
+        try:
+            batch = batch_approve(actor=batch.held_by, batch=batch, issue_date=reviewed_on)
+        except RuleError as refusal:
+            raise RuleError("放行后无法核发：" + "；".join(refusal.messages)) from refusal
+    batch_reviewed.send(sender=IssuanceBatch, batch=batch, actor=actor, release=release, note=batch.review_note)
     return batch
 
 

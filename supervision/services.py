@@ -14,13 +14,15 @@ from appraisals import selectors as appraisal_selectors
 from appraisals.models import ExamSession
 from catalog.models import Station, User
 from catalog.services import reminders_send
-from catalog.trace import service
+from catalog.trace import acting_as, service
+from certificates import services as certificate_services
 from certificates.models import IssuanceBatch
 from certificates.reminders import certificate_reminders
 from certificates.selectors import registration_bunching, station_cutoffs
 from kit import clock
 from kit.errors import RuleError
 
+from . import selectors
 from .models import Complaint, ReviewItem, SessionSupervisionRecord
 
 Kind = ReviewItem.Kind
@@ -41,11 +43,14 @@ def review_queue_refresh(*, actor: User | None, today: datetime.date, stations: 
     for batch in IssuanceBatch.objects.filter(
         status=IssuanceBatch.Status.HELD, centre__stations__in=stations
     ).distinct():
+        # The summary names the batch, not its status: the item's page shows the live status.
+        batch_stations = set(batch.items.values_list("registration__station_id", flat=True))
         candidates.append(
             ReviewItem(
                 kind=Kind.RUSHED_BATCH,
                 key=f"batch:{batch.pk}",
-                summary=f"{batch} 因疑似突击发证被暂扣",
+                station_id=batch_stations.pop() if len(batch_stations) == 1 else None,
+                summary=f"{batch.centre} 发证批次 #{batch.pk} 疑似突击发证，暂缓核发",
                 evidence={"batch": batch.pk, "signals": batch.rush_flags},
             )
         )
@@ -114,21 +119,108 @@ def review_item_take(*, actor: User, item: ReviewItem) -> ReviewItem:
     return item
 
 
+def _close(item: ReviewItem, *, actor: User, finding: str, now: datetime.datetime) -> ReviewItem:
+    item.status, item.finding = ReviewItem.Status.CLOSED, finding
+    item.closed_by, item.closed_at = actor, now
+    item.assigned_to = item.assigned_to or actor
+    item.full_clean()
+    item.save()
+    return item
+
+
+def _open_item(item: ReviewItem) -> ReviewItem:
+    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    if item.status == ReviewItem.Status.CLOSED:
+        raise RuleError("该复核事项已办结。")
+    return item
+
+
 @service
 def review_item_close(
     *, actor: User, item: ReviewItem, finding: str, now: datetime.datetime | None = None
 ) -> ReviewItem:
-    """Close an item with the supervisor's finding; an item is never closed without one."""
-    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
-    if item.status == ReviewItem.Status.CLOSED:
-        raise RuleError("该复核事项已办结。")
+    """Close an item with the supervisor's finding; an item is never closed without one.
+    An item about a batch still held is closed by deciding on the batch
+    (``review_item_decide_batch``), not by a finding alone."""
+    item = _open_item(item)
     if not finding.strip():
         raise RuleError("办结复核事项必须写明督导结论。")
-    item.status, item.finding = ReviewItem.Status.CLOSED, finding.strip()
-    item.closed_by, item.closed_at = actor, now or clock.now()
-    item.assigned_to = item.assigned_to or actor
-    item.full_clean()
-    item.save()
+    batch = selectors.batch_of(item)
+    if batch is not None and batch.status == IssuanceBatch.Status.HELD:
+        raise RuleError(f"{batch.centre} 发证批次 #{batch.pk} 仍暂缓核发：请选择放行（核发）或不予放行。")
+    return _close(item, actor=actor, finding=finding.strip(), now=now or clock.now())
+
+
+@service
+def review_item_decide_batch(
+    *, actor: User, item: ReviewItem, release: bool, finding: str, today: datetime.date
+) -> ReviewItem:
+    """The supervisor's decision on a batch held as rushed, taken from its review item:
+    ``certificates.services.batch_review`` releases it (the held approval goes on and the
+    certificates are issued on ``today``) or refuses it, with the finding as the review's
+    opinion; the item is closed with that finding (by ``batch_item_close``, which
+    ``batch_review`` calls through its signal), all in this one transaction."""
+    item = _open_item(item)
+    if not finding.strip():
+        raise RuleError("办结复核事项必须写明督导结论。")
+    batch = selectors.batch_of(item)
+    if batch is None:
+        raise RuleError("该复核事项不是关于暂缓核发的发证批次。")
+    if batch.status != IssuanceBatch.Status.HELD:
+        raise RuleError(f"发证批次 #{batch.pk} 当前状态为“{batch.get_status_display()}”，已不需要督导复核。")
+    certificate_services.batch_review(
+        actor=actor, batch=batch, release=release, note=finding.strip(), reviewed_on=today
+    )
+    item.refresh_from_db()
+    return item
+
+
+def batch_outcome(batch: IssuanceBatch) -> str:
+    """What became of a reviewed batch, for the item's summary."""
+    if batch.status == IssuanceBatch.Status.APPROVED:
+        return f"督导复核放行，已核发证书 {batch.certificates.count()} 本"
+    if batch.status == IssuanceBatch.Status.REJECTED:
+        return "督导复核不予放行，批次不予核发"
+    return f"督导复核放行，{batch.get_status_display()}"
+
+
+@service
+def batch_item_close(*, actor: User, batch: IssuanceBatch, finding: str) -> ReviewItem | None:
+    """Close the open review item of a batch just released or refused (from its item or from
+    the batch's page) with the review's opinion as its finding, and say in its summary what
+    became of the batch. No open item (the sweep had not yet run, or it is closed): nothing."""
+    item = selectors.item_for_batch(batch)
+    if item is None or item.status == ReviewItem.Status.CLOSED:
+        return None
+    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    item.summary = f"{batch.centre} 发证批次 #{batch.pk} 疑似突击发证：{batch_outcome(batch)}"
+    return _close(item, actor=actor, finding=finding, now=clock.now())
+
+
+def on_batch_reviewed(*, batch: IssuanceBatch, actor: User, note: str, **kwargs: Any) -> None:
+    """Receiver of ``certificates.services.batch_reviewed`` (connected in ``apps.ready``)."""
+    batch_item_close(actor=actor, batch=batch, finding=note)
+
+
+@service
+def review_item_correct(
+    *, actor: User, item: ReviewItem, finding: str, reason: str, now: datetime.datetime | None = None
+) -> ReviewItem:
+    """Correct the finding of a closed item. Never silent: the reason is required and kept in
+    the trace with the change (the item's history shows the old finding beside the new)."""
+    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ReviewItem.Status.CLOSED:
+        raise RuleError("只有已办结的复核事项才能更正督导结论；未办结的请直接办结。")
+    if not reason.strip():
+        raise RuleError("更正督导结论必须写明更正理由。")
+    if not finding.strip():
+        raise RuleError("办结复核事项必须写明督导结论。")
+    if finding.strip() == item.finding:
+        raise RuleError("更正后的督导结论与原结论相同。")
+    with acting_as(actor, reason=f"更正督导结论：{reason.strip()}"):
+        item.finding = finding.strip()
+        item.full_clean()
+        item.save(update_fields=["finding"])
     return item
 
 
@@ -184,9 +276,14 @@ def complaint_receive(
 
 @service
 def complaint_assign(*, actor: User, complaint: Complaint, assignee: User) -> Complaint:
+    """Hand a complaint to the person who investigates it: an active supervisor or centre
+    officer whose scope covers the accused station (``selectors.complaint_assign_refusal``)."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.status == Complaint.Status.CLOSED:
         raise RuleError("该举报已办结。")
+    refusal = selectors.complaint_assign_refusal(complaint=complaint, assignee=assignee, actor=actor)
+    if refusal:
+        raise RuleError(refusal)
     complaint.status, complaint.assigned_to = Complaint.Status.INVESTIGATING, assignee
     complaint.save(update_fields=["status", "assigned_to"])
     return complaint

@@ -205,7 +205,7 @@ class IssuanceItemInline(ReadOnlyInline):
 
 class BatchReviewForm(ServiceForm):
     decision = forms.TypedChoiceField(
-        label="复核结论", choices=[("1", "放行（退回审批人核发）"), ("0", "不予核发")], coerce=lambda v: v == "1"
+        label="复核结论", choices=[("1", "放行（按原审批核发证书）"), ("0", "不予核发")], coerce=lambda v: v == "1"
     )
     opinion = forms.CharField(label="复核意见", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 

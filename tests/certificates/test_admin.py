@@ -98,7 +98,8 @@ def test_the_supervisor_reviews_a_held_batch_in_its_form(settings, client, offic
     response = client.post(url, {"decision": "1", "opinion": "现场核实考评员6人", **_inline_management()})
     assert response.status_code == 302, response.content.decode()[:2000]
     batch.refresh_from_db()
-    assert batch.status == IssuanceBatch.Status.PREPARED and batch.reviewed_by == officers["supervisor"]
+    assert batch.status == IssuanceBatch.Status.APPROVED and batch.reviewed_by == officers["supervisor"]
+    assert batch.certificates.count() == 4
 
 
 def _inline_management(prefix="items"):

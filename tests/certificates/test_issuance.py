@@ -403,7 +403,7 @@ def test_too_many_candidates_per_examiner_holds_the_batch(settings, officers, or
     assert f"考评员配备不足：{session}有考生 4 人、考评员 3 人" in batch.rush_flags
 
 
-def test_the_supervisor_releases_a_held_batch_and_a_second_officer_issues_it(
+def test_the_supervisor_releases_a_held_batch_and_the_held_approval_goes_on(
     settings, officers, orgs, staff, announcement
 ):
     settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER = 1
@@ -423,9 +423,11 @@ def test_the_supervisor_releases_a_held_batch_and_a_second_officer_issues_it(
         note="现场督导记录完整，考评员实际为6人",
         reviewed_on=D(2020, 12, 3),
     )
-    assert batch.status == IssuanceBatch.Status.PREPARED and batch.released
-    batch = approve(officers, batch, day=D(2020, 12, 4))
-    assert batch.status == IssuanceBatch.Status.APPROVED
+    # The approval it was held at goes on: issued on the review day, approved by the officer
+    # who approved it (four eyes kept: preparer, approver and supervisor are three people).
+    assert batch.status == IssuanceBatch.Status.APPROVED and batch.released
+    assert (batch.approved_by, batch.issue_date) == (officers["b"], D(2020, 12, 3))
+    assert batch.reviewed_by == officers["supervisor"]
     assert batch.certificates.count() == 4
 
 

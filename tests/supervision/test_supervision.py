@@ -46,22 +46,33 @@ def test_an_offsite_session_without_approval_is_queued(case, orgs):
 
 
 def test_a_supervisor_opens_an_item_sees_the_evidence_and_closes_it_with_a_finding(
-    client, two_station_candidate, staff
+    client, two_station_candidate, staff, orgs
 ):
     supervision.review_queue_refresh(actor=None, today=D(2020, 9, 20))
     item = ReviewItem.objects.get()
     client.force_login(staff["supervisor_fj"])
     url = reverse("admin:supervision_reviewitem_change", args=[item.pk])
     page = client.get(url).content.decode()
-    assert "证据" in page and "stations" in page
-    refused = client.post(url, {"finding": ""})
-    assert refused.status_code == 200 and "督导结论" in str(refused.context["adminform"].form.errors)
+    # The evidence read in Chinese: the stations as links, no raw keys.
+    assert "证据" in page and "stations" not in page and "candidate_id" not in page
+    assert "报名的鉴定站" in page and reverse("admin:catalog_station_change", args=[orgs["xm2"].pk]) in page
+    close = reverse("admin:supervision_reviewitem_close", args=[item.pk])
+    refused = client.post(close, {"decision": "close", "finding": "  "})
+    assert refused.status_code == 200 and "办结复核事项必须写明督导结论。" in refused.content.decode()
+    # First the confirmation page showing the finding; nothing closed yet.
+    finding = "考生更换报名点，已退费一处，无违规。"
+    confirm = client.post(close, {"decision": "close", "finding": finding})
+    assert confirm.status_code == 200 and finding in confirm.content.decode() and "确认办结" in confirm.content.decode()
     item.refresh_from_db()
     assert item.status == ReviewItem.Status.OPEN
-    assert client.post(url, {"finding": "考生更换报名点，已退费一处，无违规。"}).status_code == 302
+    assert client.post(close, {"decision": "close", "finding": finding, "confirm": "1"}).status_code == 302
     item.refresh_from_db()
     assert item.status == ReviewItem.Status.CLOSED and item.closed_by == staff["supervisor_fj"]
     assert item.history.first().history_user == staff["supervisor_fj"]
+    # A crafted POST to the item's own page changes nothing.
+    client.post(url, {"finding": "改掉"})
+    item.refresh_from_db()
+    assert item.finding == finding
 
 
 def test_no_item_or_complaint_is_closed_without_a_finding_even_in_the_database(two_station_candidate, staff):
