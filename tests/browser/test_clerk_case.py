@@ -110,11 +110,11 @@ def assert_on_screen(page, selectors: list[str]) -> None:
 
 
 def test_a_consent_form_is_recorded_with_its_scan(walk, demo_database, tmp_path):
-    registration_id, name, _ = first_case(demo_database, "eligible")
+    registration_id, name, _ = first_case(demo_database, "eligible", "XM003")
     scan = tmp_path / "自愿书.pdf"
     scan.write_bytes(SCAN)
     clerk = walk()
-    clerk.login("clerk_xm001")
+    clerk.login("clerk_xm003")
     page = clerk.goto("/admin/appraisals/consentform/add/")
     pick(page, "registration", name, name)
     page.fill("#id_signed_date", BUSINESS_DATE)
@@ -129,11 +129,11 @@ def test_a_consent_form_is_recorded_with_its_scan(walk, demo_database, tmp_path)
 
 
 def test_a_consent_recorded_without_its_scan_gets_it_later(walk, demo_database, tmp_path):
-    registration_id, name, _ = first_case(demo_database, "eligible")
+    registration_id, name, _ = first_case(demo_database, "eligible", "XM003")
     scan = tmp_path / "自愿书扫描件.pdf"
     scan.write_bytes(SCAN)
     clerk = walk()
-    clerk.login("clerk_xm001")
+    clerk.login("clerk_xm003")
     select_in_list(clerk, "/admin/appraisals/registration/", name, [registration_id])
     page = run_action(clerk, "登记已收到纸质自愿书（签署日期为今天）", "paper-consent")
     assert "登记自愿书：成功 1 条" in messages(page)

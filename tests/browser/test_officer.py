@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import demo_rows
+from .conftest import BUSINESS_DATE, demo_rows
 
 pytestmark = pytest.mark.browser
 
@@ -117,15 +117,17 @@ def batch_people(database, batch_id: int) -> list[tuple[int, str]]:
 
 
 def refused_xiamen_case(database) -> str:
-    """A passed Xiamen case with no certificate whose consent form has no scan."""
+    """A passed Fujian case with no certificate whose publicity period is still running on
+    the business date (the demo's September exams at Fuzhou)."""
     rows = demo_rows(
         database,
         "SELECT c.name FROM appraisals_registration r JOIN candidates_candidate c ON c.id = r.candidate_id "
         "JOIN catalog_station s ON s.id = r.station_id JOIN catalog_guidancecentre g ON g.id = s.centre_id "
-        "JOIN appraisals_consentform f ON f.registration_id = r.id "
-        "WHERE r.status = 'passed' AND g.code = 'FJ-XM' AND f.scan = '' "
+        "JOIN appraisals_examresult e ON e.registration_id = r.id "
+        "WHERE r.status = 'passed' AND g.code LIKE 'FJ%' AND e.passed AND e.publicity_last_day >= ? "
         "AND NOT EXISTS (SELECT 1 FROM certificates_issuanceitem i WHERE i.registration_id = r.id) "
         "ORDER BY r.id",
+        BUSINESS_DATE,
     )
     names = [name for (name,) in rows]
     # One whose name no other listed case shares, so the row is found by it.
@@ -165,29 +167,27 @@ def test_the_officer_certifies_a_case_and_audits_the_upload(walk, demo_database)
     officer.login("officer_xm")
     page = officer.goto(WORK_LIST)
     table = page.inner_text("#result_list")
-    assert "能否发证" in table and "自愿书缺扫描件" in table
+    assert "能否发证" in table
     assert "能否发证" in columns_fit(page, one_line=False)["headers"]  # a refusal a line
     assert MASKED_ID.search(table)
     assert_no_full_id(page.inner_text("body"))
     page = search(officer, name)
     assert "✓ 可以发证" in page.locator("#result_list tbody tr", has_text=name).first.inner_text()
-    page = search(officer, refused_name)
+    # The province's officer sees a case still in its publicity period, and why it waits.
+    province = walk("officer_fj")
+    province.login(approver)
+    province.goto(WORK_LIST)
+    page = search(province, refused_name)
     refused_row = page.locator("#result_list tbody tr", has_text=refused_name).first.inner_text()
-    assert "自愿书缺扫描件" in refused_row and "✓" not in refused_row
-
-    # Tried anyway, the refused case is named with its masked ID number and why.
-    tick(page, refused_name)
-    said = messages(run_action(officer, PREPARE, "prepare-refused"))
-    assert "未加入批次 1 人" in said and refused_name in said and "自愿书没有扫描件" in said
-    assert MASKED_ID.search(said)
-    assert_no_full_id(said)
+    assert "公示期未满" in refused_row and "✓" not in refused_row
+    assert_no_full_id(page.inner_text("body"))
 
     # The filter keeps the certifiable ones; one of them makes a batch.
     page = officer.goto(WORK_LIST)
     page.get_by_role("link", name="可以发证").click()
     page.wait_for_load_state()
     certifiable = officer.check("work-list-certifiable").inner_text("#result_list")
-    assert name in certifiable and refused_name not in certifiable and "自愿书缺扫描件" not in certifiable
+    assert name in certifiable and refused_name not in certifiable and "公示期未满" not in certifiable
     tick(officer.page, name)
     said = messages(run_action(officer, PREPARE, "prepare-batch"))
     assert "制作发证批次：厦门市职业技能鉴定指导中心（1人），待另一名审核员审批。" in said
@@ -207,11 +207,8 @@ def test_the_officer_certifies_a_case_and_audits_the_upload(walk, demo_database)
     tick(page, batch_label)
     said = messages(run_action(second, APPROVE, "approve-held"))
     assert "暂缓核发" in said and "考评员配备不足" in said
-    review_held_batch(supervisor, batch_id, "放行（退回审批人核发）", "已核实考评员配备，准予核发。")
-    page = second.goto("/admin/certificates/issuancebatch/?status__exact=prepared")
-    tick(page, batch_label)
-    said = messages(run_action(second, APPROVE, "approve"))
-    assert "审批发证批次：成功 1 条" in said
+    # Released, the batch is issued on the approval it was held at.
+    review_held_batch(supervisor, batch_id, "放行（按原审批核发证书）", "已核实考评员配备，准予核发。")
 
     # The batch PDF and the certificate's PDF download.
     page = second.goto("/admin/certificates/issuancebatch/?status__exact=approved")
