@@ -210,10 +210,11 @@ class NotificationAdmin(admin.ModelAdmin):
         return super().get_queryset(request).filter(recipient=request.user)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return False  # not on the menu: the header's 通知 link (with the unread count) opens it
 
     def has_view_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
-        return self.has_module_permission(request) and (obj is None or obj.recipient_id == request.user.pk)
+        staff = request.user.is_active and request.user.is_staff
+        return staff and (obj is None or obj.recipient_id == request.user.pk)
 
     def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return self.has_view_permission(request, obj)

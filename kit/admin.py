@@ -54,3 +54,39 @@ def report_rows(
         modeladmin.message_user(
             request, f"{verb}：拒绝 {len(refused)} 条。" + " ".join(f"【{r}】" for r in refused), messages.ERROR
         )
+
+
+def mask_middle(value: str, head: int, tail: int) -> str:
+    """``value`` with all but its first ``head`` and last ``tail`` characters starred."""
+    if len(value) <= head + tail:
+        return "*" * len(value)
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+
+
+def display_value(field: Any, value: Any) -> str:
+    """A stored value as a person reads it: the choice's label, 是/否, a local date and
+    time, a file's name, the related object's name; blank for nothing."""
+    import datetime
+
+    from django.db.models.fields.files import FieldFile
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    if value is None or value == "":
+        return ""
+    choices = dict(getattr(field, "flatchoices", None) or ())
+    if choices and value in choices:
+        return str(choices[value])
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return date_format(value, "DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return date_format(value, "DATE_FORMAT")
+    if isinstance(value, FieldFile):
+        return value.name.rsplit("/", 1)[-1] if value.name else ""
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value)
+    return str(value)

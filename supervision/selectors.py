@@ -19,3 +19,18 @@ def review_items_for(user: Viewer, items: QuerySet[ReviewItem] | None = None) ->
     if scope is None:
         return items
     return items.filter(Q(station__in=Station.objects.filter(scope)) | Q(station__isnull=True, session__isnull=True))
+
+
+# --- work queues: the home's counts and the lists' 待办 filter read the same selector ---------
+
+
+def review_items_pending(items: QuerySet[ReviewItem]) -> QuerySet[ReviewItem]:
+    """督导复核事项 not yet closed (待处理 and 处理中)."""
+    return items.exclude(status=ReviewItem.Status.CLOSED)
+
+
+def complaints_open(complaints: QuerySet) -> QuerySet:
+    """未办结举报."""
+    from .models import Complaint
+
+    return complaints.exclude(status=Complaint.Status.CLOSED)
