@@ -12,17 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import DateField, Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from kit.admin import display_value, mask_middle
+from kit.admin import MASKED_PERSON_FIELDS, BusinessDateFieldListFilter, display_value, mask_middle
 from kit.permissions import FULL_ID_PERMISSION
 
 from . import roles, selectors
 from .models import User
+
+# Every date filter of the admin (ours and the libraries') counts 今天 from the business date.
+admin.FieldListFilter.register(
+    lambda field: isinstance(field, DateField), BusinessDateFieldListFilter, take_priority=True
+)
 
 if TYPE_CHECKING:
     # For the type checker the mixin is a ModelAdmin (it is only ever mixed into one).
@@ -98,6 +103,9 @@ def in_menu(request: HttpRequest, model: type[Model]) -> bool:
     return menu is None or model._meta.label_lower in menu
 
 
+NUMBER_COLUMN = "row_number"
+
+
 class ScopedAdminMixin(_AdminBase):
     # Lookup from this model to its Station ("pk" for Station itself); None: not scoped.
     scope_station_path: str | None = None
@@ -146,6 +154,18 @@ class ScopedAdminMixin(_AdminBase):
             kwargs["queryset"] = related_admin.get_queryset(request)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # "pk" or "id" as a column is headed PK/ID by Django: shown as 编号 instead.
+        return [NUMBER_COLUMN if c in ("pk", "id") else c for c in super().get_list_display(request)]
+
+    def get_list_display_links(self, request: HttpRequest, list_display: Any) -> Any:
+        links = super().get_list_display_links(request, list_display)
+        return links if links is None else [NUMBER_COLUMN if c in ("pk", "id") else c for c in links]
+
+    @admin.display(description="编号", ordering="pk")
+    def row_number(self, obj: Model) -> Any:
+        return obj.pk
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         # The home and the side menu list only the models the user's role works with
         # (catalog.roles.ROLE_MENUS); the others stay reachable by their links.
@@ -181,8 +201,6 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return field.get_choices(include_blank=False, limit_choices_to={"pk__in": visible}, ordering=ordering)
 
 
-# Person data (PIPL) shown masked on history pages, as on lists: field name -> (head, tail).
-MASKED_HISTORY_FIELDS = {"id_number": (6, 4), "holder_id_number": (6, 4), "phone": (3, 4)}
 HISTORY_ACTIONS = {"+": "新增", "~": "修改", "-": "删除"}
 
 
@@ -237,8 +255,8 @@ class ScopedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                     gone = f"已删除的{field.related_model._meta.verbose_name}"
                     related[key] = str(found) if found is not None else gone
                 return related[key]
-            if field.name in MASKED_HISTORY_FIELDS and not reveal:
-                return mask_middle(str(value), *MASKED_HISTORY_FIELDS[field.name])
+            if field.name in MASKED_PERSON_FIELDS and not reveal:
+                return mask_middle(str(value), *MASKED_PERSON_FIELDS[field.name])
             if hasattr(field, "attr_class"):  # a file: the stored name
                 return display_value(field, str(value).rsplit("/", 1)[-1])
             return display_value(field, value)

@@ -10,12 +10,21 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
+from appraisals.models import (
+    AppraisalApplication,
+    ConsentForm,
+    EligibilityReview,
+    ExamResult,
+    ExamSession,
+    Registration,
+)
 from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
+from kit.admin import snapshot_text
 from kit.responses import ZIP, file_response
 
 from .. import exports, services
-from ..models import ArchiveRecord
+from ..models import ArchiveRecord, Certificate
 
 
 class ArchiveCorrectForm(ServiceForm):
@@ -113,6 +122,18 @@ LABELS = {
 }
 
 
+# Where each section's keys come from (their verbose names label them), and the keys of no field.
+ARCHIVE_MODELS: dict[str, list[type[Model]]] = {
+    "certificate": [Certificate],
+    "registration": [Registration],
+    "eligibility_review": [EligibilityReview],
+    "consent": [ConsentForm],
+    "application": [AppraisalApplication],
+    "results": [ExamResult, ExamSession],
+}
+ARCHIVE_LABELS = {"id": "报名编号", "exam_date": "考试日期"}
+
+
 def _flatten(contents: dict) -> list[tuple[str, str]]:
     rows = []
     for section, value in contents.items():
@@ -123,5 +144,5 @@ def _flatten(contents: dict) -> list[tuple[str, str]]:
             if not item:
                 rows.append((prefix, "无"))
                 continue
-            rows.append((prefix, "；".join(f"{k}：{v}" for k, v in item.items())))
+            rows.append((prefix, snapshot_text(item, ARCHIVE_MODELS.get(section, []), ARCHIVE_LABELS)))
     return rows

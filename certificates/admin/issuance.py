@@ -39,7 +39,7 @@ class ReadOnlyInline(CaseReadOnlyInline):
 @admin.register(PassedRegistration)
 class PassedRegistrationAdmin(ViewOnlyMixin, ScopedAdmin):
     scope_station_path = "station"
-    list_display = ["candidate_name", "candidate_id", "occupation", "level", "station", "publicity_end"]
+    list_display = ["candidate_name", "masked_id_number", "occupation", "level", "station", "publicity_end"]
     list_filter = ["station", "announcement__level"]
     search_fields = ["candidate__name", "announcement__occupation__name"]
     list_select_related = ["candidate", "announcement__occupation", "station"]
@@ -60,7 +60,7 @@ class PassedRegistrationAdmin(ViewOnlyMixin, ScopedAdmin):
         return obj.candidate.name
 
     @admin.display(description="公民身份号码")
-    def candidate_id(self, obj: PassedRegistration) -> str:
+    def masked_id_number(self, obj: PassedRegistration) -> str:
         return mask_id_number(obj.candidate.id_number)
 
     @admin.display(description="职业（工种）")
