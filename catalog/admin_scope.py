@@ -230,6 +230,12 @@ class ScopedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 raise Http404
             label = concrete._meta
             return redirect(f"admin:{label.app_label}_{label.model_name}_history", object_id)
+        # Outside a scoped user's scope (or gone): the same answer as the object's own page,
+        # which neither shows the trace nor tells a deleted object from another station's.
+        # The system administrator still reads a deleted object's trace.
+        scoped = selectors.station_scope(request.user) is not None
+        if scoped and self.get_object(request, object_id) is None:
+            return self._get_obj_does_not_exist_redirect(request, opts, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def set_history_delta_changes(

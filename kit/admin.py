@@ -85,7 +85,7 @@ def display_value(field: Any, value: Any) -> str:
         return "是" if value else "否"
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
-            value = timezone.localtime(value)
+            value = value.astimezone(timezone.get_current_timezone())
         return date_format(value, "DATETIME_FORMAT")
     if isinstance(value, datetime.date):
         return date_format(value, "DATE_FORMAT")
