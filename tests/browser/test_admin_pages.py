@@ -62,7 +62,10 @@ def open_first_object_and_its_history(person, list_path: str) -> None:
         history.first.click()
         page.wait_for_load_state()
         person.check(f"history {list_path}")
-        assert "变更内容" in page.inner_text("#content"), "the history page lists field-level changes"
+        text = page.inner_text("#content")
+        # The trace (django-simple-history) lists field-level changes; a library's own model
+        # (the beat schedule) has Django's log, empty here.
+        assert "变更内容" in text or "没有修改历史" in text
 
 
 @pytest.mark.parametrize("user", ROLES)
@@ -82,8 +85,9 @@ def test_every_role_walks_its_home_and_every_list_it_links(walk, user):
         target = person.goto(tile["href"])
         if tile["count"] is not None:
             assert list_count(target) == tile["count"], f"{tile['title']}：首页的数与列表的条数一致"
-            opened.add(tile["href"].split("?")[0])
-            open_first_object_and_its_history(person, tile["href"])
+            if tile["count"]:  # else the whole list is opened from the menu
+                opened.add(tile["href"].split("?")[0])
+                open_first_object_and_its_history(person, tile["href"])
     for href in links:
         if href in opened:
             continue
