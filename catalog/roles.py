@@ -108,6 +108,7 @@ def sync_roles(group_model: Any, permission_model: Any) -> None:
 
 # The models each role's home and side menu list ("app_label.modelname"), in the order of
 # their day; the admin's own lists stay reachable by link (a case page links its parts).
+# Every app a role can read has one model here at least: the breadcrumbs link the app's page.
 # A role with no entry, and the system administrator, see every model they may view.
 REFERENCE_MENU = ["catalog.deadlinerule", "catalog.policynotice"]
 ROLE_MENUS: dict[str, list[str]] = {
@@ -132,6 +133,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "appraisals.seatassignment",
         "appraisals.examresult",
         "appraisals.scoreamendment",
+        "candidates.candidate",
         *REFERENCE_MENU,
     ],
     CENTRE_OFFICER: [
@@ -163,6 +165,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "appraisals.examsession",
         "appraisals.examresult",
         "certificates.certificate",
+        "candidates.candidate",
         "catalog.station",
         *REFERENCE_MENU,
     ],

@@ -125,3 +125,24 @@ def test_every_list_column_and_filter_has_a_chinese_heading(staff):
             if label and not CJK.search(label):
                 missing.append(f"{model._meta.label}.{name}：{label}")
     assert missing == []
+
+
+@pytest.mark.parametrize("role", sorted(roles.ROLE_MENUS))
+def test_every_app_a_role_reads_has_a_page_for_it(client, orgs, role):
+    """The breadcrumbs of every object page link its app's page: it must not be empty (404)
+    for a role that can open objects of that app."""
+    user = UserFactory(username="someone", station=orgs["xm1"], role=role)
+    if role in (roles.CENTRE_OFFICER, roles.SUPERVISOR):
+        user.station, user.centre = None, orgs["xm"]
+        user.save()
+    client.force_login(user)
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    readable = {
+        model._meta.app_label
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.has_view_or_change_permission(request)
+    }
+    for app_label in readable:
+        response = client.get(reverse("admin:app_list", args=[app_label]))
+        assert response.status_code == 200, f"{role}：/admin/{app_label}/"
