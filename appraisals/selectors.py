@@ -203,3 +203,61 @@ def offsite_sessions_without_approval(stations: QuerySet) -> list:
         "application__station", "region__parent"
     )
     return [s for s in sessions if s.is_offsite]
+
+
+# --- work queues: the home's counts and the lists' 待办 filter read the same selector ---------
+
+
+def registrations_awaiting_review(qs: QuerySet[Registration]) -> QuerySet[Registration]:
+    """待资格审查: registered, not yet reviewed."""
+    return qs.filter(status=Registration.Status.REGISTERED)
+
+
+def registrations_without_consent(qs: QuerySet[Registration]) -> QuerySet[Registration]:
+    """缺自愿书: eligible, the signed consent form not yet received."""
+    return qs.filter(status=Registration.Status.ELIGIBLE)
+
+
+def registrations_without_consent_scan(qs: QuerySet[Registration]) -> QuerySet[Registration]:
+    """缺扫描件: a paper consent form recorded without its scan, on a case still going
+    (the archive and the certificate need the scan)."""
+    S = Registration.Status
+    return qs.filter(consent_form__scan="").exclude(status__in=[S.WITHDRAWN, S.CLOSED])
+
+
+def registrations_awaiting_application(qs: QuerySet[Registration]) -> QuerySet[Registration]:
+    """待申请鉴定: consent signed, not yet in an application to the guidance centre."""
+    return qs.filter(status=Registration.Status.CONSENTED)
+
+
+def registrations_awaiting_scores(qs: QuerySet[Registration]) -> QuerySet[Registration]:
+    """待录入成绩: sat the exam (or a retake that has been held) and no score entered for
+    that attempt."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from .models import ExamResult
+
+    def has_result(attempt: int) -> Exists:
+        return Exists(ExamResult.objects.filter(registration=OuterRef("pk"), attempt=attempt))
+
+    S = Registration.Status
+    first = Q(status=S.EXAMINED) & ~Q(has_result(ExamResult.Attempt.FIRST))
+    retake = Q(status=S.RETAKE, retake__session__held=True) & ~Q(has_result(ExamResult.Attempt.RETAKE))
+    return qs.filter(first | retake)
+
+
+def results_awaiting_confirmation(qs: QuerySet) -> QuerySet:
+    """待复核成绩: entered, not yet confirmed by a second person."""
+    return qs.filter(confirmed_at__isnull=True)
+
+
+def retakes_awaiting_session(qs: QuerySet) -> QuerySet:
+    """补考待安排: a retake requested and not yet placed in a retake session."""
+    return qs.filter(session__isnull=True, registration__status=Registration.Status.RETAKE)
+
+
+def applications_awaiting_decision(qs: QuerySet) -> QuerySet:
+    """待审批的鉴定申请."""
+    from .models import AppraisalApplication
+
+    return qs.filter(status=AppraisalApplication.Status.SUBMITTED)

@@ -6,16 +6,28 @@ URL or a crafted form value cannot reach another station's data."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.db.models import DateField, Model, QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import selectors
+from kit.admin import MASKED_PERSON_FIELDS, BusinessDateFieldListFilter, display_value, mask_middle
+from kit.permissions import FULL_ID_PERMISSION
+
+from . import roles, selectors
 from .models import User
+
+# Every date filter of the admin (ours and the libraries') counts 今天 from the business date.
+admin.FieldListFilter.register(
+    lambda field: isinstance(field, DateField), BusinessDateFieldListFilter, take_priority=True
+)
 
 if TYPE_CHECKING:
     # For the type checker the mixin is a ModelAdmin (it is only ever mixed into one).
@@ -30,6 +42,68 @@ def request_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied
     return user
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    """One kind of work waiting on a list (待资格审查, 待审批…): the home counts it and links
+    to the list filtered by it (``?todo=<key>``), both through ``select``, so the count and
+    the list agree by construction."""
+
+    model: type[Model]
+    key: str
+    title: str
+    select: Callable[[QuerySet], QuerySet]
+
+    def changelist_url(self) -> str:
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        return f"{url}?{WorkQueueFilter.parameter_name}={self.key}"
+
+
+_work_queues: dict[type[Model], dict[str, WorkQueue]] = {}
+
+
+def register_work_queue(model: type[Model], key: str, title: str, select: Callable[[QuerySet], QuerySet]) -> WorkQueue:
+    """Called by the app that assembles the home (the top one: it may read every app)."""
+    queue = WorkQueue(model, key, title, select)
+    _work_queues.setdefault(model, {})[key] = queue
+    return queue
+
+
+def work_queues(model: type[Model]) -> list[WorkQueue]:
+    return list(_work_queues.get(model, {}).values())
+
+
+class WorkQueueFilter(admin.SimpleListFilter):
+    """The list's 待办 filter: one choice per work queue registered for its model."""
+
+    title = "待办"
+    parameter_name = "todo"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(queue.key, queue.title) for queue in work_queues(model_admin.model)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        queue = _work_queues.get(queryset.model, {}).get(self.value() or "")
+        return queue.select(queryset) if queue is not None else queryset
+
+
+def in_menu(request: HttpRequest, model: type[Model]) -> bool:
+    """Whether the model is on the user's menu (the home's and the side menu's model list)."""
+    menu: set[str] | None
+    if hasattr(request, "_jianding_menu"):
+        menu = request._jianding_menu
+    else:
+        user = request_user(request)
+        # The role names memoised on the user (the scopes read them too): no extra query.
+        names = selectors._role_names(user)
+        menu = None if user.is_superuser else roles.menu_for(names)
+        request._jianding_menu = menu  # type: ignore[attr-defined]
+    return menu is None or model._meta.label_lower in menu
+
+
+NUMBER_COLUMN = "row_number"
 
 
 class ScopedAdminMixin(_AdminBase):
@@ -80,6 +154,23 @@ class ScopedAdminMixin(_AdminBase):
             kwargs["queryset"] = related_admin.get_queryset(request)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # "pk" or "id" as a column is headed PK/ID by Django: shown as 编号 instead.
+        return [NUMBER_COLUMN if c in ("pk", "id") else c for c in super().get_list_display(request)]
+
+    def get_list_display_links(self, request: HttpRequest, list_display: Any) -> Any:
+        links = super().get_list_display_links(request, list_display)
+        return links if links is None else [NUMBER_COLUMN if c in ("pk", "id") else c for c in links]
+
+    @admin.display(description="编号", ordering="pk")
+    def row_number(self, obj: Model) -> Any:
+        return obj.pk
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # The home and the side menu list only the models the user's role works with
+        # (catalog.roles.ROLE_MENUS); the others stay reachable by their links.
+        return super().has_module_permission(request) and in_menu(request, self.model)
+
     def get_list_filter(self, request: HttpRequest) -> Any:
         # A related-field filter lists only what the user may see: the related admin's
         # scoped rows (stations, centres: small tables) where it is scoped, else the values
@@ -93,6 +184,8 @@ class ScopedAdminMixin(_AdminBase):
                     scoped = isinstance(related_admin, ScopedAdminMixin)
                     entry = (entry, ScopedRelatedFieldListFilter if scoped else admin.RelatedOnlyFieldListFilter)
             filters.append(entry)
+        if work_queues(self.model):
+            filters.insert(0, WorkQueueFilter)
         return filters
 
 
@@ -108,7 +201,79 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return field.get_choices(include_blank=False, limit_choices_to={"pk__in": visible}, ordering=ordering)
 
 
-class ScopedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    """The base of every Jianding model admin: scoped, with the trace on each object."""
+HISTORY_ACTIONS = {"+": "新增", "~": "修改", "-": "删除"}
 
-    history_list_display = ["history_change_reason"]
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+class ScopedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    """The base of every Jianding model admin: scoped, with the trace on each object.
+
+    The history page (templates/simple_history/object_history_list.html) shows, per
+    change, when, who, what kind, why and each field's old and new value as a person
+    reads it, non-editable fields included (the state machine's status is one)."""
+
+    history_list_display: list[str] = []
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        # A work list over a proxy model (待发证的合格考生, 待转介的学生和学徒) has no trace
+        # of its own: the object's history is its concrete model's.
+        opts = self.model._meta
+        if opts.proxy:
+            concrete = opts.concrete_model
+            if concrete is None or concrete not in self.admin_site._registry:
+                raise Http404
+            label = concrete._meta
+            return redirect(f"admin:{label.app_label}_{label.model_name}_history", object_id)
+        # Outside a scoped user's scope (or gone): the same answer as the object's own page,
+        # which neither shows the trace nor tells a deleted object from another station's.
+        # The system administrator still reads a deleted object's trace.
+        scoped = selectors.station_scope(request.user) is not None
+        if scoped and self.get_object(request, object_id) is None:
+            return self._get_obj_does_not_exist_redirect(request, opts, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def set_history_delta_changes(
+        self, request: HttpRequest, historical_records: Any, foreign_keys_are_objs: bool = True
+    ) -> None:
+        """Every record of the page gets ``action`` (新增/修改/删除) and ``field_changes``
+        against the record before it (the last one of a page against its predecessor)."""
+        records = list(historical_records)
+        if not records:
+            return
+        earlier = [*records[1:], records[-1].prev_record]
+        fields = [f for f in records[0].tracked_fields if not f.primary_key]
+        reveal = request.user.has_perm(FULL_ID_PERMISSION)
+        related: dict[tuple[Any, Any], str] = {}
+
+        def show(field: Any, value: Any) -> str:
+            if value is None or value == "":
+                return ""
+            if field.is_relation:
+                key = (field.related_model, value)
+                if key not in related:
+                    found = field.related_model._base_manager.filter(pk=value).first()
+                    gone = f"已删除的{field.related_model._meta.verbose_name}"
+                    related[key] = str(found) if found is not None else gone
+                return related[key]
+            if field.name in MASKED_PERSON_FIELDS and not reveal:
+                return mask_middle(str(value), *MASKED_PERSON_FIELDS[field.name])
+            if hasattr(field, "attr_class"):  # a file: the stored name
+                return display_value(field, str(value).rsplit("/", 1)[-1])
+            return display_value(field, value)
+
+        for record, before in zip(records, earlier, strict=True):
+            record.action = HISTORY_ACTIONS.get(record.history_type, "")
+            record.field_changes = []
+            if before is None or record.history_type != "~":
+                continue
+            for field in fields:
+                old, new = getattr(before, field.attname), getattr(record, field.attname)
+                if old != new:
+                    label = str(field.verbose_name)
+                    record.field_changes.append(FieldChange(label, show(field, old), show(field, new)))

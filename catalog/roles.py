@@ -104,3 +104,76 @@ def sync_roles(group_model: Any, permission_model: Any) -> None:
         group, _ = group_model.objects.get_or_create(name=role)
         wanted = [p for p in permissions if _matches(f"{p.content_type.app_label}.{p.codename}", patterns)]
         group.permissions.set(wanted)
+
+
+# The models each role's home and side menu list ("app_label.modelname"), in the order of
+# their day; the admin's own lists stay reachable by link (a case page links its parts).
+# Every app a role can read has one model here at least: the breadcrumbs link the app's page.
+# A role with no entry, and the system administrator, see every model they may view.
+REFERENCE_MENU = ["catalog.deadlinerule", "catalog.policynotice"]
+ROLE_MENUS: dict[str, list[str]] = {
+    STATION_CLERK: [
+        "appraisals.registration",
+        "candidates.candidate",
+        "appraisals.examannouncement",
+        "appraisals.consentform",
+        "appraisals.appraisalapplication",
+        "appraisals.examsession",
+        "appraisals.examresult",
+        "appraisals.retake",
+        "appraisals.refund",
+        "appraisals.importjob",
+        "appraisals.traineetoroute",
+        "certificates.certificate",
+        "certificates.lostcertificaterequest",
+        *REFERENCE_MENU,
+    ],
+    EXAMINER: [
+        "appraisals.examsession",
+        "appraisals.seatassignment",
+        "appraisals.examresult",
+        "appraisals.scoreamendment",
+        "candidates.candidate",
+        *REFERENCE_MENU,
+    ],
+    CENTRE_OFFICER: [
+        "appraisals.appraisalapplication",
+        "appraisals.registration",
+        "candidates.candidate",
+        "appraisals.examsession",
+        "appraisals.examresult",
+        "appraisals.scoreamendment",
+        "certificates.passedregistration",
+        "certificates.issuancebatch",
+        "certificates.certificate",
+        "certificates.archiverecord",
+        "certificates.uploadbatch",
+        "certificates.lostcertificaterequest",
+        "certificates.supervisionfinding",
+        "supervision.complaint",
+        "catalog.station",
+        "catalog.eligibilityroute",
+        *REFERENCE_MENU,
+    ],
+    SUPERVISOR: [
+        "supervision.reviewitem",
+        "supervision.complaint",
+        "supervision.sessionsupervisionrecord",
+        "certificates.supervisionfinding",
+        "certificates.issuancebatch",
+        "appraisals.registration",
+        "appraisals.examsession",
+        "appraisals.examresult",
+        "certificates.certificate",
+        "candidates.candidate",
+        "catalog.station",
+        *REFERENCE_MENU,
+    ],
+}
+
+
+def menu_for(role_names: set[str]) -> set[str] | None:
+    """The models on the menu of someone with these roles (None: no limit)."""
+    if SYSTEM_ADMIN in role_names or not role_names & ROLE_MENUS.keys():
+        return None
+    return {label for role in role_names & ROLE_MENUS.keys() for label in ROLE_MENUS[role]}

@@ -652,3 +652,21 @@ def batch_counts(batch: UploadBatch) -> list[AuditCount]:
     levels = {label: index for index, label in enumerate(SkillLevel.labels)}
     rows = sorted(counts.items(), key=lambda kv: (kv[0][0], levels.get(kv[0][1], 9)))
     return [AuditCount(occupation, level, count) for (occupation, level), count in rows]
+
+
+# --- work queues: the home's counts and the lists' 待办 filter read the same selector ---------
+
+
+def batches_awaiting_approval(qs: QuerySet[IssuanceBatch]) -> QuerySet[IssuanceBatch]:
+    """待审批的发证批次 (a second officer approves)."""
+    return qs.filter(status=IssuanceBatch.Status.PREPARED)
+
+
+def batches_held_for_review(qs: QuerySet[IssuanceBatch]) -> QuerySet[IssuanceBatch]:
+    """暂缓核发的发证批次, waiting for a supervisor's review."""
+    return qs.filter(status=IssuanceBatch.Status.HELD)
+
+
+def upload_batches_in_audit(qs: QuerySet[UploadBatch]) -> QuerySet[UploadBatch]:
+    """上报批次 still being audited (not yet confirmed)."""
+    return qs.filter(status=UploadBatch.Status.DRAFT)

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from certificates import views as certificates_views
 from supervision import views as supervision_views
+from supervision.home import admin_home
 
 admin.site.site_header = "鉴定 · 职业技能鉴定业务后台"
 admin.site.site_title = "鉴定后台"
@@ -14,6 +15,8 @@ admin.site.index_title = "水平评价类技能人员职业资格退出目录 ·
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/supervision/", include("supervision.urls")),  # before the admin: see supervision.urls
+    # The home: the admin's index with each role's day on top (it reads every app).
+    path("admin/", admin.site.admin_view(admin_home), name="jianding_home"),
     path("admin/", admin.site.urls),
     path("appraisals/", include("appraisals.urls")),
     path("certificates/", include("certificates.urls")),

@@ -98,3 +98,13 @@ def complaint_assignees(complaint: Complaint, actor: User | None) -> QuerySet[Us
     )
     allowed = [u.pk for u in possible if complaint_assign_refusal(complaint=complaint, assignee=u, actor=actor) is None]
     return User.objects.filter(pk__in=allowed).select_related("centre").order_by("centre__code", "username")
+
+
+def review_items_pending(items: QuerySet[ReviewItem]) -> QuerySet[ReviewItem]:
+    """督导复核事项 not yet closed (待处理 and 处理中)."""
+    return items.exclude(status=ReviewItem.Status.CLOSED)
+
+
+def complaints_open(complaints: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """未办结举报."""
+    return complaints.exclude(status=Complaint.Status.CLOSED)

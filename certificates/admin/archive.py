@@ -10,13 +10,21 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
-from candidates.validators import mask_id_number
+from appraisals.models import (
+    AppraisalApplication,
+    ConsentForm,
+    EligibilityReview,
+    ExamResult,
+    ExamSession,
+    Registration,
+)
 from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
+from kit.admin import snapshot_text
 from kit.responses import ZIP, file_response
 
 from .. import exports, services
-from ..models import ArchiveRecord
+from ..models import ArchiveRecord, Certificate
 
 
 class ArchiveCorrectForm(ServiceForm):
@@ -114,60 +122,16 @@ LABELS = {
 }
 
 
-FIELD_LABELS = {
-    "number": "证书编号",
-    "holder_name": "姓名",
-    "holder_id_number": "公民身份号码",
-    "occupation": "职业（工种）",
-    "level": "等级",
-    "issue_date": "发证日期",
-    "centre": "发证机构",
-    "issued_by": "核发人",
-    "batch": "发证批次",
-    "reissue_of": "补发自",
-    "id": "报名编号",
-    "station": "鉴定站",
-    "announcement": "鉴定考试公告",
-    "registration_date": "报名日期",
-    "fee": "鉴定费（元）",
-    "registered_by": "受理人",
-    "review_date": "审查日期",
-    "passed": "合格",
-    "matched_route": "符合的申报条件",
-    "findings": "审查意见",
-    "reviewer": "审查人",
-    "signed_date": "签署日期",
-    "received_by": "接收人",
-    "scan": "扫描件",
-    "submitted_date": "提交日期",
-    "decided_date": "批准日期",
-    "decided_by": "审批人",
-    "attempt": "考试次序",
-    "session": "考试场次",
-    "exam_date": "考试日期",
-    "place": "考点",
-    "offsite_approval": "异地鉴定批准",
-    "theory_score": "理论知识考试成绩",
-    "practical_score": "操作技能考核成绩",
-    "review_score": "综合评审成绩",
-    "entered_by": "录入人",
-    "confirmed_by": "复核人",
-    "confirmed_at": "复核时间",
-    "published_on": "成绩公示日期",
-    "publicity_last_day": "公示期最后一天",
+# Where each section's keys come from (their verbose names label them), and the keys of no field.
+ARCHIVE_MODELS: dict[str, list[type[Model]]] = {
+    "certificate": [Certificate],
+    "registration": [Registration],
+    "eligibility_review": [EligibilityReview],
+    "consent": [ConsentForm],
+    "application": [AppraisalApplication],
+    "results": [ExamResult, ExamSession],
 }
-
-
-def _value(key: str, value: Any) -> str:
-    """One archived value as the page shows it: Chinese for yes, no and blank; the ID
-    number masked (the record and its export keep it whole)."""
-    if value is None or value == "":
-        return "—"
-    if value is True or value is False:
-        return "是" if value else "否"
-    if key == "holder_id_number":
-        return mask_id_number(str(value))
-    return str(value)
+ARCHIVE_LABELS = {"id": "报名编号", "exam_date": "考试日期"}
 
 
 def _flatten(contents: dict) -> list[tuple[str, str]]:
@@ -180,5 +144,5 @@ def _flatten(contents: dict) -> list[tuple[str, str]]:
             if not item:
                 rows.append((prefix, "无"))
                 continue
-            rows.append((prefix, "；".join(f"{FIELD_LABELS.get(k, k)}：{_value(k, v)}" for k, v in item.items())))
+            rows.append((prefix, snapshot_text(item, ARCHIVE_MODELS.get(section, []), ARCHIVE_LABELS)))
     return rows
