@@ -135,7 +135,7 @@ class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmi
             label,
         )
 
-    @admin.display(description="PDF")
+    @admin.display(description="证书PDF")
     def pdf(self, obj: Certificate) -> str:
         return link(reverse("certificates:certificate_pdf", args=[obj.pk]), "下载")
 

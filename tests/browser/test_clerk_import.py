@@ -183,7 +183,7 @@ def test_the_clerk_registers_by_id_number_and_a_wrong_check_digit_is_refused(wal
     clerk = walk()
     clerk.login(CLERK)
     page = clerk.goto(REGISTRATIONS)
-    page.locator(".object-tools").get_by_role("link", name=re.compile("增加")).click()
+    page.locator(".object-tools").get_by_role("link", name=re.compile("新增")).click()
     page.wait_for_load_state()
     clerk.check("add-form")
 
@@ -207,7 +207,7 @@ def test_the_clerk_registers_by_id_number_and_a_wrong_check_digit_is_refused(wal
     assert search(clerk, CANDIDATES, number, "no-person-saved") == []
 
     page = clerk.goto(REGISTRATIONS)
-    page.locator(".object-tools").get_by_role("link", name=re.compile("增加")).click()
+    page.locator(".object-tools").get_by_role("link", name=re.compile("新增")).click()
     page.wait_for_load_state()
     page.get_by_label("公民身份号码").fill(number)
     page.get_by_label("姓名").fill(name)

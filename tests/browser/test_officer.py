@@ -223,7 +223,7 @@ def test_the_officer_certifies_a_case_and_audits_the_upload(walk, demo_database)
 
     # At 1366 px every column of the certificate list is on screen, one line a row.
     box = columns_fit(page)
-    assert {"证书编号", "效力", "PDF", "发证机构"} <= set(box["headers"]), box
+    assert {"证书编号", "效力", "证书PDF", "发证机构"} <= set(box["headers"]), box
     assert_no_full_id(page.inner_text("body"))
 
     # The whole-case page shows the certificate, its status and its PDF.

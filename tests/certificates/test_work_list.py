@@ -176,7 +176,7 @@ def test_the_certificate_list_has_short_columns_and_no_id_number(client, officer
     page = client.get(reverse("admin:certificates_certificate_changelist"))
     text = page.content.decode()
     headers = [str(h["text"]) for h in page.context["result_headers"]][1:]
-    assert headers == ["证书编号", "姓名", "职业（工种）", "等级", "发证日期", "发证机构", "效力", "PDF"]
+    assert headers == ["证书编号", "姓名", "职业（工种）", "等级", "发证日期", "发证机构", "效力", "证书PDF"]
     assert certificate.number in text and "2020-11-28" in text and ">五级<" in text
     assert not FULL_ID.search(text)
     assert reverse("certificates:certificate_pdf", args=[certificate.pk]) in text
