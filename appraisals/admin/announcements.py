@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
 from catalog.admin_scope import ScopedAdmin, request_user
+from catalog.selectors import RuleBook
 from kit import clock
+from kit.admin import ListDisplay
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin
-from ..models import ExamAnnouncement
+from ..models import ExamAnnouncement, ExamSession
 
 
 class AnnouncementForm(ServiceForm):
@@ -58,6 +61,38 @@ class ExamAnnouncementAdmin(ServiceFormAdminMixin, ScopedAdmin):
         if user.station_id:
             initial.setdefault("station", user.station_id)
         return initial
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ExamAnnouncement]:
+        first_exam = ExamSession.objects.filter(
+            application__station=OuterRef("station"),
+            occupation=OuterRef("occupation"),
+            level=OuterRef("level"),
+            kind=ExamSession.Kind.EXAM,
+        ).order_by("date")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("station__region")
+            .annotate(first_exam_date=Subquery(first_exam.values("date")[:1]))
+        )
+
+    def get_list_display(self, request: HttpRequest) -> ListDisplay:
+        """Beside each announcement, the last day it takes registrations (the deadline rule of
+        its occupation in the station's region) and its first exam, if one is scheduled."""
+        book = RuleBook()  # one per request: the rules are read once for the page
+
+        @admin.display(description="报名截止")
+        def registration_cutoff(obj: ExamAnnouncement) -> str:
+            last = book.deadlines_for(obj.occupation_id, obj.station.region).last_registration_day
+            return f"{last:%Y-%m-%d}" if last else "不限"
+
+        @admin.display(description="考试日期", ordering="first_exam_date")
+        def exam_date(obj: ExamAnnouncement) -> str:
+            first: datetime.date | None = getattr(obj, "first_exam_date", None)
+            return f"{first:%Y-%m-%d}" if first else "未安排"
+
+        columns: ListDisplay = ["occupation", "level", "station", "publish_date", registration_cutoff, exam_date]
+        return [*columns, "fee", "registration_count"]
 
     @admin.display(description="报名人数")
     def registration_count(self, obj: ExamAnnouncement) -> int:
