@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from catalog import roles
 from catalog.models import Station, User
@@ -153,6 +155,17 @@ def due_items(today: datetime.date) -> list[DueItem]:
     return list(items.values())
 
 
+def work_link(kind: str) -> str:
+    """The list a reminder is about, filtered to the cases waiting for the step it names
+    (the reader's scope narrows it to their own stations)."""
+    if kind == "registration_cutoff":
+        return reverse("admin:appraisals_examannouncement_changelist")
+    if kind == "trainee_routing":
+        return reverse("admin:appraisals_traineetoroute_changelist")
+    statuses = ",".join(PENDING[kind])
+    return f"{reverse('admin:appraisals_registration_changelist')}?{urlencode({'status__in': statuses})}"
+
+
 def _title(item: DueItem, station: Station) -> str:
     kind = KINDS[item.kind]
     occupations = "、".join(sorted(item.occupations)[:5]) + ("等" if len(item.occupations) > 5 else "")
@@ -189,7 +202,16 @@ def reminders_for(items: Iterable[DueItem]) -> list[Reminder]:
         title = _title(item, station)
         for user_id in clerks.get(station.pk, []):
             reminders.append(
-                Reminder(user_id, item.kind, f"station:{station.pk}", item.deadline, item.lead, title, title)
+                Reminder(
+                    user_id,
+                    item.kind,
+                    f"station:{station.pk}",
+                    item.deadline,
+                    item.lead,
+                    title,
+                    title,
+                    work_link(item.kind),
+                )
             )
         per_centre[(station.centre_id, item.kind, item.deadline, item.lead)].append(item)
     for (centre_id, kind, deadline, lead), centre_items in per_centre.items():
@@ -202,7 +224,9 @@ def reminders_for(items: Iterable[DueItem]) -> list[Reminder]:
         )
         body = "\n".join(_title(i, stations[i.station_id]) for i in centre_items)
         for user_id in officers.get(centre_id, []):
-            reminders.append(Reminder(user_id, kind, f"centre:{centre_id}", deadline, lead, title, body))
+            reminders.append(
+                Reminder(user_id, kind, f"centre:{centre_id}", deadline, lead, title, body, work_link(kind))
+            )
     return reminders
 
 

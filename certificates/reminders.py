@@ -6,6 +6,7 @@ import datetime
 from collections import defaultdict
 
 from django.db.models import Count, Max
+from django.urls import reverse
 
 from catalog import roles
 from catalog.models import User
@@ -46,6 +47,7 @@ def certificate_reminders(today: datetime.date) -> list[Reminder]:
                     0,
                     title,
                     title,
+                    reverse("admin:certificates_passedregistration_changelist"),
                 )
             )
     return found

@@ -7,6 +7,7 @@ from django.core import mail
 
 from appraisals import reminders
 from catalog.models import Notification, ReminderLog
+from catalog.services import reminders_send
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -149,3 +150,29 @@ def test_finding_what_is_due_takes_a_fixed_number_of_queries(case, staff, announ
     with django_assert_max_num_queries(len(few.captured_queries)):
         items = reminders.due_items(D(2020, 10, 24))
     assert sum(i.count for i in items if i.kind == "consent_missing") == 21
+
+
+@pytest.mark.parametrize(
+    ("steps", "kind", "day"),
+    [
+        ("register", "consent_missing", D(2020, 10, 30)),
+        ("consent", "application_pending", D(2020, 10, 30)),
+        ("approve", "exam_pending", D(2020, 12, 30)),
+    ],
+)
+def test_a_reminder_opens_the_list_of_the_cases_it_is_about(client, case, staff, steps, kind, day):
+    walk = {
+        "register": lambda: case.register(),
+        "consent": lambda: case.register().review().consent(),
+        "approve": lambda: case.register().review().consent().apply().approve(),
+    }
+    walk[steps]()
+    due = [i for i in reminders.due_items(day) if i.kind == kind]
+    reminders_send(reminders=reminders.reminders_for(due))
+
+    notification = Notification.objects.get(recipient=staff["clerk"])
+    assert notification.link.startswith("/admin/appraisals/registration/?status__in=")
+    client.force_login(staff["clerk"])
+    listed = client.get(notification.link)
+    assert listed.status_code == 200
+    assert [r.pk for r in listed.context["cl"].result_list] == [case.registration.pk]
