@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_celery_beat",
+    "config.apps.LoginProtectionConfig",
     "catalog",
     "candidates",
     "appraisals",
@@ -46,6 +47,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into its page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,6 +143,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-axes tells every failed login and lockout as a warning (user and address
+    # masked); its housekeeping chatter at INFO is noise.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Appraisal rules that the notices leave to configuration.
@@ -160,5 +171,19 @@ JIANDING_VERIFY_RATE = env("JIANDING_VERIFY_RATE", default="10/m")
 JIANDING_VERIFY_DAILY_RATE = env("JIANDING_VERIFY_DAILY_RATE", default="100/d")
 # Behind a reverse proxy, the header that holds the client's address (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = env("JIANDING_CLIENT_IP_HEADER", default="REMOTE_ADDR")
+# Login throttling (django-axes): after this many failed logins one user from one address
+# is locked out for a while, or until the system administrator deletes the lock (登录保护 →
+# 登录失败记录). Per user *and* address: a station's clerks share one office address, and
+# one person's typos must not lock out the others, nor a stranger lock out a known user.
+AXES_FAILURE_LIMIT = env.int("JIANDING_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("JIANDING_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The page says when to try again: trying during the lock does not push that time back.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_META_PRECEDENCE_ORDER = [RATELIMIT_IP_META_KEY]
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
+AXES_PERMALOCK_MESSAGE = "登录失败次数过多，账号已锁定，请联系系统管理员解锁。"
 # The address printed in certificates' QR codes (the public lookup page).
 JIANDING_PUBLIC_URL = env("JIANDING_PUBLIC_URL", default="http://127.0.0.1:8000")
