@@ -373,7 +373,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
         "report": report,
         "problem": job.report.get("problem", ""),
         "errors": report.errors[:1000] if report else [],
-        "more_errors": max(len(report.errors) - 1000, 0) if report else 0,
+        "more_errors": max(report.error_total - min(len(report.errors), 1000), 0) if report else 0,
         "progress": progress_bar(job),
         "refresh": not job.is_finished,
     }

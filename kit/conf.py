@@ -27,6 +27,12 @@ def public_url() -> str:
     return settings.JIANDING_PUBLIC_URL.rstrip("/")
 
 
+def import_kept_errors() -> int:
+    """An import keeps this many errors to show (and counts all of them): a junk file of a
+    million bad rows must not hold a million messages in memory."""
+    return int(settings.JIANDING_IMPORT_KEPT_ERRORS)
+
+
 def import_background_bytes() -> int:
     """Registration files larger than this are imported by a background job."""
     return int(settings.JIANDING_IMPORT_BACKGROUND_BYTES)

@@ -53,7 +53,7 @@ from candidates.validators import (
 from catalog.models import Occupation, SkillLevel, Station, User
 from catalog.selectors import RuleBook
 from catalog.trace import acting_as
-from kit import clock
+from kit import clock, conf
 
 from ..exporting import unescape_formula
 from ..models import ExamAnnouncement, Registration, check_registration_window
@@ -347,6 +347,7 @@ class RegistrationImporter:
         self._reference = _Reference(self.station)
         self._positions = positions
         self.today = clock.today()
+        self._kept_errors = conf.import_kept_errors()
         self._memo_occupation: dict[Any, Any] = {}
         self._memo_level: dict[Any, Any] = {}
         self._memo_date: dict[Any, Any] = {}
@@ -370,7 +371,6 @@ class RegistrationImporter:
         if chunk:
             self._check_chunk(chunk, plan, report)
         self.progress("检查", report.rows, report.rows)
-        report.error_total = len(report.errors)
         if report.rows == 0 and not report.errors:
             report.problem = "文件中没有数据行（第2行起）。"
         if not report.ok or dry_run:
@@ -416,8 +416,12 @@ class RegistrationImporter:
             report.rows += 1
             errors = self._check_row(number, row, known, plan, report)
             if errors:
-                report.errors.extend(errors)
-                report.error_values[number] = [shown_value(key, row.get(key)) for key in self._shown_keys]
+                report.error_total += len(errors)
+                report.error_row_total += 1
+                room = self._kept_errors - len(report.errors)
+                if room > 0:
+                    report.errors.extend(errors[:room])
+                    report.error_values[number] = [shown_value(key, row.get(key)) for key in self._shown_keys]
 
     def _error(self, number: int, key: str, value: Any, rule: str) -> RowError:
         return RowError(number, LABELS[key], shown_value(key, value), rule)

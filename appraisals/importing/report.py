@@ -30,7 +30,8 @@ class ImportReport:
     source: str = ""  # what was read: “CSV（GB18030）”, “XLSX”
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
-    error_total: int = 0  # all errors, also when ``errors`` was cut short for storage
+    error_total: int = 0  # all errors, also when ``errors`` keeps only the first ones
+    error_row_total: int = 0  # rows with an error, likewise
     candidates_created: int = 0
     candidates_updated: int = 0
     registrations_created: int = 0
@@ -53,7 +54,7 @@ class ImportReport:
 
     @property
     def error_rows(self) -> int:
-        return len({error.row for error in self.errors})
+        return self.error_row_total or len({error.row for error in self.errors})
 
     def errors_by_row(self) -> dict[int, list[RowError]]:
         grouped: dict[int, list[RowError]] = defaultdict(list)
@@ -96,6 +97,7 @@ class ImportReport:
             "rows": self.rows,
             "errors": [[e.row, e.column, e.value, e.rule] for e in errors],
             "error_total": self.error_total,
+            "error_row_total": self.error_row_total,
             "candidates_created": self.candidates_created,
             "candidates_updated": self.candidates_updated,
             "registrations_created": self.registrations_created,

@@ -155,6 +155,8 @@ JIANDING_PUBLICITY_WORKING_DAYS = env.int("JIANDING_PUBLICITY_WORKING_DAYS", def
 JIANDING_REMINDER_LEAD_DAYS = env.list("JIANDING_REMINDER_LEAD_DAYS", cast=int, default=[14, 7, 3, 1])
 # Registration files larger than this (bytes; about 5,000 CSV rows) are imported by a background job.
 JIANDING_IMPORT_BACKGROUND_BYTES = env.int("JIANDING_IMPORT_BACKGROUND_BYTES", default=512 * 1024)
+# An import report keeps the first errors this many (every error is still counted).
+JIANDING_IMPORT_KEPT_ERRORS = env.int("JIANDING_IMPORT_KEPT_ERRORS", default=1000)
 
 # --- Certificates (证书核发、档案、证书查询、数据审核) ------------------------------------------------
 # Signs of rushed issuance (严禁突击发证): a batch showing any of them is held for a

@@ -604,3 +604,18 @@ def test_an_xlsx_whose_sheet_declares_xml_entities_is_refused_as_a_file(station,
 
     assert not report.saved and "含有不允许的 XML 内容" in report.summary()
     assert Candidate.objects.count() == 0
+
+
+def test_a_junk_file_keeps_the_first_errors_and_counts_them_all(station, clerk, announcement, settings):
+    """A file of thousands of bad rows: the report holds the first errors only (memory stays
+    small), and says how many rows and errors there were in all."""
+    settings.JIANDING_IMPORT_KEPT_ERRORS = 50
+    rows = registration_rows(3000, 身份证号="不是身份证号")
+    report = run(csv_file(rows), station, clerk)
+
+    assert not report.ok and not report.saved
+    assert len(report.errors) == 50 and len(report.error_values) <= 50
+    assert report.error_rows == 3000 and report.error_total >= 3000
+    assert report.lines()[0].startswith("导入被拒绝：3000 行中有 3000 行不符合规则")
+    assert report.lines()[-1] == f"……另有 {report.error_total - 50} 处错误未列出。"
+    assert Registration.objects.count() == 0
