@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 from candidates.validators import mask_id_number, mask_phone
 from catalog.models import SkillLevel, Station, User
 from catalog.selectors import visible_stations
-from kit import clock
+from kit import audit, clock
 from kit.permissions import FULL_ID_PERMISSION
 
 from .models import Registration
@@ -124,6 +124,19 @@ class ScopedExportAdminMixin(ExportActionMixin):
     def get_export_filename(self, request: HttpRequest, queryset: QuerySet, file_format: Any) -> str:
         # ASCII: the header carries it unencoded; the date tells the copies apart.
         return f"{self.opts.model_name}-{clock.today():%Y%m%d}.{file_format.get_extension()}"
+
+    def get_export_data(self, file_format: Any, request: HttpRequest, queryset: QuerySet, **kwargs: Any) -> Any:
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        resources = self.get_export_resource_classes(request)
+        personal = any(issubclass(resource, PersonalDataResourceMixin) for resource in resources)
+        if personal and request.user.has_perm(FULL_ID_PERMISSION):
+            audit.record(
+                request,
+                action=audit.EXPORT,
+                subject=f"{self.opts.verbose_name_plural}导出 {queryset.count()} 条（{file_format.get_title()}）",
+                reason="导出含完整身份证号和手机号的数据",
+            )
+        return data
 
     def get_valid_export_item_pks(self, request: HttpRequest) -> Any:
         # Selected rows are re-read through the scoped queryset; the library's default

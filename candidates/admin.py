@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import station_scope, visible_stations
+from kit import audit
 from kit.permissions import FULL_ID_PERMISSION
 
 from .models import Candidate
@@ -28,6 +29,16 @@ RAW_INPUT_MAX_LENGTH = {"id_number": 40, "phone": 20}
 
 def sees_full_id_numbers(request: HttpRequest) -> bool:
     return request.user.has_perm(FULL_ID_PERMISSION)
+
+
+def masked_search_term(term: str) -> str:
+    """What was searched for, as the access log may keep it: a typed ID or phone number masked."""
+    id_number, phone = normalise_id_number(term), normalise_phone(term)
+    if ID_NUMBER_SHAPE.fullmatch(id_number):
+        return mask_id_number(id_number)
+    if PHONE_SHAPE.fullmatch(phone):
+        return mask_phone(phone)
+    return term.strip()[:40]
 
 
 @admin.register(Candidate)
@@ -80,6 +91,33 @@ class CandidateAdmin(ScopedAdmin):
     ]
 
     # --- what is shown --------------------------------------------------------------
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        candidate = getattr(response, "context_data", {}).get("original")
+        if response.status_code == 200 and candidate is not None and sees_full_id_numbers(request):
+            audit.record(
+                request,
+                action=audit.UNMASK,
+                subject=f"考生 {candidate.name}（编号 {candidate.pk}）",
+                reason="打开考生信息页",
+            )
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if response.status_code == 200 and changelist is not None and sees_full_id_numbers(request):
+            shown = list(changelist.result_list)
+            if shown:
+                names = "、".join(c.name for c in shown[:10]) + ("等" if len(shown) > 10 else "")
+                audit.record(
+                    request,
+                    action=audit.UNMASK,
+                    subject=f"考生列表 {len(shown)} 人：{names}",
+                    reason=f"查找：{masked_search_term(request.GET['q'])}" if request.GET.get("q") else "浏览考生列表",
+                )
+        return response
 
     def get_list_display(self, request: HttpRequest) -> Any:
         columns = ["name", "id_number", "sex", "phone", "education", "trainee_kind"]

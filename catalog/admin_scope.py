@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from kit import audit
 from kit.admin import MASKED_PERSON_FIELDS, BusinessDateFieldListFilter, display_value, mask_middle
 from kit.permissions import FULL_ID_PERMISSION
 
@@ -249,6 +250,13 @@ class ScopedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         earlier = [*records[1:], records[-1].prev_record]
         fields = [f for f in records[0].tracked_fields if not f.primary_key]
         reveal = request.user.has_perm(FULL_ID_PERMISSION)
+        if reveal and any(f.name in MASKED_PERSON_FIELDS for f in fields):
+            audit.record(
+                request,
+                action=audit.UNMASK,
+                subject=f"{records[0].instance._meta.verbose_name}的历史记录：{records[0].instance}",
+                reason="查看历史记录",
+            )
         related: dict[tuple[Any, Any], str] = {}
 
         def show(field: Any, value: Any) -> str:

@@ -64,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # As before supervision had its own app (its models were under certificates.view_*);
         # complaints stay hidden from stations by their admin's scope.
         "supervision.view_*",
+        "!supervision.view_personaldataaccess",
     ],
     EXAMINER: [
         *REFERENCE_VIEW,
@@ -107,6 +108,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *CASE_RECORDS_KEPT,
         "!certificates.delete_*",
         "!supervision.delete_*",
+        # The access log is the supervisors' check on the officers who see full numbers.
+        "!supervision.*_personaldataaccess",
     ],
     SYSTEM_ADMIN: ["*"],
 }
@@ -182,6 +185,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "supervision.reviewitem",
         "supervision.complaint",
         "supervision.sessionsupervisionrecord",
+        "supervision.personaldataaccess",
         "certificates.supervisionfinding",
         "certificates.issuancebatch",
         "appraisals.registration",

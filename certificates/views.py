@@ -27,7 +27,7 @@ from django_ratelimit.core import is_ratelimited
 from appraisals.models import Registration
 from candidates.validators import ID_NUMBER_SHAPE, normalise_id_number
 from catalog.selectors import visible_centres, visible_stations
-from kit import clock, conf
+from kit import audit, clock, conf
 from kit.responses import XLSX, file_response
 
 from . import documents, exports, selectors
@@ -83,12 +83,21 @@ def verify(request: HttpRequest) -> HttpResponse:
         else:
             rows = selectors.lookup_by_number(key.strip().upper(), name, on=today)
         context["rows"], context["message"] = rows, "" if rows else NOT_FOUND
+        how = "公民身份号码和姓名" if ID_NUMBER_SHAPE.fullmatch(id_number) else "证书编号和姓名"
+        _record_lookup_hit(request, rows, how)
         # What was typed is not echoed back: the page shows the masked ID number only.
         context["form"] = VerifyForm()
     elif request.method == "GET" and number and code:
         rows = selectors.lookup_by_code(number, code.replace("-", ""), on=today)
         context["rows"], context["message"] = rows, "" if rows else NOT_FOUND
+        _record_lookup_hit(request, rows, "证书二维码")
     return render(request, "certificates/verify.html", context, status=status)
+
+
+def _record_lookup_hit(request: HttpRequest, rows: list[selectors.LookupRow], how: str) -> None:
+    if rows:
+        found = "、".join(f"{row.number} {row.holder_name}" for row in rows)
+        audit.record(request, action=audit.LOOKUP, subject=f"证书 {found}", reason=f"公众查询（{how}）")
 
 
 # --- downloads ------------------------------------------------------------------------------------

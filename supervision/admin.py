@@ -23,11 +23,11 @@ from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.models import User
 from certificates.models import IssuanceBatch
 from kit import clock
-from kit.admin import report_rows
+from kit.admin import BusinessDateFieldListFilter, report_rows
 
 from . import services
 from .evidence import evidence_html
-from .models import Complaint, ReviewItem, SessionSupervisionRecord
+from .models import Complaint, PersonalDataAccess, ReviewItem, SessionSupervisionRecord
 from .selectors import batch_of, complaint_assignees, review_items_for
 
 
@@ -471,3 +471,25 @@ class ComplaintAdmin(ServiceFormAdminMixin, ScopedAdmin):
     @admin.display(description="举报内容")
     def short_content(self, obj: Complaint) -> str:
         return obj.content[:40]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The access log, read by supervisors (and the system administrator): nobody adds,
+    changes or deletes a record here; the places that show personal data write them."""
+
+    list_display = ["at", "actor", "action", "subject", "reason", "address"]
+    list_filter = ["action", ("at", BusinessDateFieldListFilter)]
+    search_fields = ["subject", "actor__username", "actor__last_name", "actor__first_name"]
+    list_select_related = ["actor"]
+    show_full_result_count = False
+    list_per_page = 100
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

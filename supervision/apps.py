@@ -15,3 +15,10 @@ class SupervisionConfig(AppConfig):
         from .services import on_batch_reviewed
 
         batch_reviewed.connect(on_batch_reviewed, dispatch_uid="supervision.close_batch_item")
+
+        # Every look at personal data, from whichever app shows it (kit.audit).
+        from kit.audit import personal_data_accessed
+
+        from .services import personal_data_access_record
+
+        personal_data_accessed.connect(personal_data_access_record, dispatch_uid="supervision.personal_data_access")

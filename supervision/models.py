@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
 from appraisals.models import ExamSession
 from catalog.trace import TracedManager, history
-from kit import clock
+from kit import audit, clock
 
 REFERENCE = re.compile(r"JB\d{4}(\d{6,})")
 
@@ -209,3 +210,55 @@ class Complaint(models.Model):
     def pk_of_reference(text: str) -> int | None:
         match = REFERENCE.fullmatch(text.strip().upper())
         return int(match.group(1)) if match else None
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError("个人信息访问记录只能新增，不能修改。")
+
+    def delete(self):
+        raise ValidationError("个人信息访问记录只能新增，不能删除。")
+
+
+class PersonalDataAccess(models.Model):
+    """One look at personal data (kit.audit): who, when, what, why, from where. Append-only:
+    the model refuses changes and deletions, and on PostgreSQL the table itself does."""
+
+    class Action(models.TextChoices):
+        UNMASK = audit.UNMASK, "查看完整身份证号和手机号"
+        EXPORT = audit.EXPORT, "导出含完整号码的数据"
+        ARCHIVE = audit.ARCHIVE, "查看档案"
+        LOOKUP = audit.LOOKUP, "证书查询查到证书"
+
+    at = models.DateTimeField("时间", default=clock.now, editable=False, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="访问人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="公众查询时为空",
+    )
+    action = models.CharField("访问类型", max_length=10, choices=Action.choices)
+    subject = models.CharField("访问对象", max_length=300)
+    reason = models.CharField("事由", max_length=200, blank=True)
+    address = models.CharField("网络地址", max_length=64, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "个人信息访问记录"
+        verbose_name_plural = "个人信息访问记录"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}：{self.subject}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("个人信息访问记录只能新增，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("个人信息访问记录只能新增，不能删除。")

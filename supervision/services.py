@@ -23,7 +23,7 @@ from kit import clock
 from kit.errors import RuleError
 
 from . import selectors
-from .models import Complaint, ReviewItem, SessionSupervisionRecord
+from .models import Complaint, PersonalDataAccess, ReviewItem, SessionSupervisionRecord
 
 Kind = ReviewItem.Kind
 
@@ -339,3 +339,12 @@ def daily_sweep_run(*, today: datetime.date) -> dict[str, int]:
     sent = reminders.sweep(today) + reminders_send(reminders=certificate_reminders(today))
     flagged = review_queue_refresh(actor=None, today=today)
     return {"reminders": sent, "review_items": flagged}
+
+
+def personal_data_access_record(
+    *, actor: User | None, action: str, subject: str, reason: str, address: str, **kwargs: Any
+) -> PersonalDataAccess:
+    """Keep one look at personal data (told through kit.audit by the app that showed it)."""
+    return PersonalDataAccess.objects.create(
+        actor=actor, action=action, subject=subject[:300], reason=reason[:200], address=address[:64]
+    )

@@ -19,7 +19,7 @@ from appraisals.models import (
     Registration,
 )
 from catalog.admin_scope import ScopedAdmin, request_user
-from kit import clock
+from kit import audit, clock
 from kit.admin import snapshot_text
 from kit.responses import ZIP, file_response
 
@@ -86,6 +86,18 @@ class ArchiveRecordAdmin(ServiceFormAdminMixin, ScopedAdmin):
         rows = _flatten(obj.contents)
         return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        record = getattr(response, "context_data", {}).get("original")
+        if response.status_code == 200 and record is not None:
+            audit.record(
+                request,
+                action=audit.ARCHIVE,
+                subject=f"档案：证书 {record.certificate.number} {record.certificate.holder_name}",
+                reason="打开档案记录",
+            )
+        return response
+
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # 档案只能新增
 
@@ -109,7 +121,14 @@ class ArchiveRecordAdmin(ServiceFormAdminMixin, ScopedAdmin):
             "centre",
             "created_by",
         )
-        return file_response(exports.archive_zip(records), f"档案导出-{clock.today():%Y%m%d}.zip", ZIP)
+        content = exports.archive_zip(records)
+        audit.record(
+            request,
+            action=audit.EXPORT,
+            subject=f"档案导出 {len(records)} 份：" + "、".join(r.certificate.number for r in records[:10]),
+            reason="导出档案（含完整身份证号）",
+        )
+        return file_response(content, f"档案导出-{clock.today():%Y%m%d}.zip", ZIP)
 
 
 LABELS = {

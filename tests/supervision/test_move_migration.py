@@ -82,6 +82,9 @@ def old_layout_rows(old, case, staff, orgs):
     return item, record, complaint
 
 
+ADDED_AFTER_THE_MOVE = ["personaldataaccess"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_rows_of_the_old_layout_are_found_through_the_supervision_app(committed_db, case, staff, orgs, client):
     case.register().review().consent().apply().approve().schedule()  # a session (its tables do not move)
@@ -90,7 +93,8 @@ def test_rows_of_the_old_layout_are_found_through_the_supervision_app(committed_
         # The old layout: the models, their content types and the task name are certificates'.
         old_types = old.get_model("contenttypes", "ContentType").objects
         assert old_types.filter(app_label="certificates", model="reviewitem").exists()
-        assert not old_types.filter(app_label="supervision").exists()
+        # (Models supervision got after the move keep their content types: nothing moved them.)
+        assert not old_types.filter(app_label="supervision").exclude(model__in=ADDED_AFTER_THE_MOVE).exists()
         item, record, complaint = old_layout_rows(old, case, staff, orgs)
         reviewitem_type = old_types.get(app_label="certificates", model="reviewitem")
         complaint_type = old_types.get(app_label="certificates", model="complaint")
