@@ -8,7 +8,6 @@ import pytest
 from appraisals import selectors, services
 from catalog.models import Station
 from tests.candidates.factories import CandidateFactory
-from tests.factories import issued_paper
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -40,7 +39,6 @@ def test_station_figures_and_registrations_per_day(case, staff, announcement):
     )
     session = case.schedule(D(2020, 11, 25), application=application).session
     services.seats_assign(actor=staff["clerk"], session=session)
-    issued_paper(session)
     services.session_hold(actor=staff["clerk"], session=session)
     result = services.result_enter(
         actor=staff["examiner"], registration=failing, theory_score=Decimal("40"), practical_score=Decimal("70")

@@ -12,7 +12,7 @@ from catalog.models import Region
 from certificates import selectors, services
 from certificates.models import ArchiveRecord, Certificate, IssuanceBatch, IssuanceItem, NumberCounter
 from kit.errors import RuleError
-from tests.factories import approved_offsite, issued_paper
+from tests.factories import approved_offsite
 
 from .conftest import FIRST_ISSUE_DAY, PUBLISHED, at, passed_group
 
@@ -74,7 +74,6 @@ def test_a_passed_retake_is_issued_too(officers, orgs, case, staff):
         actor=staff["clerk"], retake=case.registration.retake, session=retake_session
     )
     appraisal_services.seats_assign(actor=staff["clerk"], session=retake_session)
-    issued_paper(retake_session)
     appraisal_services.session_hold(actor=staff["clerk"], session=retake_session)
     result = appraisal_services.result_enter(
         actor=staff["examiner"], registration=case.registration, theory_score=70, practical_score=None

@@ -18,7 +18,7 @@ from certificates.models import UploadBatch
 from kit.errors import RuleError
 from supervision import services as supervision
 from tests.candidates.factories import CandidateFactory
-from tests.factories import issued_paper, region
+from tests.factories import region
 
 from .conftest import at, issue
 
@@ -52,7 +52,6 @@ def passed_retake(case):
     staff = case.staff
     appraisal_services.retake_assign_session(actor=staff["clerk"], retake=case.registration.retake, session=session)
     appraisal_services.seats_assign(actor=staff["clerk"], session=session)
-    issued_paper(session)
     appraisal_services.session_hold(actor=staff["clerk"], session=session)
     result = appraisal_services.result_enter(
         actor=staff["examiner"], registration=case.registration, theory_score=70, practical_score=None
