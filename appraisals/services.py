@@ -36,6 +36,7 @@ from kit.errors import RuleError
 
 from . import rules
 from .models import (
+    PAPER_ID_VALIDATOR,
     AppraisalApplication,
     ConsentForm,
     EligibilityReview,
@@ -630,6 +631,7 @@ def paper_issue(*, actor: User, paper: ExamPaper, bank_paper_id: str) -> ExamPap
     """The centre records the paper drawn from the national question bank: its number
     (``PAPER_ID_VALIDATOR``: GJTK-2020-50001), who, when."""
     paper = _paper_for_officer(actor, paper, ExamPaper.Status.REQUESTED, "发放试卷")
+    PAPER_ID_VALIDATOR(bank_paper_id.strip())  # an empty number too gets the format's message
     paper.bank_paper_id = bank_paper_id.strip()
     paper.status = ExamPaper.Status.ISSUED
     paper.issued_by = actor
@@ -916,6 +918,7 @@ def retake_request(*, actor: User, registration: Registration, requested_date: d
 
 @service
 def retake_assign_session(*, actor: User, retake: Retake, session: ExamSession) -> Retake:
+    retake = Retake.objects.select_for_update().select_related("session", "registration").get(pk=retake.pk)
     if session.kind != ExamSession.Kind.RETAKE:
         raise RuleError("只能安排到补考场次。")
     if session.occupation_id != retake.registration.announcement.occupation_id:

@@ -34,6 +34,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "!candidates.view_full_id_number",
         "appraisals.*",
         "!appraisals.approve_*",
+        # Papers are issued, handed over and taken back by the guidance centre (four eyes).
+        "!appraisals.issue_*",
         # The station never issues: it sees its own certificates, archive and lost requests.
         "certificates.view_*",
         "!certificates.view_numbercounter",
@@ -51,6 +53,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "appraisals.add_examresult",
         "appraisals.change_examresult",
         "appraisals.confirm_*",
+        # Examiners invigilate: they record the check-in (到考, 缺考, 违纪).
+        "appraisals.add_seatcheckin",
+        "appraisals.change_seatcheckin",
     ],
     SUPERVISOR: [
         *REFERENCE_VIEW,
@@ -118,7 +123,10 @@ ROLE_MENUS: dict[str, list[str]] = {
         "appraisals.examannouncement",
         "appraisals.consentform",
         "appraisals.appraisalapplication",
+        "appraisals.offsiterequest",
         "appraisals.examsession",
+        "appraisals.exampaper",
+        "appraisals.seatassignment",
         "appraisals.examresult",
         "appraisals.retake",
         "appraisals.refund",
@@ -138,9 +146,11 @@ ROLE_MENUS: dict[str, list[str]] = {
     ],
     CENTRE_OFFICER: [
         "appraisals.appraisalapplication",
+        "appraisals.offsiterequest",
         "appraisals.registration",
         "candidates.candidate",
         "appraisals.examsession",
+        "appraisals.exampaper",
         "appraisals.examresult",
         "appraisals.scoreamendment",
         "certificates.passedregistration",
