@@ -20,7 +20,7 @@ from .people import STATION_CODES, StationStaff
 from .timeline import on
 
 D = datetime.date
-TITLE = "福州一站2020年6月中式烹调师（五级）莆田考点鉴定考试公告"
+TITLE = "福州一站2020年上半年中式烹调师（五级）莆田考点鉴定考试公告"
 EXAM_DAY = D(2020, 6, 23)
 SITE = "莆田市城厢区职业技术学校考点"
 

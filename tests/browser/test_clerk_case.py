@@ -289,7 +289,7 @@ def test_a_session_from_scheduling_to_a_retake(walk, demo_database, tmp_path):
     page.fill("#id_date", exam_day.isoformat())
     page.fill("#id_start_time", "19:00")  # an evening slot: the demo's examiners are free
     page.fill("#id_end_time", "21:00")
-    page.fill("#id_place", "厦门市思明区湖滨南路考点")
+    page.fill("#id_place", "厦门市思明区湖滨南路考点晚场")
     pick(page, "region", "厦门", "厦门市")
     for examiner in ("examiner_xm001", "examiner_xm001_2", "examiner_xm001_3"):
         page.select_option("#id_examiners_from", label=examiner)
@@ -301,8 +301,8 @@ def test_a_session_from_scheduling_to_a_retake(walk, demo_database, tmp_path):
     page = clerk.check("session-saved")
     assert "成功" in messages(page), page.inner_text("#content")[:2000]
 
-    # Seat, tickets, hold: the new session found by its place.
-    page = clerk.goto("/admin/appraisals/examsession/?q=湖滨南路")
+    # Seat, tickets, hold: the new session found by its place (the demo's are day sessions).
+    page = clerk.goto("/admin/appraisals/examsession/?q=晚场")
     row = page.locator("#result_list tbody tr").first
     assert "未编排" in row.inner_text()
     row.locator("input[name=_selected_action]").check()
@@ -323,14 +323,14 @@ def test_a_session_from_scheduling_to_a_retake(walk, demo_database, tmp_path):
 
     # The paper: the clerk requests it, the centre issues it with its bank number and
     # hands it over; without it the session cannot be held.
-    page = clerk.goto("/admin/appraisals/examsession/?q=湖滨南路")
+    page = clerk.goto("/admin/appraisals/examsession/?q=晚场")
     page.locator("#result_list tbody tr").first.locator("input[name=_selected_action]").check()
     page = run_action(clerk, "登记考试已举行", "hold-refused")
     assert "国家题库试卷" in messages(page)
     page.locator("#result_list tbody tr").first.locator("input[name=_selected_action]").check()
     page = run_action(clerk, "申请国家题库试卷", "paper")
     assert "申请试卷：成功 1 条" in messages(page)
-    page = officer.goto("/admin/appraisals/exampaper/?q=湖滨南路")
+    page = officer.goto("/admin/appraisals/exampaper/?q=晚场")
     page.locator("#result_list tbody tr").first.locator("input[name=_selected_action]").check()
     page.fill("input[name=bank_paper_id]", "123")
     page = run_action(officer, "发放试卷（填写国家题库试卷编号，一次一份）", "paper-bad-id")
@@ -344,7 +344,7 @@ def test_a_session_from_scheduling_to_a_retake(walk, demo_database, tmp_path):
     page = run_action(officer, "交接试卷（填写领卷人）", "paper-handed-over")
     assert "交接试卷：成功 1 条" in messages(page)
 
-    page = clerk.goto("/admin/appraisals/examsession/?q=湖滨南路")
+    page = clerk.goto("/admin/appraisals/examsession/?q=晚场")
     page.locator("#result_list tbody tr").first.locator("input[name=_selected_action]").check()
     page = run_action(clerk, "登记考试已举行", "hold")
     assert "登记举行：成功 1 条" in messages(page)
