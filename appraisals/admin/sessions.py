@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -201,6 +201,7 @@ class SeatAssignmentAdmin(ScopedAdmin):
         "registration__announcement__occupation",
         "session__occupation",
         "room",
+        "checkin",
     ]
     list_filter = ["session__date"]
 
@@ -215,7 +216,7 @@ class SeatAssignmentAdmin(ScopedAdmin):
 
     @admin.display(description="考勤")
     def attendance(self, obj: SeatAssignment) -> str:
-        checkin = SeatCheckIn.objects.filter(seat=obj).first()
+        checkin = getattr(obj, "checkin", None)  # select_related: no query per row
         return checkin.get_attendance_display() if checkin else "未登记"
 
     def _check_in(self, request: HttpRequest, queryset: QuerySet, attendance: str, verb: str) -> None:
@@ -324,12 +325,28 @@ class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
     def attempt_short(self, obj: ExamResult) -> str:
         return "补考" if obj.attempt == ExamResult.Attempt.RETAKE else "首次"
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The 违纪 recorded at the attempt's seat, read by the list's own query.
+        misconduct = SeatCheckIn.objects.filter(
+            seat__session=OuterRef("session"),
+            seat__registration=OuterRef("registration"),
+            attendance=SeatCheckIn.Attendance.MISCONDUCT,
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                voided_part=Subquery(misconduct.values("voided_part")[:1]),
+                misconduct_text=Subquery(misconduct.values("note")[:1]),
+            )
+        )
+
     @admin.display(description="违纪")
     def misconduct_note(self, obj: ExamResult) -> str:
-        checkin = obj.misconduct
-        if checkin is None:
+        part = getattr(obj, "voided_part", None)
+        if not part:
             return "—"
-        return f"{checkin.get_voided_part_display()}作废：{checkin.note}"
+        return f"{SeatCheckIn.Part(part).label}作废：{getattr(obj, 'misconduct_text', '')}"
 
     @admin.display(description="公示截止", ordering="publicity_last_day")
     def publicity_until(self, obj: ExamResult) -> str:

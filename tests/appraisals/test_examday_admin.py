@@ -88,3 +88,20 @@ def test_seats_are_checked_in_from_the_seat_list(client, staff, case, settings):
     checkin = SeatCheckIn.objects.get(seat=seat)
     assert (checkin.attendance, checkin.recorded_by) == ("absent", staff["examiner"])
     assert "缺考" in client.get(reverse("admin:appraisals_seatassignment_changelist")).text
+
+
+def test_the_result_list_shows_the_voided_part_and_why(client, staff, case):
+    case.register().review().consent().apply().approve().schedule().seat()
+    from appraisals import services
+
+    services.seat_check_in(
+        actor=staff["examiner"],
+        seat=case.session.seats.get(),
+        attendance="misconduct",
+        voided_part="theory",
+        note="携带手机",
+    )
+    case.hold().score("90", "90")
+    client.force_login(staff["clerk"])
+    page = client.get(reverse("admin:appraisals_examresult_changelist")).text
+    assert "理论知识作废：携带手机" in page
