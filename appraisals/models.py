@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -343,7 +343,6 @@ class ExamSession(models.Model):
     end_time = models.TimeField("结束时间")
     place = models.CharField("考试地点", max_length=200)
     region = models.ForeignKey(Region, verbose_name="考点所在地区", on_delete=models.PROTECT, related_name="+")
-    paper_id = models.CharField("国家题库试卷编号", max_length=50)
     examiners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name="考评员", related_name="examined_sessions"
     )
@@ -355,10 +354,15 @@ class ExamSession(models.Model):
         on_delete=models.PROTECT,
         related_name="supervised_sessions",
     )
-    offsite_approval = models.CharField(
-        "异地鉴定批准文号", max_length=100, blank=True, help_text="考点不在鉴定站所在地区时必须填写"
+    offsite_request = models.ForeignKey(
+        "OffsiteRequest",
+        verbose_name="异地鉴定申请",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        help_text="考点不在鉴定站所在地区时，须选择指导中心已批准的异地鉴定申请",
     )
-    offsite_approved_by = models.CharField("异地鉴定批准机关", max_length=100, blank=True)
     held = models.BooleanField("已举行", default=False, editable=False)
 
     objects = TracedManager()
@@ -374,11 +378,6 @@ class ExamSession(models.Model):
                 condition=Q(end_time__gt=F("start_time")),
                 violation_error_message="结束时间必须晚于开始时间。",
             ),
-            models.CheckConstraint(
-                name="session_offsite_approval_has_authority",
-                condition=Q(offsite_approval="") | ~Q(offsite_approved_by=""),
-                violation_error_message="填写了异地鉴定批准文号，也必须填写批准机关。",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -389,12 +388,28 @@ class ExamSession(models.Model):
         # Inside the station's region (or one of its sub-regions) is not off-site.
         return self.application.station.region_id not in {r.pk for r in self.region.lineage()}
 
+    @property
+    def offsite_approved(self) -> bool:
+        """An approved request of this station for this site and day (a refused or pending
+        one, or another station's, approves nothing)."""
+        request = self.offsite_request
+        return bool(
+            request is not None
+            and request.status == OffsiteRequest.Status.APPROVED
+            and request.station_id == self.application.station_id
+            and request.region_id == self.region_id
+            and request.date == self.date
+        )
+
     def clean(self) -> None:
-        if not (self.application_id and self.region_id) or self.offsite_approval:
-            return  # an approval is recorded: no need to work out where the site lies
-        unapproved = rules.session_offsite_unapproved(offsite=self.is_offsite, approval=self.offsite_approval)
+        if not (self.application_id and self.region_id and self.date):
+            return
+        unapproved = rules.session_offsite_unapproved(offsite=self.is_offsite, approved=self.offsite_approved)
         if unapproved:
-            raise ValidationError({"offsite_approval": [f"{unapproved.message}请填写批准文号和批准机关。"]})
+            raise ValidationError(
+                {"offsite_request": [f"{unapproved.message}请选择该考点、该日期已批准的异地鉴定申请。"]},
+                code=unapproved.code,
+            )
 
 
 class ExamRoom(models.Model):
@@ -513,6 +528,15 @@ class ExamResult(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.confirmed_at is not None
+
+    @property
+    def misconduct(self) -> SeatCheckIn | None:
+        """The 违纪 recorded at this attempt's seat: its voided part scores 0."""
+        return SeatCheckIn.objects.filter(
+            seat__session_id=self.session_id,
+            seat__registration_id=self.registration_id,
+            attendance=SeatCheckIn.Attendance.MISCONDUCT,
+        ).first()
 
 
 class ScoreAmendment(models.Model):
@@ -695,3 +719,221 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+
+# --- off-site appraisal, national question-bank papers, the exam day (issue 12) ---------------
+
+# 国家题库试卷编号: "GJTK-", the year, an optional half-year batch (H1/H2), "-", 4 to 8
+# digits, e.g. GJTK-2020-50001 or GJTK-2020H1-30001 (the form the stations already used).
+PAPER_ID_VALIDATOR = RegexValidator(
+    r"^GJTK-\d{4}(H[12])?-\d{4,8}$",
+    "国家题库试卷编号格式应为 GJTK-年份-4至8位数字（如 GJTK-2020-50001，可带批次 H1/H2：GJTK-2020H1-30001）。",
+)
+
+
+class OffsiteRequest(models.Model):
+    """异地鉴定申请: a station asks its guidance centre to appraise outside its own region
+    (湘人社办发〔2020〕25号: 未经批准不允许开展异地鉴定). An officer of the centre decides;
+    the requester, and anyone of the station, never does (four eyes)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "待审批"
+        APPROVED = "approved", "已批准"
+        REFUSED = "refused", "不予批准"
+
+    station = models.ForeignKey(
+        Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="offsite_requests"
+    )
+    place = models.CharField("考试地点", max_length=200)
+    region = models.ForeignKey(Region, verbose_name="考点所在地区", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField("考试日期")
+    candidate_count = models.PositiveSmallIntegerField("考生人数", validators=[MinValueValidator(1)])
+    reason = models.CharField("申请理由", max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    requested_on = models.DateField("申请日期", default=clock.today, editable=False)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.REQUESTED, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    decided_on = models.DateField("审批日期", null=True, blank=True, editable=False)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True, editable=False)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "异地鉴定申请"
+        verbose_name_plural = "异地鉴定申请"
+        ordering = ["-requested_on", "-pk"]
+        permissions = [("approve_offsiterequest", "审批异地鉴定申请")]
+        constraints = [
+            models.CheckConstraint(
+                name="offsite_request_has_candidates",
+                condition=Q(candidate_count__gte=1),
+                violation_error_message="考生人数至少为 1。",
+            ),
+            models.CheckConstraint(
+                name="offsite_request_four_eyes",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                violation_error_message="申请人不能审批自己的异地鉴定申请。",
+            ),
+            models.CheckConstraint(
+                name="offsite_request_refusal_has_reason",
+                condition=~Q(status="refused") | ~Q(decision_note=""),
+                violation_error_message="不予批准必须写明理由。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code} {self.date:%Y-%m-%d} {self.region}（{self.get_status_display()}）"
+
+    @property
+    def scope(self) -> str:
+        """省内异地 or 跨省: shown to the officer; both need approval (the notices make no
+        difference between them)."""
+        home = self.station.region.lineage()[-1]
+        return "省内异地" if self.region.lineage()[-1].pk == home.pk else "跨省"
+
+
+class ExamPaper(models.Model):
+    """国家题库试卷 for one session (人社职司便函〔2020〕44号: 从国家题库中抽取试题组卷):
+    the station requests it, the guidance centre records the paper issued, the handover
+    to the station and the sealed return. Its number never appears on an admission ticket."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "已申请"
+        ISSUED = "issued", "已发放"
+        HANDED_OVER = "handed_over", "已交接"
+        RETURNED = "returned", "已密封回收"
+
+    session = models.OneToOneField(ExamSession, verbose_name="考试场次", on_delete=models.PROTECT, related_name="paper")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.REQUESTED, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    requested_at = models.DateTimeField("申请时间", default=clock.now, editable=False)
+    bank_paper_id = models.CharField(
+        "国家题库试卷编号", max_length=30, blank=True, validators=[PAPER_ID_VALIDATOR], editable=False
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发放人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    issued_at = models.DateTimeField("发放时间", null=True, blank=True, editable=False)
+    handed_over_to = models.CharField("领卷人", max_length=50, blank=True, editable=False)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="交卷人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    handed_over_at = models.DateTimeField("交接时间", null=True, blank=True, editable=False)
+    returned_at = models.DateTimeField("回收时间", null=True, blank=True, editable=False)
+    return_received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="回收人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    seal_intact = models.BooleanField("密封完好", null=True, editable=False)
+    note = models.CharField("备注", max_length=300, blank=True, editable=False)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "国家题库试卷"
+        verbose_name_plural = "国家题库试卷"
+        ordering = ["-requested_at", "-pk"]
+        permissions = [("issue_exampaper", "发放、交接和回收国家题库试卷")]
+        constraints = [
+            models.CheckConstraint(
+                name="paper_issued_has_bank_id",
+                condition=Q(status="requested") | ~Q(bank_paper_id=""),
+                violation_error_message="已发放的试卷必须有国家题库试卷编号。",
+            ),
+            models.CheckConstraint(
+                name="paper_broken_seal_has_note",
+                condition=~Q(seal_intact=False) | ~Q(note=""),
+                violation_error_message="试卷密封破损必须写明情况。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} 试卷（{self.get_status_display()}）"
+
+    @property
+    def handed_over(self) -> bool:
+        return self.status in (self.Status.HANDED_OVER, self.Status.RETURNED)
+
+
+class SeatCheckIn(models.Model):
+    """考场签到: on the exam day each seat is present, absent (缺考) or caught in
+    misconduct (违纪, with the part it voids and what happened), recorded by whom."""
+
+    class Attendance(models.TextChoices):
+        PRESENT = "present", "到考"
+        ABSENT = "absent", "缺考"
+        MISCONDUCT = "misconduct", "违纪"
+
+    class Part(models.TextChoices):
+        THEORY = "theory", "理论知识"
+        PRACTICAL = "practical", "操作技能"
+        ALL = "all", "全部科目"
+
+    seat = models.OneToOneField(SeatAssignment, verbose_name="座位", on_delete=models.PROTECT, related_name="checkin")
+    attendance = models.CharField("考勤", max_length=20, choices=Attendance.choices)
+    voided_part = models.CharField("作废科目", max_length=20, choices=Part.choices, blank=True)
+    note = models.CharField("情况说明", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    recorded_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "考场签到"
+        verbose_name_plural = "考场签到"
+        ordering = ["seat"]
+        constraints = [
+            models.CheckConstraint(
+                name="checkin_misconduct_voids_a_part_with_a_note",
+                condition=~Q(attendance="misconduct") | (~Q(voided_part="") & ~Q(note="")),
+                violation_error_message="违纪必须写明作废科目和情况说明。",
+            ),
+            models.CheckConstraint(
+                name="checkin_only_misconduct_voids",
+                condition=Q(attendance="misconduct") | Q(voided_part=""),
+                violation_error_message="只有违纪才作废科目。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seat.ticket_number} {self.get_attendance_display()}"
+
+    def clean(self) -> None:
+        if self.attendance == self.Attendance.MISCONDUCT and not (self.voided_part and self.note.strip()):
+            raise ValidationError("违纪必须写明作废科目和情况说明。")
+        if self.attendance != self.Attendance.MISCONDUCT and self.voided_part:
+            raise ValidationError({"voided_part": ["只有违纪才作废科目。"]})

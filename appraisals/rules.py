@@ -48,6 +48,9 @@ class Code(StrEnum):
     SESSION_BEFORE_APPROVAL = "session.before_approval"
     SESSION_OFFSITE_UNAPPROVED = "session.offsite_unapproved"
     SESSION_NOT_HELD = "session.not_held"
+    SESSION_OFFSITE_OVER_CAP = "session.offsite_over_cap"
+    SESSION_NO_PAPER = "session.no_paper"
+    SESSION_NOT_YET = "session.not_yet"
     EXAM_LATE = "exam.late"
     RETAKE_LATE = "retake.late"
     RESULT_NOT_PASSED = "result.not_passed"
@@ -272,14 +275,49 @@ def session_before_approval(*, decided_date: datetime.date | None, day: datetime
     return Violation(Code.SESSION_BEFORE_APPROVAL, f"考试日期 {_d(day)} 早于鉴定申请的批准日期 {_d(decided_date)}。")
 
 
-def session_offsite_unapproved(*, offsite: bool, approval: str) -> Violation | None:
+def session_offsite_unapproved(*, offsite: bool, approved: bool) -> Violation | None:
     """No off-site or cross-region appraisal without approval (湘人社办发〔2020〕25号;
-    人社职司便函〔2020〕44号). ``offsite``: the exam site lies outside the station's region."""
-    if not offsite or approval.strip():
+    人社职司便函〔2020〕44号). ``offsite``: the exam site lies outside the station's region;
+    ``approved``: the station's guidance centre approved a request for that site and day."""
+    if not offsite or approved:
         return None
     return Violation(
         Code.SESSION_OFFSITE_UNAPPROVED,
-        f"考点不在鉴定站所在地区，且没有异地鉴定批准：未经批准不得开展异地鉴定（{HUNAN}）。",
+        f"考点不在鉴定站所在地区，且没有指导中心批准的异地鉴定申请：未经批准不得开展异地鉴定（{HUNAN}）。",
+    )
+
+
+def session_offsite_over_cap(*, candidates: int, cap: int | None) -> Violation | None:
+    """No cross-region mass appraisal (闽人社办〔2020〕143号: 严禁组织跨区域规模化鉴定):
+    above ``cap`` candidates an off-site session is refused even with an approval.
+    ``cap`` None: the regions involved set no cap."""
+    if cap is None or candidates <= cap:
+        return None
+    return Violation(
+        Code.SESSION_OFFSITE_OVER_CAP,
+        f"异地（跨区域）鉴定 {candidates} 人，超过规模上限 {cap} 人：严禁组织跨区域规模化鉴定（{FUJIAN}），"
+        "即使已批准也不能举行。",
+    )
+
+
+def session_without_paper(*, handed_over: bool) -> Violation | None:
+    """An exam uses a paper drawn from the national question bank, issued by the guidance
+    centre and handed over to the station (人社职司便函〔2020〕44号)."""
+    if handed_over:
+        return None
+    return Violation(
+        Code.SESSION_NO_PAPER,
+        f"该场次没有指导中心发放并交接的国家题库试卷：鉴定须使用国家题库抽取试题组卷（{QUALITY_RULES}）。",
+    )
+
+
+def session_not_yet(*, day: datetime.date, today: datetime.date) -> Violation | None:
+    """A session is recorded as held on its day or after, never before it."""
+    if day <= today:
+        return None
+    return Violation(
+        Code.SESSION_NOT_YET,
+        f"考试日期 {_d(day)} 还没到（今天是 {_d(today)}），不能登记为已举行。",
     )
 
 

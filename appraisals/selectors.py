@@ -195,14 +195,14 @@ def candidates_at_several_stations(stations: QuerySet) -> list[dict]:
 
 
 def offsite_sessions_without_approval(stations: QuerySet) -> list:
-    """Sessions held outside the station's region with no recorded approval (legacy or
-    imported data: the services refuse to create them)."""
+    """Sessions outside the station's region without an approved off-site request for
+    that site and day (migrated data: the services refuse to create them)."""
     from .models import ExamSession
 
-    sessions = ExamSession.objects.filter(application__station__in=stations, offsite_approval="").select_related(
-        "application__station", "region__parent"
+    sessions = ExamSession.objects.filter(application__station__in=stations).select_related(
+        "application__station", "region__parent", "offsite_request"
     )
-    return [s for s in sessions if s.is_offsite]
+    return [s for s in sessions if s.is_offsite and not s.offsite_approved]
 
 
 # --- work queues: the home's counts and the lists' 待办 filter read the same selector ---------

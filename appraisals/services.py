@@ -36,18 +36,22 @@ from kit.errors import RuleError
 
 from . import rules
 from .models import (
+    PAPER_ID_VALIDATOR,
     AppraisalApplication,
     ConsentForm,
     EligibilityReview,
     ExamAnnouncement,
+    ExamPaper,
     ExamResult,
     ExamRoom,
     ExamSession,
+    OffsiteRequest,
     Refund,
     Registration,
     Retake,
     ScoreAmendment,
     SeatAssignment,
+    SeatCheckIn,
     SkillLevelReferral,
 )
 
@@ -333,9 +337,18 @@ def application_decide(
 # --- exam sessions -------------------------------------------------------------------------
 
 
-def _check_session_rules(session: ExamSession) -> None:
+def offsite_cap(station: Station, region: Region) -> int | None:
+    """The most candidates an off-site session of ``station`` at a site in ``region`` may
+    seat: the lowest cap set for any region either of them lies in (None: no cap)."""
+    caps = conf.offsite_max_candidates()
+    found = [caps[r.code] for r in [*station.region.lineage(), *region.lineage()] if r.code in caps]
+    return min(found) if found else None
+
+
+def _check_session_rules(session: ExamSession, *, candidates: int | None = None) -> None:
     """Rules that must hold for a session to be scheduled and again when it is held:
-    the first one broken is refused."""
+    the first one broken is refused. ``candidates``: how many sit it (at scheduling, the
+    approved request's count)."""
     application = session.application
     deadlines = deadlines_for(session.occupation, application.station.region)
     checks = (
@@ -346,12 +359,24 @@ def _check_session_rules(session: ExamSession) -> None:
         ),
         lambda: rules.completion_late(deadlines=deadlines, kind=session.kind, day=session.date),
         # Last: working out the site's region costs a query or two.
-        lambda: rules.session_offsite_unapproved(offsite=session.is_offsite, approval=session.offsite_approval),
+        lambda: rules.session_offsite_unapproved(offsite=session.is_offsite, approved=session.offsite_approved),
+        lambda: _offsite_over_cap(session, candidates),
     )
     for check in checks:
         violation = check()
         if violation:
             raise violation.error()
+
+
+def _offsite_over_cap(session: ExamSession, candidates: int | None) -> rules.Violation | None:
+    if not session.is_offsite:
+        return None
+    if candidates is None:
+        request = session.offsite_request
+        candidates = request.candidate_count if request is not None else 0
+    return rules.session_offsite_over_cap(
+        candidates=candidates, cap=offsite_cap(session.application.station, session.region)
+    )
 
 
 def _check_staff_free(session: ExamSession, examiners: Iterable[User], supervisor: User | None) -> None:
@@ -381,21 +406,19 @@ def session_schedule(
     end_time: datetime.time,
     place: str,
     region: Region,
-    paper_id: str,
     examiners: Iterable[User],
     supervisor: User | None = None,
     rooms: Iterable[tuple[str, int]] = (("第1考场", 30),),
     kind: str = ExamSession.Kind.EXAM,
-    offsite_approval: str = "",
-    offsite_approved_by: str = "",
+    offsite_request: OffsiteRequest | None = None,
 ) -> ExamSession:
     """Schedule a session under an approved application, within the completion deadline,
-    in the station's region unless an off-site approval is recorded, with a national
-    question-bank paper, and with examiners and supervisor free at that time."""
+    in the station's region unless its guidance centre approved an off-site request for
+    that site and day (and within the cross-region cap), and with examiners and
+    supervisor free at that time. The paper is requested from the national question
+    bank afterwards (``paper_request``): it must be handed over before the session is held."""
     examiners = list(examiners)
     application = AppraisalApplication.objects.select_related("station__region").get(pk=application.pk)
-    if not paper_id:
-        raise RuleError("必须填写国家题库试卷编号（从国家题库抽取试题组卷）。")
     if not examiners:
         raise RuleError("考试场次至少要安排一名考评员。")
     session = ExamSession(
@@ -408,10 +431,8 @@ def session_schedule(
         end_time=end_time,
         place=place,
         region=region,
-        paper_id=paper_id,
         supervisor=supervisor,
-        offsite_approval=offsite_approval,
-        offsite_approved_by=offsite_approved_by,
+        offsite_request=offsite_request,
     )
     session.full_clean()
     _check_session_rules(session)
@@ -466,18 +487,41 @@ def seats_assign(*, actor: User, session: ExamSession) -> list[SeatAssignment]:
 
 
 @service
-def session_hold(*, actor: User, session: ExamSession) -> ExamSession:
-    """Record that the session took place. Every seated candidate must have signed the
-    consent form on or before the exam date; they move to “examined” (or stay “retake”)."""
+def session_hold(*, actor: User, session: ExamSession, today: datetime.date | None = None) -> ExamSession:
+    """Record that the session took place, on its day or after (never before it), with a
+    national question-bank paper handed over. Each seat's check-in decides what happens
+    to the candidate: present or misconduct → “examined” (a retake stays “retake”);
+    absent (缺考) → no attempt, the registration stays as it was so the candidate can be
+    seated in a later session before the deadline. A seat with no check-in recorded is
+    recorded now as present, by the person who holds the session. Every candidate who
+    sat must have signed the consent form on or before the exam date."""
     session = ExamSession.objects.select_for_update().get(pk=session.pk)
     if session.held:
         raise RuleError("该场次已登记为已举行。")
-    _check_session_rules(session)
+    not_yet = rules.session_not_yet(day=session.date, today=today or clock.today())
+    if not_yet:
+        raise not_yet.error()
+    paper = ExamPaper.objects.filter(session=session).first()
+    no_paper = rules.session_without_paper(handed_over=paper is not None and paper.handed_over)
+    if no_paper:
+        raise no_paper.error()
     seats = list(session.seats.select_related("registration__candidate"))
     if not seats:
         raise RuleError("该场次没有编排任何考生。")
+    checkins = {c.seat_id: c for c in SeatCheckIn.objects.filter(seat__session=session)}
+    sitting = [s for s in seats if s.pk not in checkins or checkins[s.pk].attendance != SeatCheckIn.Attendance.ABSENT]
+    _check_session_rules(session, candidates=len(sitting))
     for seat in seats:
         registration = _locked(seat.registration)
+        if seat.pk not in checkins:
+            SeatCheckIn.objects.create(
+                seat=seat,
+                attendance=SeatCheckIn.Attendance.PRESENT,
+                note="登记举行时未登记考勤，按到考记录",
+                recorded_by=actor,
+            )
+        elif checkins[seat.pk].attendance == SeatCheckIn.Attendance.ABSENT:
+            continue  # 缺考: not an attempt; nothing changes for the case
         consent = ConsentForm.objects.filter(registration=registration).first()
         unsigned = rules.consent_before_exam(
             signed_date=consent.signed_date if consent else None, exam_date=session.date
@@ -496,7 +540,194 @@ def session_hold(*, actor: User, session: ExamSession) -> ExamSession:
     return session
 
 
+# --- off-site requests, papers, check-in -----------------------------------------------------
+
+
+@service
+def offsite_request_submit(
+    *,
+    actor: User,
+    station: Station,
+    place: str,
+    region: Region,
+    date: datetime.date,
+    candidate_count: int,
+    reason: str,
+) -> OffsiteRequest:
+    """The station asks its guidance centre to appraise at a site outside its region."""
+    if actor.station_id != station.pk:
+        raise RuleError(f"只有{station.name}的人员才能为该站申请异地鉴定。")
+    if station.region_id in {r.pk for r in region.lineage()}:
+        raise RuleError(f"考点在{region}，位于{station.name}所在地区内，不是异地鉴定，无须申请。")
+    if not reason.strip():
+        raise RuleError("异地鉴定申请必须写明理由。")
+    request = OffsiteRequest(
+        station=station,
+        place=place,
+        region=region,
+        date=date,
+        candidate_count=candidate_count,
+        reason=reason,
+        requested_by=actor,
+        requested_on=clock.today(),
+    )
+    request.full_clean()
+    request.save()
+    return request
+
+
+@service
+def offsite_request_decide(
+    *, actor: User, request: OffsiteRequest, approve: bool, note: str = "", decided_on: datetime.date | None = None
+) -> OffsiteRequest:
+    """An officer of the station's guidance centre approves or refuses (with a reason).
+    Four eyes: the requester, and anyone of the station, never decides. A request above
+    the cross-region cap cannot be approved (闽人社办〔2020〕143号)."""
+    request = OffsiteRequest.objects.select_for_update().select_related("station__region", "region").get(pk=request.pk)
+    if request.status != OffsiteRequest.Status.REQUESTED:
+        raise RuleError(f"该异地鉴定申请已{request.get_status_display()}，不能再次审批。")
+    if actor.pk == request.requested_by_id or actor.station_id is not None:
+        raise RuleError("申请人及鉴定站人员不能审批本站的异地鉴定申请，须由指导中心审核员审批。")
+    if not _is_officer_of(actor, request.station.centre_id):
+        raise RuleError("只有该鉴定站所属指导中心的审核员才能审批异地鉴定申请。")
+    if not approve and not note.strip():
+        raise RuleError("不予批准必须写明理由。")
+    if approve:
+        over = rules.session_offsite_over_cap(
+            candidates=request.candidate_count, cap=offsite_cap(request.station, request.region)
+        )
+        if over:
+            raise over.error()
+    request.status = OffsiteRequest.Status.APPROVED if approve else OffsiteRequest.Status.REFUSED
+    request.decided_by = actor
+    request.decided_on = decided_on or clock.today()
+    request.decision_note = note
+    request.full_clean()
+    request.save()
+    return request
+
+
+@service
+def paper_request(*, actor: User, session: ExamSession) -> ExamPaper:
+    """The station asks its guidance centre for the session's paper from the national bank."""
+    if session.held:
+        raise RuleError("考试已举行，不能再申请试卷。")
+    if ExamPaper.objects.filter(session=session).exists():
+        raise RuleError(f"“{session}”已申请国家题库试卷。")
+    return ExamPaper.objects.create(session=session, requested_by=actor, requested_at=clock.now())
+
+
+def _paper_for_officer(actor: User, paper: ExamPaper, allowed: str, action: str) -> ExamPaper:
+    paper = ExamPaper.objects.select_for_update().select_related("session__application__station").get(pk=paper.pk)
+    if not _is_officer_of(actor, paper.session.application.station.centre_id):
+        raise RuleError(f"只有该鉴定站所属指导中心的审核员才能{action}。")
+    if paper.status != allowed:
+        raise RuleError(f"试卷当前状态为“{paper.get_status_display()}”，不能{action}。")
+    return paper
+
+
+@service
+def paper_issue(*, actor: User, paper: ExamPaper, bank_paper_id: str) -> ExamPaper:
+    """The centre records the paper drawn from the national question bank: its number
+    (``PAPER_ID_VALIDATOR``: GJTK-2020-50001), who, when."""
+    paper = _paper_for_officer(actor, paper, ExamPaper.Status.REQUESTED, "发放试卷")
+    PAPER_ID_VALIDATOR(bank_paper_id.strip())  # an empty number too gets the format's message
+    paper.bank_paper_id = bank_paper_id.strip()
+    paper.status = ExamPaper.Status.ISSUED
+    paper.issued_by = actor
+    paper.issued_at = clock.now()
+    paper.full_clean()
+    paper.save()
+    return paper
+
+
+@service
+def paper_hand_over(*, actor: User, paper: ExamPaper, received_by: str) -> ExamPaper:
+    """The sealed paper passes from the centre to the station's named person, no later
+    than the exam day."""
+    paper = _paper_for_officer(actor, paper, ExamPaper.Status.ISSUED, "交接试卷")
+    if not received_by.strip():
+        raise RuleError("请填写鉴定站领卷人。")
+    if clock.today() > paper.session.date:
+        raise RuleError(f"考试日期 {paper.session.date:%Y-%m-%d} 已过，不能再交接试卷。")
+    paper.status = ExamPaper.Status.HANDED_OVER
+    paper.handed_over_to = received_by.strip()
+    paper.handed_over_by = actor
+    paper.handed_over_at = clock.now()
+    paper.save()
+    return paper
+
+
+@service
+def paper_return(*, actor: User, paper: ExamPaper, seal_intact: bool, note: str = "") -> ExamPaper:
+    """After the exam the papers come back sealed; a broken seal is recorded with what happened."""
+    paper = _paper_for_officer(actor, paper, ExamPaper.Status.HANDED_OVER, "回收试卷")
+    if not paper.session.held:
+        raise RuleError("考试尚未登记举行，不能回收试卷。")
+    if not seal_intact and not note.strip():
+        raise RuleError("试卷密封破损，必须写明情况。")
+    paper.status = ExamPaper.Status.RETURNED
+    paper.returned_at = clock.now()
+    paper.return_received_by = actor
+    paper.seal_intact = seal_intact
+    paper.note = note
+    paper.full_clean()
+    paper.save()
+    return paper
+
+
+@service
+def seat_check_in(
+    *, actor: User, seat: SeatAssignment, attendance: str, voided_part: str = "", note: str = ""
+) -> SeatCheckIn:
+    """考场签到 of one seat on the exam day (or after it, until the session is recorded as
+    held): present, absent (缺考) or misconduct (违纪: the voided part and what happened).
+    A second entry corrects the first; the history keeps both."""
+    seat = SeatAssignment.objects.select_related("session", "registration__candidate").get(pk=seat.pk)
+    session = seat.session
+    if session.held:
+        raise RuleError("考试已登记举行，考勤不能再修改。")
+    if clock.today() < session.date:
+        raise RuleError(f"考试日期 {session.date:%Y-%m-%d} 还没到，不能登记考勤。")
+    checkin = SeatCheckIn.objects.filter(seat=seat).first() or SeatCheckIn(seat=seat)
+    checkin.attendance = attendance
+    checkin.voided_part = voided_part if attendance == SeatCheckIn.Attendance.MISCONDUCT else ""
+    checkin.note = note.strip()
+    checkin.recorded_by = actor
+    checkin.recorded_at = clock.now()
+    checkin.full_clean()
+    checkin.save()
+    return checkin
+
+
 # --- results ----------------------------------------------------------------------------
+
+
+def _absent(registration: Registration, session: ExamSession) -> bool:
+    return SeatCheckIn.objects.filter(
+        seat__registration=registration, seat__session=session, attendance=SeatCheckIn.Attendance.ABSENT
+    ).exists()
+
+
+def _voided(
+    registration: Registration,
+    session: ExamSession,
+    needed: dict[str, bool],
+    theory: Decimal | None,
+    practical: Decimal | None,
+) -> tuple[Decimal | None, Decimal | None]:
+    """违纪 voids a part: it scores 0 whatever was entered (the check-in keeps the reason)."""
+    checkin = SeatCheckIn.objects.filter(
+        seat__registration=registration, seat__session=session, attendance=SeatCheckIn.Attendance.MISCONDUCT
+    ).first()
+    if checkin is None:
+        return theory, practical
+    part = checkin.voided_part
+    if needed["theory"] and part in (SeatCheckIn.Part.THEORY, SeatCheckIn.Part.ALL):
+        theory = Decimal("0")
+    if needed["practical"] and part in (SeatCheckIn.Part.PRACTICAL, SeatCheckIn.Part.ALL):
+        practical = Decimal("0")
+    return theory, practical
 
 
 def _parts_passed(result: ExamResult, level: str) -> dict[str, bool]:
@@ -539,15 +770,25 @@ def result_enter(
         if retake.session is None or not retake.session.held:
             raise RuleError("补考尚未举行，不能录入补考成绩。")
         attempt, session = ExamResult.Attempt.RETAKE, retake.session
+        if _absent(registration, session):
+            raise RuleError(f"{registration.candidate.name}补考缺考，没有成绩可录入。")
         needed = {"theory": retake.parts in ("theory", "both"), "practical": retake.parts in ("practical", "both")}
+        theory_score, practical_score = _voided(registration, session, needed, theory_score, practical_score)
         if (theory_score is not None) != needed["theory"] or (practical_score is not None) != needed["practical"]:
             raise RuleError(f"补考只考“{retake.get_parts_display()}”，只能录入这部分成绩。")
     else:
         attempt = ExamResult.Attempt.FIRST
-        seat = registration.seats.filter(session__kind=ExamSession.Kind.EXAM, session__held=True).first()
+        seat = (
+            registration.seats.filter(session__kind=ExamSession.Kind.EXAM, session__held=True)
+            .exclude(checkin__attendance=SeatCheckIn.Attendance.ABSENT)
+            .first()
+        )
         if seat is None:
-            raise RuleError("考生没有已举行的鉴定考试场次，不能录入成绩。")
+            raise RuleError("考生没有已举行（且到考）的鉴定考试场次，不能录入成绩。")
         session = seat.session
+        theory_score, practical_score = _voided(
+            registration, session, {"theory": True, "practical": True}, theory_score, practical_score
+        )
         if theory_score is None or practical_score is None:
             raise RuleError("首次鉴定须录入理论知识考试和操作技能考核两项成绩。")
     if registration.announcement.level in ("2", "1") and attempt == ExamResult.Attempt.FIRST and review_score is None:
@@ -677,10 +918,14 @@ def retake_request(*, actor: User, registration: Registration, requested_date: d
 
 @service
 def retake_assign_session(*, actor: User, retake: Retake, session: ExamSession) -> Retake:
+    retake = Retake.objects.select_for_update().select_related("session", "registration").get(pk=retake.pk)
     if session.kind != ExamSession.Kind.RETAKE:
         raise RuleError("只能安排到补考场次。")
     if session.occupation_id != retake.registration.announcement.occupation_id:
         raise RuleError("补考场次的职业与报名不一致。")
+    current = retake.session
+    if current is not None and current.held and not _absent(retake.registration, current):
+        raise RuleError("已参加补考，不能再安排补考场次（每位考生只能补考一次）。")
     retake.session = session
     retake.save(update_fields=["session"])
     return retake

@@ -41,6 +41,9 @@ CASE_RECORDS_KEPT = [
             "retake",
             "refund",
             "skilllevelreferral",
+            "offsiterequest",
+            "exampaper",
+            "seatcheckin",
         )
     ),
 ]
@@ -56,6 +59,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "appraisals.*",
         "!appraisals.approve_*",
         *CASE_RECORDS_KEPT,
+        # Papers are issued, handed over and taken back by the guidance centre (four eyes).
+        "!appraisals.issue_*",
         # The station never issues: it sees its own certificates, archive and lost requests.
         "certificates.view_*",
         "!certificates.view_numbercounter",
@@ -74,6 +79,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "appraisals.add_examresult",
         "appraisals.change_examresult",
         "appraisals.confirm_*",
+        # Examiners invigilate: they record the check-in (到考, 缺考, 违纪).
+        "appraisals.add_seatcheckin",
+        "appraisals.change_seatcheckin",
     ],
     SUPERVISOR: [
         *REFERENCE_VIEW,
@@ -144,7 +152,10 @@ ROLE_MENUS: dict[str, list[str]] = {
         "appraisals.examannouncement",
         "appraisals.consentform",
         "appraisals.appraisalapplication",
+        "appraisals.offsiterequest",
         "appraisals.examsession",
+        "appraisals.exampaper",
+        "appraisals.seatassignment",
         "appraisals.examresult",
         "appraisals.retake",
         "appraisals.refund",
@@ -164,9 +175,11 @@ ROLE_MENUS: dict[str, list[str]] = {
     ],
     CENTRE_OFFICER: [
         "appraisals.appraisalapplication",
+        "appraisals.offsiterequest",
         "appraisals.registration",
         "candidates.candidate",
         "appraisals.examsession",
+        "appraisals.exampaper",
         "appraisals.examresult",
         "appraisals.scoreamendment",
         "certificates.passedregistration",

@@ -101,7 +101,10 @@ def case_files(registrations: Iterable[Registration | int]) -> dict[int, CaseFil
     for result in (
         ExamResult.objects.filter(registration__in=ids, confirmed_at__isnull=False)
         .select_related(
-            "session__application__station__region", "session__region__parent__parent", "session__occupation"
+            "session__application__station__region",
+            "session__region__parent__parent",
+            "session__occupation",
+            "session__offsite_request",
         )
         .order_by("attempt", "pk")
     ):
@@ -151,7 +154,7 @@ def date_rule_violations(case: CaseFile, *, rulebook: RuleBook) -> list[Violatio
         )
     for session in case.sessions:
         found.append(rules.completion_late(deadlines=deadlines, kind=session.kind, day=session.date))
-        found.append(rules.session_offsite_unapproved(offsite=session.is_offsite, approval=session.offsite_approval))
+        found.append(rules.session_offsite_unapproved(offsite=session.is_offsite, approved=session.offsite_approved))
     return [v for v in found if v is not None]
 
 

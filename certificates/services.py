@@ -178,7 +178,7 @@ def _archive_contents(certificate: Certificate, case: selectors.CaseFile) -> dic
                 "session": str(result.session),
                 "exam_date": result.session.date,
                 "place": result.session.place,
-                "offsite_approval": result.session.offsite_approval,
+                "offsite_request": str(result.session.offsite_request or ""),
                 "theory_score": result.theory_score,
                 "practical_score": result.practical_score,
                 "review_score": result.review_score,

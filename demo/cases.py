@@ -68,6 +68,7 @@ from catalog.models import Occupation, SkillLevel, Station, User
 from catalog.selectors import RuleBook
 from certificates import documents
 
+from . import examday
 from .people import STATION_CODES, station_staff
 from .timeline import WHOLE_STORY, Cut, on
 
@@ -829,11 +830,11 @@ class DemoBuilder:
                 end_time=SLOTS[slot][1],
                 place=EXAM_PLACES[plan.station],
                 region=self.stations[plan.station].region,
-                paper_id=f"GJTK-2020-{plan.level}{self.papers:04d}",
                 examiners=examiners,
                 supervisor=supervisor,
                 rooms=[(f"第{n}考场", 30) for n in range(1, math.ceil(size / 30) + 1)],
             )
+            examday.paper_for(session, staff, f"GJTK-2020-{plan.level}{self.papers:04d}")
             self.session_examiners[session.pk] = examiners
             services.seats_assign(actor=staff.clerk, session=session)
         return session
@@ -1109,12 +1110,12 @@ class DemoBuilder:
                 end_time=SLOTS[slot][1],
                 place=EXAM_PLACES[plan.station],
                 region=self.stations[plan.station].region,
-                paper_id=f"GJTK-2020-{plan.level}{self.papers:04d}",
                 examiners=examiners,
                 supervisor=supervisor,
                 rooms=[("补考考场", 30)],
                 kind=ExamSession.Kind.RETAKE,
             )
+            examday.paper_for(session, staff, f"GJTK-2020-{plan.level}{self.papers:04d}")
             self.session_examiners[session.pk] = examiners
             for case in group:
                 services.retake_assign_session(actor=staff.clerk, retake=made(case.retake, "补考申请"), session=session)

@@ -21,6 +21,7 @@ from catalog.models import SkillLevel, Station
 from certificates import services as certificate_services
 from certificates.models import Certificate, IssuanceBatch
 
+from . import examday
 from . import supervision as supervision_acts
 from .cases import (
     EXAM_PLACES,
@@ -306,11 +307,11 @@ class _EarlyCertificates:
                     end_time=SLOTS[exam.slot][1],
                     place=EXAM_PLACES[station],
                     region=self.stations[station].region,
-                    paper_id=f"GJTK-2020H1-{plan.level}{self.people.papers:04d}",
                     examiners=examiners,
                     supervisor=staff.supervisor if exam.examiners > 1 else None,  # the irregular one: nobody
                     rooms=[("第1考场", 30)],
                 )
+                examday.paper_for(session, staff, f"GJTK-2020H1-{plan.level}{self.people.papers:04d}")
                 services.seats_assign(actor=staff.clerk, session=session)
             with on(exam.exam_day):
                 services.session_hold(actor=staff.clerk, session=session)
@@ -456,12 +457,12 @@ class _EarlyCertificates:
                 end_time=SLOTS[0][1],
                 place=EXAM_PLACES[station],
                 region=self.stations[station].region,
-                paper_id=f"GJTK-2020H1-{exam.announcement.level}{people.papers:04d}",
                 examiners=staff.examiners[:3],
                 supervisor=staff.supervisor,
                 rooms=[("补考考场", 30)],
                 kind=ExamSession.Kind.RETAKE,
             )
+            examday.paper_for(session, staff, f"GJTK-2020H1-{exam.announcement.level}{people.papers:04d}")
             for retake in retakes:
                 services.retake_assign_session(actor=staff.clerk, retake=retake, session=session)
             services.seats_assign(actor=staff.clerk, session=session)

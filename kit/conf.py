@@ -69,3 +69,8 @@ def rush_thresholds() -> dict[str, float | int]:
 def verify_rates() -> tuple[str, str]:
     """The public lookup's rate limits per client IP: (short, daily), e.g. ("10/m", "100/d")."""
     return settings.JIANDING_VERIFY_RATE, settings.JIANDING_VERIFY_DAILY_RATE
+
+
+def offsite_max_candidates() -> dict[str, int]:
+    """Region code → the most candidates an off-site session may seat (严禁组织跨区域规模化鉴定)."""
+    return {str(code): int(cap) for code, cap in settings.JIANDING_OFFSITE_MAX_CANDIDATES.items()}

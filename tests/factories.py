@@ -44,3 +44,40 @@ class UserFactory(factory.django.DjangoModelFactory):
         if extracted:
             self.groups.add(Group.objects.get(name=extracted))
         self.save()
+
+
+def issued_paper(session, *, number: str = "GJTK-2020-0001", clerk=None, officer=None):
+    """The national question-bank paper a session is held with: requested by the station,
+    issued and handed over by an officer of its guidance centre on the exam day."""
+    from django.test import override_settings
+
+    from appraisals import services
+    from catalog import roles
+
+    station = session.application.station
+    clerk = clerk or session.application.submitted_by
+    officer = officer or UserFactory(centre=station.centre, role=roles.CENTRE_OFFICER)
+    with override_settings(JIANDING_BUSINESS_DATE=session.date):
+        paper = services.paper_request(actor=clerk, session=session)
+        paper = services.paper_issue(actor=officer, paper=paper, bank_paper_id=number)
+        return services.paper_hand_over(actor=officer, paper=paper, received_by="考务员")
+
+
+def approved_offsite(station, *, region, date, candidate_count: int = 1, clerk=None, officer=None):
+    """An off-site request of ``station`` for a site in ``region`` on ``date``, approved by
+    an officer of its guidance centre."""
+    from appraisals import services
+    from catalog import roles
+
+    clerk = clerk or UserFactory(station=station, role=roles.STATION_CLERK)
+    officer = officer or UserFactory(centre=station.centre, role=roles.CENTRE_OFFICER)
+    request = services.offsite_request_submit(
+        actor=clerk,
+        station=station,
+        place="异地考点",
+        region=region,
+        date=date,
+        candidate_count=candidate_count,
+        reason="考生集中在外地企业",
+    )
+    return services.offsite_request_decide(actor=officer, request=request, approve=True)

@@ -8,7 +8,7 @@ here while other apps' admins still import them from ``appraisals.admin``."""
 
 from kit.admin import report_rows
 
-from . import announcements, case_steps, import_jobs, registrations, sessions, trainees
+from . import announcements, case_steps, examday, import_jobs, registrations, sessions, trainees
 from .shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "announcements",
     "candidate_label",
     "case_steps",
+    "examday",
     "import_jobs",
     "registrations",
     "report_rows",

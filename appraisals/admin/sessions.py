@@ -7,7 +7,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Model, QuerySet
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -19,7 +20,7 @@ from kit.admin import ListDisplay, report_rows
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin
-from ..models import ExamResult, ExamRoom, ExamSession, ScoreAmendment, SeatAssignment
+from ..models import ExamResult, ExamRoom, ExamSession, ScoreAmendment, SeatAssignment, SeatCheckIn
 from .shared import candidate_label
 
 
@@ -59,11 +60,9 @@ class ExamSessionForm(ServiceForm):
             "end_time",
             "place",
             "region",
-            "paper_id",
+            "offsite_request",
             "examiners",
             "supervisor",
-            "offsite_approval",
-            "offsite_approved_by",
         ]
 
     def perform(self) -> ExamSession:
@@ -90,12 +89,12 @@ class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
         "tickets",
     ]
     list_filter = ["kind", "held", "level", ("occupation", admin.RelatedOnlyFieldListFilter), "date"]
-    search_fields = ["place", "occupation__name", "paper_id"]
+    search_fields = ["place", "occupation__name"]
     list_select_related = ["occupation", "application__station"]
-    autocomplete_fields = ["application", "occupation", "region", "supervisor"]
+    autocomplete_fields = ["application", "occupation", "region", "supervisor", "offsite_request"]
     filter_horizontal = ["examiners"]
     inlines = [RoomInline]
-    actions = ["assign_seats", "hold", "publish_results"]
+    actions = ["assign_seats", "request_paper", "hold", "publish_results"]
     date_hierarchy = "date"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
@@ -111,8 +110,7 @@ class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
                 "region",
                 "examiners",
                 "supervisor",
-                "offsite_approval",
-                "offsite_approved_by",
+                "offsite_request",
                 "held",
             ]
         return []
@@ -160,6 +158,11 @@ class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
         actor = request_user(request)
         report_rows(self, request, queryset, lambda s: services.seats_assign(actor=actor, session=s), "编排座位", str)
 
+    @admin.action(description="申请国家题库试卷", permissions=["change"])
+    def request_paper(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
+        report_rows(self, request, queryset, lambda s: services.paper_request(actor=actor, session=s), "申请试卷", str)
+
     @admin.action(description="登记考试已举行", permissions=["change"])
     def hold(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = request_user(request)
@@ -179,16 +182,26 @@ class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
         )
 
 
+class CheckInActionForm(ActionForm):
+    voided_part = forms.ChoiceField(
+        label="违纪作废科目", required=False, choices=[("", "（违纪时选择）"), *SeatCheckIn.Part.choices]
+    )
+    note = forms.CharField(label="情况说明", required=False, max_length=300)
+
+
 @admin.register(SeatAssignment)
 class SeatAssignmentAdmin(ScopedAdmin):
     scope_station_path = "registration__station"
-    list_display = ["ticket_number", "registration", "session", "room", "seat_number"]
+    action_form = CheckInActionForm
+    list_display = ["ticket_number", "registration", "session", "room", "seat_number", "attendance"]
+    actions = ["check_in_present", "check_in_absent", "check_in_misconduct"]
     search_fields = ["ticket_number", "registration__candidate__name"]
     list_select_related = [
         "registration__candidate",
         "registration__announcement__occupation",
         "session__occupation",
         "room",
+        "checkin",
     ]
     list_filter = ["session__date"]
 
@@ -197,6 +210,41 @@ class SeatAssignmentAdmin(ScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+    def has_checkin_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("appraisals.add_seatcheckin")
+
+    @admin.display(description="考勤")
+    def attendance(self, obj: SeatAssignment) -> str:
+        checkin = getattr(obj, "checkin", None)  # select_related: no query per row
+        return checkin.get_attendance_display() if checkin else "未登记"
+
+    def _check_in(self, request: HttpRequest, queryset: QuerySet, attendance: str, verb: str) -> None:
+        actor = request_user(request)
+        part = request.POST.get("voided_part", "")
+        note = request.POST.get("note", "")
+        report_rows(
+            self,
+            request,
+            queryset.select_related("registration__candidate"),
+            lambda seat: services.seat_check_in(
+                actor=actor, seat=seat, attendance=attendance, voided_part=part, note=note
+            ),
+            verb,
+            lambda seat: candidate_label(seat.registration),
+        )
+
+    @admin.action(description="登记到考", permissions=["checkin"])
+    def check_in_present(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._check_in(request, queryset, SeatCheckIn.Attendance.PRESENT, "登记到考")
+
+    @admin.action(description="登记缺考", permissions=["checkin"])
+    def check_in_absent(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._check_in(request, queryset, SeatCheckIn.Attendance.ABSENT, "登记缺考")
+
+    @admin.action(description="登记违纪（选择作废科目并写明情况）", permissions=["checkin"])
+    def check_in_misconduct(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._check_in(request, queryset, SeatCheckIn.Attendance.MISCONDUCT, "登记违纪")
 
 
 # --- results --------------------------------------------------------------------------------------
@@ -233,6 +281,7 @@ class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
         "practical",
         "review",
         "passed",
+        "misconduct_note",
         "people",
         "publicity_until",
     ]
@@ -275,6 +324,29 @@ class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
     @admin.display(description="次序", ordering="attempt")
     def attempt_short(self, obj: ExamResult) -> str:
         return "补考" if obj.attempt == ExamResult.Attempt.RETAKE else "首次"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The 违纪 recorded at the attempt's seat, read by the list's own query.
+        misconduct = SeatCheckIn.objects.filter(
+            seat__session=OuterRef("session"),
+            seat__registration=OuterRef("registration"),
+            attendance=SeatCheckIn.Attendance.MISCONDUCT,
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                voided_part=Subquery(misconduct.values("voided_part")[:1]),
+                misconduct_text=Subquery(misconduct.values("note")[:1]),
+            )
+        )
+
+    @admin.display(description="违纪")
+    def misconduct_note(self, obj: ExamResult) -> str:
+        part = getattr(obj, "voided_part", None)
+        if not part:
+            return "—"
+        return f"{SeatCheckIn.Part(part).label}作废：{getattr(obj, 'misconduct_text', '')}"
 
     @admin.display(description="公示截止", ordering="publicity_last_day")
     def publicity_until(self, obj: ExamResult) -> str:

@@ -168,6 +168,13 @@ JIANDING_RUSH_CUTOFF_MIN_REGISTRATIONS = env.int("JIANDING_RUSH_CUTOFF_MIN_REGIS
 JIANDING_RUSH_BURST_DAYS = env.int("JIANDING_RUSH_BURST_DAYS", default=10)
 JIANDING_RUSH_BURST_MIN_CERTIFICATES = env.int("JIANDING_RUSH_BURST_MIN_CERTIFICATES", default=20)
 JIANDING_RUSH_CANDIDATES_PER_EXAMINER = env.int("JIANDING_RUSH_CANDIDATES_PER_EXAMINER", default=5)
+# 严禁组织跨区域规模化鉴定 (闽人社办〔2020〕143号): the most candidates an off-site session may
+# seat, per region code (a station's or site's province or city); beyond it a session is
+# refused even with an approval. 30 = one standard exam room (2 invigilators at 1 per 15).
+# Format: "350000=30;430000=60".
+JIANDING_OFFSITE_MAX_CANDIDATES = env.dict(
+    "JIANDING_OFFSITE_MAX_CANDIDATES", cast={"value": int}, default={"350000": 30}
+)
 # The public lookup (/verify/), per client IP, counted in the cache (Redis when REDIS_URL is set).
 JIANDING_VERIFY_RATE = env("JIANDING_VERIFY_RATE", default="10/m")
 JIANDING_VERIFY_DAILY_RATE = env("JIANDING_VERIFY_DAILY_RATE", default="100/d")

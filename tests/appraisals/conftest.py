@@ -7,7 +7,7 @@ from appraisals import services
 from catalog import roles
 from catalog.models import Occupation
 from tests.candidates.factories import CandidateFactory
-from tests.factories import UserFactory
+from tests.factories import UserFactory, issued_paper
 
 D = datetime.date
 
@@ -80,7 +80,7 @@ class Case:
         )
         return self
 
-    def schedule(self, day=D(2020, 11, 20), **extra):
+    def schedule(self, day=D(2020, 11, 20), paper=True, **extra):
         kwargs = {
             "actor": self.staff["clerk"],
             "application": self.application,
@@ -91,12 +91,13 @@ class Case:
             "end_time": datetime.time(11, 0),
             "place": "厦门市思明区考点",
             "region": self.orgs["xm1"].region,
-            "paper_id": "GJTK-2020-0001",
             "examiners": [self.staff["examiner"], self.staff["examiner2"], self.staff["examiner3"]],
             "supervisor": self.staff["supervisor_fj"],
         }
         kwargs.update(extra)
         self.session = services.session_schedule(**kwargs)
+        if paper:
+            issued_paper(self.session, officer=self.staff["officer_xm"])
         return self
 
     def seat(self):

@@ -89,7 +89,8 @@ def test_ticket_masks_the_id_number_and_hides_the_paper(seat, candidate):
     assert candidate.id_number not in text
     assert mask_id_number(candidate.id_number) in text
     assert candidate.id_number[6:14] not in text  # not even the birth date
-    assert seat.session.paper_id not in text  # the question-bank paper number is confidential
+    assert seat.session.paper.bank_paper_id not in text  # the question-bank paper number is confidential
+    assert "GJTK" not in text
 
 
 def test_ticket_metadata_holds_no_personal_data(seat, candidate):

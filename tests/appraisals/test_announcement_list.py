@@ -44,7 +44,6 @@ def test_each_announcement_shows_its_registration_cutoff_and_exam_date(client, s
         end_time=datetime.time(11),
         place="厦门市思明区考点",
         region=orgs["xm1"].region,
-        paper_id="GJTK-2020-0001",
         examiners=[staff["examiner"], staff["examiner2"], staff["examiner3"]],
     )
     assert "2020-11-06" in row_of(client, announcement)

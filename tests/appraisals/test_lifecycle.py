@@ -7,6 +7,7 @@ import pytest
 
 from appraisals import services
 from appraisals.models import ExamSession, Registration
+from tests.factories import issued_paper
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -59,12 +60,12 @@ def test_fail_then_retake_only_the_failed_part_then_pass(case):
         end_time=datetime.time(11),
         place="厦门市思明区考点",
         region=case.orgs["xm1"].region,
-        paper_id="GJTK-2020-0002",
         examiners=[case.staff["examiner"]],
         kind=ExamSession.Kind.RETAKE,
     )
     services.retake_assign_session(actor=case.staff["clerk"], retake=retake, session=retake_session)
     services.seats_assign(actor=case.staff["clerk"], session=retake_session)
+    issued_paper(retake_session)
     services.session_hold(actor=case.staff["clerk"], session=retake_session)
     with pytest.raises(services.RuleError, match="只能录入这部分成绩"):
         case.score("90", "70")
@@ -89,12 +90,12 @@ def test_a_failed_retake_closes_the_case(case):
         end_time=datetime.time(11),
         place="考点",
         region=case.orgs["xm1"].region,
-        paper_id="P2",
         examiners=[case.staff["examiner"]],
         kind=ExamSession.Kind.RETAKE,
     )
     services.retake_assign_session(actor=case.staff["clerk"], retake=retake, session=session)
     services.seats_assign(actor=case.staff["clerk"], session=session)
+    issued_paper(session)
     services.session_hold(actor=case.staff["clerk"], session=session)
     case.score("59.5", "75")
     assert case.refresh().status == S.CLOSED

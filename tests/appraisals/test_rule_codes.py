@@ -74,7 +74,10 @@ def broken(book, hairdresser, xiamen) -> dict[Code, tuple[Violation | None, str 
             rules.session_before_approval(decided_date=D(2020, 10, 25), day=D(2020, 10, 24)),
             None,
         ),
-        Code.SESSION_OFFSITE_UNAPPROVED: (rules.session_offsite_unapproved(offsite=True, approval=""), HUNAN),
+        Code.SESSION_OFFSITE_UNAPPROVED: (rules.session_offsite_unapproved(offsite=True, approved=False), HUNAN),
+        Code.SESSION_OFFSITE_OVER_CAP: (rules.session_offsite_over_cap(candidates=31, cap=30), FUJIAN),
+        Code.SESSION_NO_PAPER: (rules.session_without_paper(handed_over=False), QUALITY),
+        Code.SESSION_NOT_YET: (rules.session_not_yet(day=D(2020, 11, 21), today=D(2020, 11, 20)), None),
         Code.SESSION_NOT_HELD: (rules.session_not_held(held=False, kind=rules.EXAM), QUALITY),
         Code.EXAM_LATE: (rules.completion_late(deadlines=xiamen, kind=rules.EXAM, day=D(2021, 1, 1)), FUJIAN),
         Code.RETAKE_LATE: (rules.completion_late(deadlines=xiamen, kind=rules.RETAKE, day=D(2021, 1, 1)), FUJIAN),
@@ -123,6 +126,9 @@ def test_the_codes_are_stable():
         "session.before_approval",
         "session.offsite_unapproved",
         "session.not_held",
+        "session.offsite_over_cap",
+        "session.no_paper",
+        "session.not_yet",
         "exam.late",
         "retake.late",
         "result.not_passed",
@@ -210,8 +216,8 @@ def test_exam_and_retake_completed_by_december_31(xiamen, kind, day, late):
 
 
 def test_an_approved_off_site_session_or_one_on_site_is_fine():
-    assert rules.session_offsite_unapproved(offsite=True, approval="闽鉴批〔2020〕8号") is None
-    assert rules.session_offsite_unapproved(offsite=False, approval="") is None
+    assert rules.session_offsite_unapproved(offsite=True, approved=True) is None
+    assert rules.session_offsite_unapproved(offsite=False, approved=False) is None
 
 
 @pytest.mark.parametrize(

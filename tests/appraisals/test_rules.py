@@ -13,6 +13,7 @@ from appraisals import services
 from appraisals.models import ConsentForm, ExamAnnouncement, ExamResult, ExamSession, Registration
 from catalog.models import EligibilityRoute, Occupation
 from tests.candidates.factories import CandidateFactory, make_id_number
+from tests.factories import approved_offsite
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -273,12 +274,13 @@ def test_appraisal_completed_by_december_31(case, day, ok):
             case.schedule(day)
 
 
-def test_an_off_site_session_needs_a_recorded_approval(case, orgs):
+def test_an_off_site_session_needs_an_approved_request(case, orgs):
     case.register().review().consent().apply().approve()
     fuzhou = orgs["fz1"].region
     with pytest.raises(ValidationError, match="未经批准不得开展异地鉴定"):
         case.schedule(region=fuzhou)
-    case.schedule(region=fuzhou, offsite_approval="闽鉴批〔2020〕8号", offsite_approved_by="福建省职业技能鉴定指导中心")
+    request = approved_offsite(orgs["xm1"], region=fuzhou, date=D(2020, 11, 20), officer=case.staff["officer_xm"])
+    case.schedule(region=fuzhou, offsite_request=request)
     assert case.session.is_offsite
 
 

@@ -1,7 +1,8 @@
 """The clerk's case after registration, in a browser at 1366×900: the consent form with its
 scan, and a scan attached later to a consent recorded without one; giving up with a refund
 through the confirmation page; the bulk eligibility review's report; a session scheduled
-under an approved application, seated, its admission tickets downloaded, held, scored by
+under an approved application, seated, its admission tickets downloaded, its paper from the
+national question bank requested, issued and handed over, held on its day, scored by
 an examiner and confirmed by a second person, and a retake requested for the failed case.
 
 Cases are picked by state from the demo (``demo_rows``), never by name or id; a state the
@@ -261,7 +262,9 @@ def test_a_session_from_scheduling_to_a_retake(walk, demo_database, tmp_path):
     [(signed,)] = demo_rows(
         demo_database, "SELECT signed_date FROM appraisals_consentform WHERE registration_id = ?", registration_id
     )
-    exam_day = max(TODAY + datetime.timedelta(days=7), datetime.date.fromisoformat(signed))
+    # Held on the business date itself: a session is never recorded as held before its day.
+    exam_day = TODAY
+    assert datetime.date.fromisoformat(signed) <= exam_day
 
     clerk = walk("session-clerk")
     clerk.login("clerk_xm001")
@@ -284,11 +287,10 @@ def test_a_session_from_scheduling_to_a_retake(walk, demo_database, tmp_path):
     pick(page, "occupation", occupation, occupation)
     page.select_option("#id_level", value=level)
     page.fill("#id_date", exam_day.isoformat())
-    page.fill("#id_start_time", "09:00")
-    page.fill("#id_end_time", "11:00")
-    page.fill("#id_place", "厦门市思明区湖滨南路考点")
+    page.fill("#id_start_time", "19:00")  # an evening slot: the demo's examiners are free
+    page.fill("#id_end_time", "21:00")
+    page.fill("#id_place", "厦门市思明区湖滨南路考点晚场")
     pick(page, "region", "厦门", "厦门市")
-    page.fill("#id_paper_id", "GJTK-2020-0999")
     for examiner in ("examiner_xm001", "examiner_xm001_2", "examiner_xm001_3"):
         page.select_option("#id_examiners_from", label=examiner)
         page.click("#id_examiners_add")
@@ -299,8 +301,8 @@ def test_a_session_from_scheduling_to_a_retake(walk, demo_database, tmp_path):
     page = clerk.check("session-saved")
     assert "成功" in messages(page), page.inner_text("#content")[:2000]
 
-    # Seat, tickets, hold: the new session found by its paper number.
-    page = clerk.goto("/admin/appraisals/examsession/?q=GJTK-2020-0999")
+    # Seat, tickets, hold: the new session found by its place (the demo's are day sessions).
+    page = clerk.goto("/admin/appraisals/examsession/?q=晚场")
     row = page.locator("#result_list tbody tr").first
     assert "未编排" in row.inner_text()
     row.locator("input[name=_selected_action]").check()
@@ -319,7 +321,30 @@ def test_a_session_from_scheduling_to_a_retake(walk, demo_database, tmp_path):
     pdf = clerk.context.request.get(ticket.value.url)
     assert pdf.ok and pdf.body().startswith(b"%PDF")
 
-    page = clerk.goto("/admin/appraisals/examsession/?q=GJTK-2020-0999")
+    # The paper: the clerk requests it, the centre issues it with its bank number and
+    # hands it over; without it the session cannot be held.
+    page = clerk.goto("/admin/appraisals/examsession/?q=晚场")
+    page.locator("#result_list tbody tr").first.locator("input[name=_selected_action]").check()
+    page = run_action(clerk, "登记考试已举行", "hold-refused")
+    assert "国家题库试卷" in messages(page)
+    page.locator("#result_list tbody tr").first.locator("input[name=_selected_action]").check()
+    page = run_action(clerk, "申请国家题库试卷", "paper")
+    assert "申请试卷：成功 1 条" in messages(page)
+    page = officer.goto("/admin/appraisals/exampaper/?q=晚场")
+    page.locator("#result_list tbody tr").first.locator("input[name=_selected_action]").check()
+    page.fill("input[name=bank_paper_id]", "123")
+    page = run_action(officer, "发放试卷（填写国家题库试卷编号，一次一份）", "paper-bad-id")
+    assert "格式应为" in messages(page)
+    page.locator("#result_list tbody tr").first.locator("input[name=_selected_action]").check()
+    page.fill("input[name=bank_paper_id]", "GJTK-2020-0999")
+    page = run_action(officer, "发放试卷（填写国家题库试卷编号，一次一份）", "paper-issued")
+    assert "发放试卷：成功 1 条" in messages(page)
+    page.locator("#result_list tbody tr").first.locator("input[name=_selected_action]").check()
+    page.fill("input[name=received_by]", "厦门一站考务员")
+    page = run_action(officer, "交接试卷（填写领卷人）", "paper-handed-over")
+    assert "交接试卷：成功 1 条" in messages(page)
+
+    page = clerk.goto("/admin/appraisals/examsession/?q=晚场")
     page.locator("#result_list tbody tr").first.locator("input[name=_selected_action]").check()
     page = run_action(clerk, "登记考试已举行", "hold")
     assert "登记举行：成功 1 条" in messages(page)

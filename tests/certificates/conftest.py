@@ -10,7 +10,7 @@ from appraisals import services as appraisal_services
 from catalog import roles
 from tests.appraisals.conftest import Case, announcement, candidate, hairdresser, staff
 from tests.candidates.factories import CandidateFactory
-from tests.factories import UserFactory
+from tests.factories import UserFactory, issued_paper
 
 __all__ = ["announcement", "candidate", "hairdresser", "staff"]  # fixtures shared with the appraisal tests
 
@@ -125,11 +125,11 @@ def passed_group(staff, orgs, announcement, count, *, registration_day=D(2020, 9
         end_time=datetime.time(start + 2, 0),
         place="厦门市思明区考点",
         region=orgs["xm1"].region,
-        paper_id="GJTK-2020-0002",
         examiners=examiners or [staff["examiner"], staff["examiner2"], staff["examiner3"]],
         rooms=[("第1考场", max(30, count))],
     )
     appraisal_services.seats_assign(actor=staff["clerk"], session=session)
+    issued_paper(session)
     appraisal_services.session_hold(actor=staff["clerk"], session=session)
     for registration in registrations:
         result = appraisal_services.result_enter(

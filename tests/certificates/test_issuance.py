@@ -12,6 +12,7 @@ from catalog.models import Region
 from certificates import selectors, services
 from certificates.models import ArchiveRecord, Certificate, IssuanceBatch, IssuanceItem, NumberCounter
 from kit.errors import RuleError
+from tests.factories import approved_offsite
 
 from .conftest import FIRST_ISSUE_DAY, PUBLISHED, at, passed_group
 
@@ -91,11 +92,9 @@ def test_a_passed_retake_is_issued_too(officers, orgs, case, staff):
 
 def test_an_off_site_exam_with_approval_is_issued(officers, orgs, case):
     case.register().review().consent().apply().approve()
-    case.schedule(
-        region=Region.objects.get(code="350100"),
-        offsite_approval="闽人社鉴〔2020〕8号",
-        offsite_approved_by="福建省人社厅",
-    )
+    fuzhou = Region.objects.get(code="350100")
+    request = approved_offsite(orgs["xm1"], region=fuzhou, date=D(2020, 11, 20))
+    case.schedule(region=fuzhou, offsite_request=request)
     case.seat().hold()
     case.pass_exam()
     case.publish()
@@ -158,7 +157,7 @@ REFUSALS = [
     (_application_late, "2020-10-31 前（含当日）提交指导中心（闽人社办〔2020〕143号）", "application.late"),
     (_application_not_approved, "没有经指导中心批准的鉴定申请", "application.not_approved"),
     (_exam_late, "鉴定须在 2020-12-31 前（含当日）完成（闽人社办〔2020〕143号）", "exam.late"),
-    (_exam_off_site, "没有异地鉴定批准", "session.offsite_unapproved"),
+    (_exam_off_site, "没有指导中心批准的异地鉴定申请", "session.offsite_unapproved"),
     (_not_published, "合格成绩尚未公示", "publicity.not_published"),
     (_finding, "未办结的督导问题", "finding.open"),
 ]

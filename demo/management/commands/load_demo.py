@@ -21,6 +21,7 @@ from catalog.services import catalog_load
 from certificates.models import Certificate, IssuanceBatch
 from demo.cases import demo_cases_load
 from demo.certificates import demo_certificates_load, verify_example
+from demo.examday import demo_examday_load
 from demo.people import CASE_USERS, CENTRES, DEMO_PASSWORD, STATIONS, USERS, demo_people_load
 from demo.timeline import TooEarly, cut_at
 from kit import clock
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         demo_people_load()
         result = demo_cases_load(cut=cut)
         certificates_created = demo_certificates_load()
+        demo_examday_load()  # off-site requests and an exam day with an absence (June 2020)
         self.stdout.write(
             self.style.SUCCESS(f"演示数据已载入：{len(STATIONS)} 个鉴定站，{len(USERS) + len(CASE_USERS)} 个演示账号。")
         )
