@@ -63,3 +63,14 @@ def rush_thresholds() -> dict[str, float | int]:
 def verify_rates() -> tuple[str, str]:
     """The public lookup's rate limits per client IP: (short, daily), e.g. ("10/m", "100/d")."""
     return settings.JIANDING_VERIFY_RATE, settings.JIANDING_VERIFY_DAILY_RATE
+
+
+def photo_limits() -> dict[str, int]:
+    """Candidate photos: bytes and pixels (longer side) of one image, files and unpacked
+    bytes of one ZIP."""
+    return {
+        "max_bytes": int(settings.JIANDING_PHOTO_MAX_BYTES),
+        "max_pixels": int(settings.JIANDING_PHOTO_MAX_PIXELS),
+        "zip_max_files": int(settings.JIANDING_PHOTO_ZIP_MAX_FILES),
+        "zip_max_bytes": int(settings.JIANDING_PHOTO_ZIP_MAX_BYTES),
+    }
