@@ -118,6 +118,10 @@ class PhotoImportReport:
     replaced: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def stored(self) -> int:
+        return len(self.saved) + len(self.replaced)
+
 
 def candidate_photos_import(
     *, actor: User | None, candidates: QuerySet[Candidate], upload: IO[bytes]
