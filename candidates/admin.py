@@ -47,9 +47,9 @@ def photo_url(candidate: Candidate) -> str:
 
 
 def photo_tag(candidate: Candidate, height: int = 160) -> str:
-    """The photo as an <img> for a page, or 未上传照片."""
+    """The photo as an <img> for a page, or 暂无照片."""
     if not candidate.photo:
-        return "未上传照片"
+        return "暂无照片"
     return format_html(
         '<img src="{}" alt="考生照片" class="candidate-photo" style="height:{}px;border:1px solid #ccc">',
         photo_url(candidate),
@@ -149,7 +149,7 @@ class CandidateAdmin(ScopedAdmin):
 
     @admin.display(description="照片")
     def photo_preview(self, obj: Candidate) -> str:
-        return photo_tag(obj) if obj.pk else "未上传照片"
+        return photo_tag(obj) if obj.pk else "暂无照片"
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view(self.photo_view)

@@ -185,7 +185,7 @@ def test_the_registration_list_links_to_the_import(client, staff, here):
 def test_the_case_page_shows_the_photo_or_says_there_is_none(client, staff, orgs, case, here):
     page = reverse("admin:appraisals_registration_change", args=[case.registration.pk])
     client.force_login(staff["clerk"])
-    assert "未上传照片" in client.get(page).content.decode()
+    assert "暂无照片" in client.get(page).content.decode()
     run(staff["clerk"], {f"{here.id_number}.jpg": photo_bytes()})
     html = client.get(page).content.decode()
     photo = reverse("admin:candidates_candidate_photo", args=[here.pk])

@@ -184,7 +184,7 @@ def test_the_photo_answers_only_who_may_see_the_candidate(client, people, orgs, 
 def test_no_photo_is_a_404(client, people, candidate):
     client.force_login(people["clerk"])
     assert client.get(photo_url(candidate)).status_code == 404
-    assert "未上传照片" in client.get(change_url(candidate)).content.decode()
+    assert "暂无照片" in client.get(change_url(candidate)).content.decode()
 
 
 def test_read_only_pages_show_the_photo_without_the_upload(client, people, candidate):
