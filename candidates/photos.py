@@ -16,7 +16,9 @@ import io
 import os
 import warnings
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -24,7 +26,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kit import conf
 
-from .validators import ID_NUMBER_LENGTH, mask_id_number, normalise_id_number, validate_id_number
+from .validators import mask_id_number, normalise_id_number, validate_id_number
 
 ACCEPTED_EXTENSIONS = (".jpg", ".jpeg", ".png")
 ACCEPTED_FORMATS = {"JPEG", "PNG"}
@@ -104,21 +106,14 @@ def photo_jpeg(data: bytes, name: str) -> bytes:
 
 
 @dataclass
-class PhotoFile:
-    """One photo from a ZIP: its name as shown, its ID number and its stored copy."""
+class PhotoEntry:
+    """One file of a ZIP: its name as shown (masked), and either the ID number it names
+    or the reason it is refused on its name alone."""
 
     name: str
-    id_number: str
-    jpeg: bytes
-
-
-@dataclass
-class PhotoZip:
-    """What a ZIP holds: the photos that passed every check of the file itself, and one
-    message per file that did not."""
-
-    photos: list[PhotoFile] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    id_number: str = ""
+    error: str = ""
+    member: zipfile.ZipInfo | None = None
 
 
 def id_number_of(name: str) -> str:
@@ -137,26 +132,76 @@ def id_number_of(name: str) -> str:
         raise ValidationError(
             f"{label}：文件名应为考生的18位公民身份号码（{'；'.join(error.messages)}）。", code="photo_name"
         ) from None
-    if len(id_number) != ID_NUMBER_LENGTH:  # pragma: no cover - validate_id_number checks it
-        raise ValidationError(f"{label}：文件名应为考生的18位公民身份号码。", code="photo_name")
     return id_number
 
 
-def read_photo_zip(upload: IO[bytes]) -> PhotoZip:
-    """Every photo of a ZIP, checked file by file; nothing is saved here.
+class PhotoZip:
+    """An open ZIP of photos: ``entries`` checked on their names, ``jpeg()`` reading one.
 
-    1. The archive itself: a readable ZIP, at most ``zip_max_files`` files and, by its
-       directory, at most ``zip_max_bytes`` unpacked; otherwise the whole ZIP is refused
-       (``ValidationError``).
-    2. Each member, in order: junk from archivers skipped; a folder in the name, an
-       extension other than .jpg/.jpeg/.png, a name that is not a valid ID number, an
-       encrypted file refused; read at most ``max_bytes`` + 1 bytes (a member whose
-       directory entry lies about its size cannot unpack more); then ``photo_jpeg``.
-       The running total of bytes read is held to ``zip_max_bytes`` too.
-    3. An ID number met twice: every file of it refused (which one is right is for the
-       clerk to say).
+    Photos are read one at a time, when the caller asks (after it has found the
+    candidate), so a large ZIP never sits decoded in memory."""
 
-    Members are never extracted to disk, so a name like ``../../x.jpg`` reaches nothing."""
+    def __init__(self, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], budget: int) -> None:
+        self.archive = archive
+        self.budget = budget  # bytes still allowed to be unpacked
+        self.entries = _entries(members)
+
+    def jpeg(self, entry: PhotoEntry) -> bytes:
+        """The stored copy of one entry's photo (``photo_jpeg``); raises ``ValidationError``.
+
+        The member is read at most one byte past the photo limit, whatever its directory
+        entry claims (a zip bomb cannot unpack more), and the bytes read count against the
+        ZIP's unpacked total."""
+        limits = conf.photo_limits()
+        member = entry.member
+        if member is None:  # pragma: no cover - entries with an error have no member to read
+            raise ValidationError(entry.error)
+        if member.flag_bits & 0x1:
+            raise ValidationError(f"{entry.name}：文件已加密，请去掉密码后重新压缩。", code="photo_encrypted")
+        if self.budget <= 0:
+            raise ValidationError(
+                f"{entry.name}：压缩包解压后超过{_megabytes(limits['zip_max_bytes'])}，未读取。", code="zip_too_large"
+            )
+        try:
+            with self.archive.open(member) as stream:
+                data = stream.read(min(limits["max_bytes"] + 1, self.budget + 1))
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+            raise ValidationError(f"{entry.name}：压缩包中的这个文件已损坏，无法读取。", code="zip_member") from None
+        self.budget -= len(data)
+        return photo_jpeg(data, member.filename)
+
+
+def _entries(members: list[zipfile.ZipInfo]) -> list[PhotoEntry]:
+    """Each member checked on its name; an ID number met twice refuses every file of it
+    (which one is right is for the clerk to say)."""
+    entries = []
+    for member in members:
+        try:
+            entries.append(PhotoEntry(shown_name(member.filename), id_number_of(member.filename), member=member))
+        except ValidationError as error:
+            entries.append(PhotoEntry(shown_name(member.filename), error="；".join(error.messages)))
+    by_id: dict[str, list[PhotoEntry]] = {}
+    for entry in entries:
+        if entry.id_number:
+            by_id.setdefault(entry.id_number, []).append(entry)
+    for same in by_id.values():
+        if len(same) > 1:
+            names = "、".join(entry.name for entry in same)
+            for entry in same:
+                entry.error = f"{names}：压缩包内同一考生有{len(same)}张照片，均未导入，请只保留一张。"
+                entry.id_number, entry.member = "", None
+    return entries
+
+
+@contextmanager
+def open_photo_zip(upload: IO[bytes]) -> Iterator[PhotoZip]:
+    """The ZIP's photos, checked on their names; nothing is read or saved yet.
+
+    The archive itself must be a readable ZIP of at most ``zip_max_files`` files and, by
+    its directory, at most ``zip_max_bytes`` unpacked; otherwise the whole ZIP is refused
+    (``ValidationError``). Junk from archivers (``__MACOSX/``, ``Thumbs.db``) is skipped.
+    Members are never extracted to disk, so a name like ``../../x.jpg`` reaches nothing
+    (and is refused for its folder)."""
     limits = conf.photo_limits()
     try:
         archive = zipfile.ZipFile(upload)
@@ -175,40 +220,7 @@ def read_photo_zip(upload: IO[bytes]) -> PhotoZip:
                 f"压缩包解压后共{_megabytes(declared)}，不能超过{_megabytes(limits['zip_max_bytes'])}，请分批导入。",
                 code="zip_too_large",
             )
-        result = PhotoZip()
-        by_id: dict[str, list[PhotoFile]] = {}
-        total = 0
-        for member in members:
-            name = member.filename
-            try:
-                id_number = id_number_of(name)
-                if member.flag_bits & 0x1:
-                    raise ValidationError(
-                        f"{shown_name(name)}：文件已加密，请去掉密码后重新压缩。", code="photo_encrypted"
-                    )
-                if total > limits["zip_max_bytes"]:
-                    raise ValidationError(
-                        f"{shown_name(name)}：压缩包解压后超过{_megabytes(limits['zip_max_bytes'])}，未读取。",
-                        code="zip_too_large",
-                    )
-                with archive.open(member) as stream:
-                    data = stream.read(limits["max_bytes"] + 1)
-                total += len(data)
-                photo = PhotoFile(shown_name(name), id_number, photo_jpeg(data, name))
-            except ValidationError as error:
-                result.errors.extend(error.messages)
-                continue
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
-                result.errors.append(f"{shown_name(name)}：压缩包中的这个文件已损坏，无法读取。")
-                continue
-            by_id.setdefault(id_number, []).append(photo)
-        for photos in by_id.values():
-            if len(photos) == 1:
-                result.photos.append(photos[0])
-                continue
-            names = "、".join(p.name for p in photos)
-            result.errors.append(f"{names}：压缩包内同一考生有{len(photos)}张照片，均未导入，请只保留一张。")
-        return result
+        yield PhotoZip(archive, members, limits["zip_max_bytes"])
 
 
 def _ignored(name: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
@@ -12,7 +13,7 @@ from django.db.models import QuerySet
 from catalog.trace import acting_as
 
 from .models import Candidate
-from .photos import photo_jpeg, read_photo_zip
+from .photos import open_photo_zip, photo_jpeg
 from .validators import normalise_id_number, normalise_phone
 
 if TYPE_CHECKING:
@@ -129,23 +130,32 @@ def candidate_photos_import(
     """Import a ZIP of photos, each named by its candidate's ID number.
 
     Good files are saved and bad ones listed (a clerk fixes the few bad ones and sends
-    them again, rather than the whole batch): a broken, oversized or overfull ZIP is
-    refused whole (``ValidationError``); otherwise each file passes
-    ``photos.read_photo_zip``'s checks, must name a candidate among ``candidates`` (the
-    people the importing user may change: the caller scopes it), and is saved in its
-    own transaction."""
-    content = read_photo_zip(upload)
-    report = PhotoImportReport(errors=list(content.errors))
-    wanted = {photo.id_number for photo in content.photos}
-    found = {c.id_number: c for c in candidates.filter(id_number__in=wanted)}
-    for photo in content.photos:
-        candidate = found.get(photo.id_number)
-        if candidate is None:
-            report.errors.append(f"{photo.name}：本站没有这名考生（须先在本站报名或录入考生）。")
-            continue
-        had_photo = bool(candidate.photo)
-        with transaction.atomic():
-            locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
-            _store_photo(actor=actor, candidate=locked, jpeg=photo.jpeg)
-        (report.replaced if had_photo else report.saved).append(photo.name)
+    them again, rather than the whole batch):
+
+    1. A broken, overfull or oversized ZIP is refused whole (``ValidationError``).
+    2. Every file's name is checked (``photos.open_photo_zip``): folder, extension, a
+       valid ID number, the same person twice.
+    3. Each ID number must be one of ``candidates`` (the people the importing user may
+       change: the caller scopes it); only then is the photo read and checked
+       (``PhotoZip.jpeg``), and saved in a transaction of its own."""
+    report = PhotoImportReport()
+    with open_photo_zip(upload) as bundle:
+        report.errors = [entry.error for entry in bundle.entries if entry.error]
+        named = [entry for entry in bundle.entries if not entry.error]
+        found = {c.id_number: c for c in candidates.filter(id_number__in={entry.id_number for entry in named})}
+        for entry in named:
+            candidate = found.get(entry.id_number)
+            if candidate is None:
+                report.errors.append(f"{entry.name}：本站没有这名考生（须先在本站报名或录入考生）。")
+                continue
+            try:
+                jpeg = bundle.jpeg(entry)
+            except ValidationError as error:
+                report.errors.extend(error.messages)
+                continue
+            had_photo = bool(candidate.photo)
+            with transaction.atomic():
+                locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
+                _store_photo(actor=actor, candidate=locked, jpeg=jpeg)
+            (report.replaced if had_photo else report.saved).append(entry.name)
     return report
