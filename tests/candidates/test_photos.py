@@ -192,3 +192,23 @@ def test_read_only_pages_show_the_photo_without_the_upload(client, people, candi
     client.force_login(people["supervisor_fj"])
     html = client.get(change_url(candidate)).content.decode()
     assert photo_url(candidate) in html and 'name="new_photo"' not in html
+
+
+def test_a_new_candidate_can_come_with_a_photo(client, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    number = make_id_number(datetime.date(1992, 3, 4), 456)
+    client.force_login(people["clerk"])
+    response = client.post(
+        reverse("admin:candidates_candidate_add"),
+        {
+            "name": "黄新人",
+            "id_number": number,
+            "phone": "13900001111",
+            "trainee_kind": Candidate.TraineeKind.NONE,
+            "new_photo": SimpleUploadedFile("new.jpg", photo_bytes(), "image/jpeg"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = Candidate.objects.get(id_number=number)
+    assert created.photo and created.created_by == people["clerk"]
