@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from stdnum import numdb
 from stdnum.cn import ric
 
 from kit import clock
@@ -27,6 +28,8 @@ EXCEL_NUMBER_MESSAGE = "身份证号被 Excel 存成了数字（第15位之后�
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
 # 350203199001011000.0: a float printed back as text.
 _FLOAT_TEXT = re.compile(r"\d+\.0+")
+# GB/T 2260 administrative division codes (python-stdnum's table), read once per process.
+_REGIONS = numdb.get("cn/loc")
 # Everything that is not part of an ID number but is often typed or pasted inside one.
 _SEPARATORS = re.compile(r"[\s\u200b\ufeff-]+")
 
@@ -77,7 +80,8 @@ def validate_id_number(value: Any, *, today: datetime.date | None = None) -> Non
     """Refuse anything that is not a valid 18-character resident ID number, naming the rule.
 
     Steps, each with its own message: spreadsheet damage, length, characters, birth date
-    exists, birth date not after ``today`` (the business date by default), check digit."""
+    exists, birth date not after ``today`` (the business date by default), check digit,
+    address code (a typo there usually breaks the check digit first, the clearer message)."""
     value = normalise_id_number(value)
     if is_excel_number(value):
         raise ValidationError(EXCEL_NUMBER_MESSAGE, code="excel_number")
@@ -96,6 +100,26 @@ def validate_id_number(value: Any, *, today: datetime.date | None = None) -> Non
         raise ValidationError("公民身份号码中的出生日期（第7–14位）晚于今天", code="birth_date_future")
     if ric.calc_check_digit(value) != value[-1]:
         raise ValidationError("公民身份号码校验码错误（第18位与前17位不符），请核对", code="check_digit")
+    if not region_code_known(value[:6], birth_date.year):
+        raise ValidationError("公民身份号码前6位（地址码）不是有效的行政区划代码（GB/T 2260），请核对", code="region")
+
+
+def region_code_known(code: str, birth_year: int) -> bool:
+    """Whether ``code`` is an administrative division code (GB/T 2260, python-stdnum's table)
+    that still existed in ``birth_year``.
+
+    Only a code abolished before the person was born is refused, never one created after:
+    numbers were first given out in the 1980s, and a person keeps the code of the county
+    that gave theirs, whatever year they were born."""
+    found = _REGIONS.info(code)
+    counties = {key: value for _, props in found for key, value in props.items()}.get("county", "")
+    for county in counties.split(","):
+        if not county.startswith("["):
+            return bool(county)
+        _created, abolished = county[1:].split("]", 1)[0].split("-")
+        if not abolished or birth_year <= int(abolished):
+            return True
+    return False
 
 
 def parse_id_number(value: Any, *, today: datetime.date | None = None) -> tuple[datetime.date, str]:

@@ -24,6 +24,27 @@ REFERENCE_VIEW = [
     "catalog.view_holiday",
 ]
 
+# A case's records are archived, never deleted (a mistaken registration is withdrawn, a
+# wrong score amended): nobody but the system administrator deletes them.
+CASE_RECORDS_KEPT = [
+    "!candidates.delete_candidate",
+    *(
+        f"!appraisals.delete_{model}"
+        for model in (
+            "examannouncement",
+            "registration",
+            "eligibilityreview",
+            "consentform",
+            "appraisalapplication",
+            "examresult",
+            "scoreamendment",
+            "retake",
+            "refund",
+            "skilllevelreferral",
+        )
+    ),
+]
+
 # "app_label.codename" patterns (fnmatch); "!" excludes. Patterns that match nothing yet
 # are fine: they pick up the permissions of models that later issues add.
 # Full ID numbers and phones (PIPL): only guidance-centre officers, who audit certificate data.
@@ -34,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "!candidates.view_full_id_number",
         "appraisals.*",
         "!appraisals.approve_*",
+        *CASE_RECORDS_KEPT,
         # The station never issues: it sees its own certificates, archive and lost requests.
         "certificates.view_*",
         "!certificates.view_numbercounter",
@@ -82,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.*",
         # A batch held as rushed is released by a supervisor, never by the officers themselves.
         "!certificates.review_issuancebatch",
+        *CASE_RECORDS_KEPT,
         "!certificates.delete_*",
         "!supervision.delete_*",
     ],

@@ -415,6 +415,10 @@ class _EarlyCertificates:
         with on(D(2020, 7, 30)):
             supervision_acts.sweep(D(2020, 7, 30))
 
+        # Early September: a report through the public form about XM001, not yet assigned.
+        with on(D(2020, 9, 3)):
+            supervision_acts.certificate_sale_report_received(station=self.stations["XM001"])
+
     def retake_story(self, people: DemoBuilder) -> None:
         """XM002's electricians: three fail the practical assessment; one gives the retake
         up, two retake it (one passes, one fails); the first-attempt passers are issued,

@@ -92,3 +92,19 @@ def identical_scores_finding_opened(*, supervisor: User, session: ExamSession) -
         ),
         opened_at=at(D(2020, 7, 21), 10),
     )
+
+
+def certificate_sale_report_received(*, station: Station) -> Complaint:
+    """A report sent through the public form, not yet assigned: the supervisors' queue of
+    complaints has one to take."""
+    return supervision.complaint_receive(
+        actor=None,
+        channel=Complaint.Channel.PUBLIC_FORM,
+        received_at=at(D(2020, 9, 3), 21, 15),
+        content=(
+            "有人在微信群里宣传“不用考试、包过”，称可通过厦门一家鉴定站办理中式烹调师四级证书，"
+            "收费3800元。请核查该站是否参与。"
+        ),
+        complainant="",
+        station=station,
+    )

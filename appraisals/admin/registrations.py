@@ -297,6 +297,11 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
             and request.user.has_perm("candidates.change_candidate")
         )
 
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # A saved registration changes only through its steps (list actions, step pages):
+        # its page has nothing to save, so it shows no save button.
+        return obj is None and super().has_change_permission(request, obj)
+
     def get_inlines(self, request: HttpRequest, obj: Model | None) -> Any:
         return self.inlines if obj is not None else []  # a new registration has no case yet
 

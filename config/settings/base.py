@@ -89,7 +89,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("JIANDING_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("JIANDING_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Personal files that only views checking who asks may hand out (candidate photos): kept
@@ -114,6 +114,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A task that hangs (a lost connection, a pathological file) is stopped rather than holding
+# a worker for ever: the soft limit raises inside the task (an import job then records
+# its failure, nothing saved), the hard limit kills the process a little later.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("JIANDING_TASK_SOFT_TIME_LIMIT", default=30 * 60)
+CELERY_TASK_TIME_LIMIT = env.int("JIANDING_TASK_TIME_LIMIT", default=32 * 60)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -171,3 +171,31 @@ def test_any_valid_number_round_trips_through_normalise(data):
     assert normalise_id_number(value) == value
     assert normalise_id_number(typed) == value
     validate_id_number(typed, today=TODAY)
+
+
+@pytest.mark.parametrize("address", ["990101", "000000", "350299", "123456"])
+def test_an_address_code_that_is_no_region_is_refused_naming_the_rule(address):
+    number = make_id_number(D(1990, 1, 1), 123, address)
+    with pytest.raises(ValidationError) as refused:
+        validate_id_number(number, today=TODAY)
+    assert refused.value.code == "region"
+    assert "行政区划代码" in refused.value.messages[0]
+    assert number not in refused.value.messages[0] and address not in refused.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    "address, born, valid",
+    [
+        ("110110", D(1986, 12, 31), True),  # 燕山区, abolished after 1986
+        ("110110", D(1987, 1, 1), False),  # not given out to anyone born after that
+        ("350203", D(1950, 6, 1), True),  # 思明区 (1983-): people born before it keep its code
+        ("350200", D(1990, 1, 1), True),  # a city's own code
+    ],
+)
+def test_the_address_code_must_have_existed_when_the_person_was_born(address, born, valid):
+    number = make_id_number(born, 123, address)
+    if valid:
+        validate_id_number(number, today=TODAY)
+    else:
+        with pytest.raises(ValidationError, match="行政区划代码"):
+            validate_id_number(number, today=TODAY)

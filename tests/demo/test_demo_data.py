@@ -286,6 +286,14 @@ def test_the_supervisors_queue_a_held_batch_a_finding_and_complaints(demo):
     closed = Complaint.objects.get(status=Complaint.Status.CLOSED)
     assert closed.finding and closed.closed_by_id
     assert Complaint.objects.exclude(status=Complaint.Status.CLOSED).exists()
+    unassigned = Complaint.objects.get(assigned_to=None)
+    assert unassigned.channel == Complaint.Channel.PUBLIC_FORM and unassigned.reference.startswith("JB2020")
+
+
+def test_a_passed_case_waits_for_its_consent_scan(demo):
+    waiting = ConsentForm.objects.filter(scan="", registration__status=S.PASSED)
+    assert waiting.count() == 1
+    assert waiting.get().registration.station.code == "XM002"
 
 
 def test_the_certificate_story_happened_before_the_business_date(demo):
