@@ -23,7 +23,19 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, Table, TableStyle
 
 from candidates.validators import mask_id_number
-from kit.pdf import FONT, INK, RULE, SHADE, long_date_with_weekday, paragraph_style, qr_png, register_cjk_font
+from kit.pdf import (
+    FONT,
+    INK,
+    PHOTO_HEIGHT_MM,
+    RULE,
+    SHADE,
+    draw_photo,
+    long_date_with_weekday,
+    paragraph_style,
+    qr_png,
+    register_cjk_font,
+    stored_image,
+)
 
 from .models import SeatAssignment
 
@@ -113,6 +125,12 @@ def _draw_ticket(canvas: Canvas, seat: SeatAssignment) -> None:
     canvas.setFillColor(INK)
     canvas.setFont(FONT, 8)
     canvas.drawCentredString(qr_x + QR_SIZE / 2, qr_y - 4 * mm, "扫码核验准考证")
+
+    # The photo, when there is one, mirrors the QR code on the left; no more height
+    # than the code, so the rest of the page is laid out the same without it.
+    photo = stored_image(seat.registration.candidate.photo)
+    if photo is not None:
+        draw_photo(canvas, photo, MARGIN, top - PHOTO_HEIGHT_MM * mm)
 
     canvas.setFont(FONT, 24)
     canvas.drawCentredString(PAGE_WIDTH / 2, top - 14 * mm, TITLE)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views, views_io
+from .admin import photos
 
 app_name = "appraisals"
 
@@ -9,5 +10,6 @@ urlpatterns = [
     path("sessions/<int:session_id>/tickets.pdf", views.session_tickets, name="session_tickets"),
     path("imports/template.xlsx", views_io.import_template, name="import_template"),
     path("imports/<int:job_id>/", views_io.import_job, name="import_job"),
+    path("photos/import/", photos.photo_import, name="photo_import"),
     path("reports/municipal/", views_io.municipal_report, name="municipal_report"),
 ]

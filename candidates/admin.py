@@ -9,16 +9,23 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.cache import never_cache
 
 from catalog.admin_scope import ScopedAdmin, request_user
-from catalog.selectors import station_scope, visible_stations
 from kit import audit
 from kit.permissions import FULL_ID_PERMISSION
 
 from .models import Candidate
-from .services import EDITABLE_FIELDS, candidate_update, candidate_upsert
+from .photos import photo_jpeg
+from .selectors import visible_candidates
+from .services import EDITABLE_FIELDS, candidate_photo_set, candidate_update, candidate_upsert
 from .validators import ID_NUMBER_SHAPE, PHONE_SHAPE, mask_id_number, mask_phone, normalise_id_number, normalise_phone
 
 # Full field -> the masked read-only display that replaces it for users without the permission.
@@ -41,6 +48,44 @@ def masked_search_term(term: str) -> str:
     return term.strip()[:40]
 
 
+PHOTO_HELP = "JPEG或PNG格式的证件照；保存时重新编码并去除EXIF等元数据。上传新照片即替换原照片。"
+
+
+def photo_url(candidate: Candidate) -> str:
+    """The address of a candidate's photo: the candidate admin's own view, which answers
+    only users who may see that candidate (never MEDIA_URL)."""
+    return reverse("admin:candidates_candidate_photo", args=[candidate.pk])
+
+
+def photo_tag(candidate: Candidate, height: int = 160) -> str:
+    """The photo as an <img> for a page, or 暂无照片."""
+    if not candidate.photo:
+        return "暂无照片"
+    return format_html(
+        '<img src="{}" alt="考生照片" class="candidate-photo" style="height:{}px;border:1px solid #ccc">',
+        photo_url(candidate),
+        height,
+    )
+
+
+class CandidateForm(forms.ModelForm):
+    new_photo = forms.FileField(label="上传照片", required=False, help_text=PHOTO_HELP)
+
+    class Meta:
+        model = Candidate
+        fields: list[str] = []
+
+    def clean_new_photo(self) -> tuple[bytes, str] | None:
+        """The upload's bytes and name, once the photo rules accept them (the service
+        checks them again when it saves: the rules live in one place)."""
+        upload = self.cleaned_data.get("new_photo")
+        if not upload:
+            return None
+        content = upload.read()
+        photo_jpeg(content, upload.name)  # raises ValidationError naming the file and the rule
+        return content, upload.name
+
+
 @admin.register(Candidate)
 class CandidateAdmin(ScopedAdmin):
     # A clerk sees the people registered at their station, and those their station
@@ -48,29 +93,19 @@ class CandidateAdmin(ScopedAdmin):
     scope_station_path = None
 
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
-        scope = station_scope(request.user)
-        if scope is None:
-            return qs
-        stations = visible_stations(request.user).values("pk")
-        # The registration model of appraisals, reached through the reverse relation (an
-        # import would point upward).
-        registration: Any = Candidate._meta.get_field("registrations").related_model
-        registered_here = registration.objects.filter(station__in=stations).order_by().values("candidate_id")
-        entered_here = Candidate.objects.filter(created_by__station__in=stations).order_by().values("pk")
-        # One set, not "IN (…) OR …": PostgreSQL cannot turn an OR of subqueries into a
-        # join, and re-ran the registration subquery for each candidate (minutes at a
-        # million registrations; bench/admin_bench.py).
-        return qs.filter(pk__in=registered_here.union(entered_here))
+        return visible_candidates(request.user, qs)
 
     # A filtered page counts its rows once, not also the whole scope (a second scan).
     show_full_result_count = False
     list_filter = ["education", "trainee_kind"]
     search_fields = ["name"]
     search_help_text = "按姓名查找，或输入完整的公民身份号码、手机号精确查找"
-    readonly_fields = ["birth_date", "sex"]
+    form = CandidateForm
+    readonly_fields = ["birth_date", "sex", "photo_preview"]
     autocomplete_fields = ["plan_occupation"]
     fieldsets = [
         (None, {"fields": ["name", "id_number", "birth_date", "sex", "phone"]}),
+        ("照片", {"fields": ["photo_preview", "new_photo"]}),
         ("文化程度与工作年限", {"fields": ["education", "diploma", "years_in_trade"]}),
         (
             "已有职业资格证书",
@@ -131,6 +166,12 @@ class CandidateAdmin(ScopedAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
         fieldsets: Any = super().get_fieldsets(request, obj)
+        if not self.has_change_permission(request, obj):
+            # Read-only (a supervisor, the trainee work list): the photo, no upload field.
+            fieldsets = [
+                (title, {**options, "fields": [name for name in options["fields"] if name != "new_photo"]})
+                for title, options in fieldsets
+            ]
         if not self._masks_on(request, obj):
             return fieldsets
         return [
@@ -143,6 +184,30 @@ class CandidateAdmin(ScopedAdmin):
         if self._masks_on(request, obj):
             readonly += MASKED.values()
         return readonly
+
+    @admin.display(description="照片")
+    def photo_preview(self, obj: Candidate) -> str:
+        return photo_tag(obj) if obj.pk else "暂无照片"
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.photo_view)
+        opts = self.opts  # subclasses (proxies of the candidate) get names of their own
+        name = f"{opts.app_label}_{opts.model_name}_photo"
+        return [path("<int:object_id>/photo/", view, name=name), *super().get_urls()]
+
+    @method_decorator(never_cache)
+    def photo_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The photo itself, to users who may see the candidate; 404 for anyone else (a
+        crafted address does not even tell that the candidate exists)."""
+        if not self.has_view_permission(request):
+            raise Http404
+        candidate = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not candidate.photo:
+            raise Http404
+        with candidate.photo.open("rb") as stored:
+            response = HttpResponse(stored.read(), content_type="image/jpeg")
+        response["Content-Disposition"] = "inline"
+        return response
 
     @admin.display(description="公民身份号码")
     def masked_id_number(self, obj: Candidate) -> str:
@@ -179,9 +244,21 @@ class CandidateAdmin(ScopedAdmin):
     # --- saving goes through the services ------------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Candidate, form: forms.ModelForm, change: bool) -> None:
+        self._save_fields(request, obj, form, change)
+        photo = form.cleaned_data.get("new_photo")
+        if photo is not None:
+            content, name = photo
+            try:
+                candidate_photo_set(
+                    actor=request_user(request), candidate=Candidate.objects.get(pk=obj.pk), content=content, name=name
+                )
+            except ValidationError as error:  # checked by the form already; a race at most
+                self.message_user(request, "；".join(error.messages), level="error")
+
+    def _save_fields(self, request: HttpRequest, obj: Candidate, form: forms.ModelForm, change: bool) -> None:
         if change:
             stored = Candidate.objects.get(pk=obj.pk)
-            changes = {name: getattr(obj, name) for name in form.changed_data}
+            changes = {name: getattr(obj, name) for name in form.changed_data if name != "new_photo"}
             candidate_update(actor=request_user(request), candidate=stored, **changes)
             return
         values = {name: getattr(obj, name) for name in EDITABLE_FIELDS}

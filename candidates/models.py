@@ -6,6 +6,7 @@ again in ``save()``, so the three can never disagree."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.db.models import Q
 
 from catalog.models import SkillLevel
 from catalog.trace import TracedManager, history
+from kit.storage import private_storage
 
 from .validators import (
     Sex,
@@ -29,6 +31,11 @@ from .validators import (
 )
 
 MAX_YEARS_IN_TRADE = 60
+
+
+def candidate_photo_path(instance: Candidate, filename: str) -> str:
+    # A random name: the path must not reveal the ID number (or anything else) of its person.
+    return f"photos/{uuid.uuid4().hex}.jpg"
 
 
 class Candidate(models.Model):
@@ -106,6 +113,16 @@ class Candidate(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    # Set only through candidates.services.candidate_photo_set, which checks the image and
+    # stores a re-encoded copy without metadata; served by a view that checks who asks.
+    photo = models.ImageField(
+        "照片",
+        upload_to=candidate_photo_path,
+        storage=private_storage,
+        blank=True,
+        editable=False,
+        help_text="JPEG或PNG证件照，保存时去除EXIF等元数据",
     )
     # Who first entered the person: until a registration ties them to a station, the
     # creator's station is the one that may see them.

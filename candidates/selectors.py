@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
+
+from catalog.selectors import Viewer, station_scope, visible_stations
+
 from .models import Candidate
 from .validators import ID_NUMBER_SHAPE, normalise_id_number
 
@@ -13,3 +19,23 @@ def find_by_id_number(raw: str) -> Candidate | None:
     if not ID_NUMBER_SHAPE.fullmatch(id_number):
         return None
     return Candidate.objects.filter(id_number=id_number).first()
+
+
+def visible_candidates(user: Viewer, qs: QuerySet[Candidate] | None = None) -> QuerySet[Candidate]:
+    """The candidates ``user`` may see: everyone for a full scope; otherwise the people
+    registered at a station they see, and those such a station entered who are not
+    registered yet (until a registration ties a person to a station, the creator's
+    station is the one that may see them)."""
+    qs = Candidate.objects.all() if qs is None else qs
+    if station_scope(user) is None:
+        return qs
+    stations = visible_stations(user).values("pk")
+    # The registration model of appraisals, reached through the reverse relation (an
+    # import would point upward).
+    registration: Any = Candidate._meta.get_field("registrations").related_model
+    registered_here = registration.objects.filter(station__in=stations).order_by().values("candidate_id")
+    entered_here = Candidate.objects.filter(created_by__station__in=stations).order_by().values("pk")
+    # One set, not "IN (…) OR …": PostgreSQL cannot turn an OR of subqueries into a
+    # join, and re-ran the registration subquery for each candidate (minutes at a
+    # million registrations; bench/admin_bench.py).
+    return qs.filter(pk__in=registered_here.union(entered_here))

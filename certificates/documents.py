@@ -36,7 +36,20 @@ from appraisals.models import Registration
 from catalog.models import SkillLevel
 from catalog.selectors import RuleBook
 from kit import conf
-from kit.pdf import FONT, INK, RULE, SHADE, long_date, paragraph_style, qr_png, register_cjk_font
+from kit.pdf import (
+    FONT,
+    INK,
+    PHOTO_HEIGHT_MM,
+    PHOTO_WIDTH_MM,
+    RULE,
+    SHADE,
+    draw_photo,
+    long_date,
+    paragraph_style,
+    qr_png,
+    register_cjk_font,
+    stored_image,
+)
 
 from .models import Certificate, LostCertificateRequest, UploadBatch
 from .selectors import AuditCount, batch_counts
@@ -203,6 +216,12 @@ def _draw_certificate(canvas: Canvas, certificate: Certificate) -> None:
     canvas.setFont(FONT, 8.5)
     canvas.setFillColor(RULE)
     canvas.drawCentredString(qr_x + qr / 2, qr_y - 9 * mm, f"核验码 {grouped_code(certificate.verification_code)}")
+    # The holder's photo, when there is one, under the QR code: a column of its own, so
+    # the table and the statement stand where they do without it.
+    photo = stored_image(candidate.photo)
+    if photo is not None:
+        photo_x = qr_x + (qr - PHOTO_WIDTH_MM * mm) / 2
+        draw_photo(canvas, photo, photo_x, qr_y - 14 * mm - PHOTO_HEIGHT_MM * mm)
     canvas.setFont(FONT, 8.5)
     canvas.drawString(
         left, 20 * mm, f"证书查询：{lookup_url(certificate).split('?')[0]}（证书编号＋姓名，或公民身份号码＋姓名）"

@@ -74,3 +74,14 @@ def verify_rates() -> tuple[str, str]:
 def offsite_max_candidates() -> dict[str, int]:
     """Region code → the most candidates an off-site session may seat (严禁组织跨区域规模化鉴定)."""
     return {str(code): int(cap) for code, cap in settings.JIANDING_OFFSITE_MAX_CANDIDATES.items()}
+
+
+def photo_limits() -> dict[str, int]:
+    """Candidate photos: bytes and pixels (longer side) of one image, files and unpacked
+    bytes of one ZIP."""
+    return {
+        "max_bytes": int(settings.JIANDING_PHOTO_MAX_BYTES),
+        "max_pixels": int(settings.JIANDING_PHOTO_MAX_PIXELS),
+        "zip_max_files": int(settings.JIANDING_PHOTO_ZIP_MAX_FILES),
+        "zip_max_bytes": int(settings.JIANDING_PHOTO_ZIP_MAX_BYTES),
+    }

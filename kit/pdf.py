@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import qrcode
 from qrcode.image.pil import PilImage
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -68,3 +71,33 @@ def long_date(day: datetime.date) -> str:
 def long_date_with_weekday(day: datetime.date) -> str:
     """2020年9月20日（星期日）"""
     return f"{long_date(day)}（星期{WEEKDAYS[day.weekday()]}）"
+
+
+# A candidate's photo: 一寸 proportions (3:4), 24 × 32 mm on printed documents.
+PHOTO_WIDTH_MM, PHOTO_HEIGHT_MM = 24, 32
+
+
+def stored_image(file: Any) -> Any:
+    """A stored image (a model's FieldFile) as a reportlab ``ImageReader``; None when
+    there is none, or when the file cannot be read: the document then prints without it
+    (as it does for someone without a photo) rather than failing at the counter."""
+    if not file:
+        return None
+    try:
+        with file.open("rb") as stored:
+            return ImageReader(io.BytesIO(stored.read()))
+    except OSError:
+        logging.getLogger(__name__).warning("Stored image %s could not be read.", file.name)
+        return None
+
+
+def draw_photo(canvas: Any, image: Any, x: float, y: float) -> None:
+    """The photo in a thin frame, its lower left corner at (x, y), scaled into the frame
+    keeping its proportions (centred)."""
+    width, height = PHOTO_WIDTH_MM * mm, PHOTO_HEIGHT_MM * mm
+    canvas.drawImage(image, x, y, width, height, preserveAspectRatio=True, anchor="c")
+    canvas.saveState()
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.6)
+    canvas.rect(x, y, width, height)
+    canvas.restoreState()

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from candidates.admin import RAW_INPUT_MAX_LENGTH
+from candidates.admin import RAW_INPUT_MAX_LENGTH, photo_tag
 from candidates.models import Candidate
 from candidates.validators import (
     mask_id_number,
@@ -269,7 +269,16 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is not None:
-            return ["candidate", "announcement", "station", "registration_date", "fee", "status", "application"]
+            return [
+                "candidate",
+                "candidate_photo",
+                "announcement",
+                "station",
+                "registration_date",
+                "fee",
+                "status",
+                "application",
+            ]
         return []
 
     def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
@@ -307,6 +316,11 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
         if exact is not None:
             return exact, False
         return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="考生照片")
+    def candidate_photo(self, obj: Registration) -> str:
+        # From the candidate's own view, which answers whoever may see this case.
+        return photo_tag(obj.candidate, height=120)
 
     @admin.display(description="姓名", ordering="candidate__name")
     def candidate_name(self, obj: Registration) -> str:

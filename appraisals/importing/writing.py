@@ -128,6 +128,7 @@ _COPYABLE = {
     "DateField",
     "DateTimeField",
     "DecimalField",
+    "FileField",  # the candidate's photo: a path, "" for a new person (ImageField reports FileField)
     "ForeignKey",
     "IntegerField",
     "PositiveIntegerField",

@@ -6,6 +6,7 @@ no service running. DATABASE_URL and REDIS_URL switch to PostgreSQL and a real b
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -99,6 +100,14 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env("JIANDING_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("JIANDING_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Personal files that only views checking who asks may hand out (candidate photos): kept
+# outside MEDIA_ROOT, so no web server configured for MEDIA_URL ever serves them.
+PRIVATE_MEDIA_ROOT = Path(env("JIANDING_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")))
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
+}
 
 LOGIN_URL = "admin:login"
 
@@ -194,5 +203,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = [RATELIMIT_IP_META_KEY]
 AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
 AXES_PERMALOCK_MESSAGE = "登录失败次数过多，账号已锁定，请联系系统管理员解锁。"
+# Candidate photos (考生照片): one image at most this many bytes and this many pixels on its
+# longer side (a scanned or phone ID photo is well under both); a ZIP of photos at most
+# this many files and this many bytes unpacked (a zip bomb stops there).
+JIANDING_PHOTO_MAX_BYTES = env.int("JIANDING_PHOTO_MAX_BYTES", default=2 * 1024 * 1024)
+JIANDING_PHOTO_MAX_PIXELS = env.int("JIANDING_PHOTO_MAX_PIXELS", default=4000)
+JIANDING_PHOTO_ZIP_MAX_FILES = env.int("JIANDING_PHOTO_ZIP_MAX_FILES", default=2000)
+JIANDING_PHOTO_ZIP_MAX_BYTES = env.int("JIANDING_PHOTO_ZIP_MAX_BYTES", default=500 * 1024 * 1024)
+
 # The address printed in certificates' QR codes (the public lookup page).
 JIANDING_PUBLIC_URL = env("JIANDING_PUBLIC_URL", default="http://127.0.0.1:8000")

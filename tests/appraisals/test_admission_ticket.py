@@ -183,3 +183,35 @@ def test_session_without_seats_is_404(client, staff, case):
     case.register().review().consent().apply().approve().schedule()
     client.force_login(staff["clerk"])
     assert client.get(reverse("appraisals:session_tickets", args=[case.session.pk])).status_code == 404
+
+
+# --- the photo ------------------------------------------------------------------------------------
+
+
+def test_ticket_shows_the_photo_when_there_is_one(seat, candidate, staff, client):
+    from candidates.services import candidate_photo_set
+    from tests.candidates.factories import photo_bytes
+
+    without = documents.admission_ticket_pdf(seat)
+    assert len(read_pdf(without).pages[0].images) == 1  # the QR code
+    candidate_photo_set(actor=staff["clerk"], candidate=candidate, content=photo_bytes("PNG"), name="x.png")
+    seat = SeatAssignment.objects.get(pk=seat.pk)
+    with_photo = documents.admission_ticket_pdf(seat)
+    page = read_pdf(with_photo).pages[0]
+    assert len(page.images) == 2 and (240, 320) in [image.image.size for image in page.images]
+    # The layout does not move: the same text either way.
+    assert page.extract_text() == read_pdf(without).pages[0].extract_text()
+    client.force_login(staff["clerk"])
+    response = client.get(reverse("appraisals:admission_ticket", args=[seat.pk]))
+    assert len(read_pdf(response.content).pages[0].images) == 2
+
+
+def test_a_photo_file_gone_from_storage_prints_the_ticket_without_it(seat, candidate, staff):
+    from candidates.services import candidate_photo_set
+    from tests.candidates.factories import photo_bytes
+
+    candidate_photo_set(actor=staff["clerk"], candidate=candidate, content=photo_bytes(), name="x.jpg")
+    candidate.refresh_from_db()
+    candidate.photo.storage.delete(candidate.photo.name)
+    seat = SeatAssignment.objects.get(pk=seat.pk)
+    assert len(read_pdf(documents.admission_ticket_pdf(seat)).pages[0].images) == 1

@@ -31,3 +31,23 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     education = Candidate.Education.SENIOR
     years_in_trade = 3
     diploma = Candidate.Diploma.NONE
+
+
+def photo_bytes(fmt: str = "JPEG", size: tuple[int, int] = (240, 320), *, exif: bool = False) -> bytes:
+    """A small image file as a camera or scanner would hand it over; with ``exif``, one
+    carrying a GPS-like tag and a camera model (what the stored copy must drop)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGBA" if fmt == "PNG" else "RGB", size, (90, 140, 200))
+    out = io.BytesIO()
+    kwargs = {}
+    if exif:
+        data = Image.Exif()
+        data[0x0110] = "DemoCam 3000"  # Model
+        data[0x0131] = "Secret Editor"  # Software
+        data[0x0112] = 6  # Orientation: rotated 90° clockwise
+        kwargs["exif"] = data.tobytes()
+    image.save(out, fmt, **kwargs)
+    return out.getvalue()

@@ -188,3 +188,22 @@ def test_audit_files_only_for_a_confirmed_batch(client, officers, orgs, certific
     services.upload_batch_confirm(actor=officers["b"], batch=batch, confirmed_on=D(2020, 12, 2))
     for name in ("audit_form_pdf", "audit_form_xlsx", "upload_data_file"):
         assert client.get(reverse(f"certificates:{name}", args=[batch.pk])).status_code == 200, name
+
+
+def test_certificate_pdf_with_the_holders_photo(certificate, passed, staff):
+    from candidates.services import candidate_photo_set
+    from tests.candidates.factories import photo_bytes
+
+    without = documents.certificate_pdf(certificate)
+    assert len(read(without).pages[0].images) == 1  # the QR code only
+    candidate_photo_set(
+        actor=staff["clerk"], candidate=passed.candidate, content=photo_bytes(exif=True), name="照片.jpg"
+    )
+    certificate.refresh_from_db()
+    with_photo = documents.certificate_pdf(certificate)
+    images = read(with_photo).pages[0].images
+    assert len(images) == 2
+    assert sorted(image.image.size for image in images)[0] == (320, 240)  # the photo, turned upright
+    assert b"DemoCam" not in with_photo
+    # Everything else stands where it stood: the same text.
+    assert text_of(with_photo) == text_of(without)

@@ -23,6 +23,7 @@ from demo.cases import demo_cases_load
 from demo.certificates import demo_certificates_load, verify_example
 from demo.examday import demo_examday_load
 from demo.people import CASE_USERS, CENTRES, DEMO_PASSWORD, STATIONS, USERS, demo_people_load
+from demo.photos import demo_photos_load
 from demo.timeline import TooEarly, cut_at
 from kit import clock
 from supervision.models import Complaint, ReviewItem
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         result = demo_cases_load(cut=cut)
         certificates_created = demo_certificates_load()
         demo_examday_load()  # off-site requests and an exam day with an absence (June 2020)
+        demo_photos_load()
         self.stdout.write(
             self.style.SUCCESS(f"演示数据已载入：{len(STATIONS)} 个鉴定站，{len(USERS) + len(CASE_USERS)} 个演示账号。")
         )
