@@ -22,6 +22,9 @@ REFERENCE_VIEW = [
     "catalog.view_station",
     "catalog.view_eligibilityroute",
     "catalog.view_holiday",
+    # Who may appraise what: everyone reads (a clerk only its own station's, by the admin's scope).
+    "catalog.view_stationauthorisation",
+    "catalog.view_stationsanction",
 ]
 
 # "app_label.codename" patterns (fnmatch); "!" excludes. Patterns that match nothing yet
@@ -75,6 +78,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "catalog.change_station",
         "catalog.add_eligibilityroute",
         "catalog.change_eligibilityroute",
+        # The levels of each occupation's standard (the admin leaves officers only that field),
+        # and the authorisations of the stations under their centre (catalog.services checks whose).
+        "catalog.change_occupation",
+        "catalog.add_stationauthorisation",
+        "catalog.change_stationauthorisation",
+        "catalog.add_stationsanction",
+        "catalog.change_stationsanction",
         "catalog.view_user",
         "candidates.*",
         "appraisals.*",
@@ -126,6 +136,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "appraisals.traineetoroute",
         "certificates.certificate",
         "certificates.lostcertificaterequest",
+        "catalog.stationauthorisation",
         *REFERENCE_MENU,
     ],
     EXAMINER: [
@@ -152,6 +163,8 @@ ROLE_MENUS: dict[str, list[str]] = {
         "certificates.supervisionfinding",
         "supervision.complaint",
         "catalog.station",
+        "catalog.stationauthorisation",
+        "catalog.stationsanction",
         "catalog.eligibilityroute",
         *REFERENCE_MENU,
     ],
@@ -167,6 +180,8 @@ ROLE_MENUS: dict[str, list[str]] = {
         "certificates.certificate",
         "candidates.candidate",
         "catalog.station",
+        "catalog.stationauthorisation",
+        "catalog.stationsanction",
         *REFERENCE_MENU,
     ],
 }
