@@ -27,7 +27,8 @@ from .timeline import on
 D = datetime.date
 
 VALID_FROM = D(2019, 1, 1)
-VALID_TO = D(2021, 12, 31)
+# No end date (长期有效): nothing in the demo is dated after the business date but what it plans.
+VALID_TO = None
 # The approving document of each city's stations, and the officer who entered it.
 DOCUMENTS = {
     "FJ-XM": ("厦人社鉴〔2018〕27号（演示）", "officer_xm", D(2018, 12, 20)),
