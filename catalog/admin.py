@@ -148,9 +148,33 @@ class GuidanceCentreAdmin(ScopedAdmin):
         return qs.filter(pk__in=selectors.visible_centres(request.user).values("pk"))
 
 
+class StationAuthorisationInline(admin.TabularInline):
+    """The station's authorisations on its page, to read: they are kept on their own list."""
+
+    model = StationAuthorisation
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("occupation", "authorised_levels", "valid_from", "valid_to", "document", "granted_on")
+    verbose_name_plural = "鉴定授权（在“鉴定站授权”中维护）"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("occupation")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="授权等级")
+    def authorised_levels(self, obj: StationAuthorisation) -> str:
+        return obj.levels_label
+
+
 @admin.register(Station)
 class StationAdmin(ScopedAdmin):
     scope_station_path = "pk"
+    inlines = [StationAuthorisationInline]
     list_display = ["code", "name", "region", "centre", "phone", "is_active"]
     list_filter = ["is_active", "region", "centre"]
     search_fields = ["code", "name", "address"]

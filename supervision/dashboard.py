@@ -19,7 +19,7 @@ from django.urls import reverse
 from appraisals import rules
 from appraisals import selectors as appraisal_selectors
 from appraisals.models import ExamAnnouncement, ExamResult, ExamSession, Registration
-from catalog.models import Occupation, Region, Station
+from catalog.models import Occupation, Region, SkillLevel, Station
 from catalog.selectors import RuleBook, StationAuthority, visible_stations
 from certificates.models import Certificate
 
@@ -55,6 +55,10 @@ class Breach:
     level: str
     count: int
     message: str
+
+    @property
+    def level_label(self) -> str:
+        return SkillLevel(self.level).label
 
 
 BREACHES_SHOWN = 50

@@ -156,7 +156,8 @@ def test_the_import_refuses_the_rows_after_the_suspension_naming_row_and_authori
     assert not report.saved
     lines = report.lines()
     assert any(
-        line.startswith("第3行 【报名日期】“2020-09-10”：XM001 厦门一站的鉴定资质自 2020-09-10 起暂停") for line in lines
+        line.startswith("第3行 【报名日期】“2020-09-10”：XM001 厦门一站的鉴定资质自 2020-09-10 起暂停")
+        for line in lines
     ), lines
     assert not any(line.startswith("第2行") for line in lines)
 

@@ -196,3 +196,12 @@ def test_the_dashboard_lists_an_announcement_published_before_its_suspension_was
         (orgs["xm1"], "发布鉴定考试公告", D(2020, 9, 3), 1)
     ]
     assert "厦门一站的鉴定资质自 2020-09-01 起暂停（抽查违规）" in page.content.decode()
+
+
+def test_a_supervisor_reads_the_authorisations_of_the_region_but_changes_nothing(client, people, orgs):
+    client.force_login(people["supervisor_fj"])
+    page = client.get(reverse("admin:catalog_stationauthorisation_changelist"))
+    assert page.status_code == 200
+    assert {a.station.region.parent.code for a in page.context["cl"].result_list} == {"350000"}
+    assert client.get(reverse("admin:catalog_stationauthorisation_add")).status_code == 403
+    assert client.get(reverse("admin:catalog_stationsanction_add")).status_code == 403
