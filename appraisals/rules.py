@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from catalog.models import Occupation, Region, SkillLevel, StationSanction, levels_label
+from catalog.models import AuthorisationSanction, Occupation, Region, SkillLevel, levels_label
 from catalog.selectors import Deadlines, RuleBook, StationAuthority
 from kit.errors import RuleError
 
@@ -192,7 +192,7 @@ def level_not_in_standard(*, occupation: Occupation, level: str) -> Violation | 
     )
 
 
-def _sanction_text(sanction: StationSanction) -> str:
+def _sanction_text(sanction: AuthorisationSanction) -> str:
     document = f"，{sanction.document}" if sanction.document else ""
     return f"自 {_d(sanction.effective_from)} 起{sanction.get_kind_display()}（{sanction.reason}{document}）"
 
@@ -212,7 +212,7 @@ def station_not_authorised(
         return Violation(Code.STATION_INACTIVE, f"{station}已停用，不能{act}{basis}。")
     sanction = authority.station_sanction_on(day)
     if sanction is not None:
-        revoked = sanction.kind == StationSanction.Kind.REVOCATION
+        revoked = sanction.kind == AuthorisationSanction.Kind.REVOCATION
         return Violation(
             Code.STATION_REVOKED if revoked else Code.STATION_SUSPENDED,
             f"{station}的鉴定资质{_sanction_text(sanction)}，{_d(day)} 不能{act}{basis}。",
@@ -227,7 +227,7 @@ def station_not_authorised(
         if held is None:
             return None
     if held is not None:
-        revoked = held.kind == StationSanction.Kind.REVOCATION
+        revoked = held.kind == AuthorisationSanction.Kind.REVOCATION
         return Violation(
             Code.AUTHORISATION_REVOKED if revoked else Code.AUTHORISATION_SUSPENDED,
             f"{station}对“{occupation}”{level_label}的鉴定授权（{held.authorisation and held.authorisation.document}）"

@@ -16,6 +16,7 @@ from kit import clock
 from . import roles, selectors, services
 from .admin_scope import ScopedAdmin, request_user
 from .models import (
+    AuthorisationSanction,
     DeadlineRule,
     EligibilityRoute,
     GuidanceCentre,
@@ -27,7 +28,6 @@ from .models import (
     Region,
     Station,
     StationAuthorisation,
-    StationSanction,
     User,
 )
 
@@ -148,33 +148,9 @@ class GuidanceCentreAdmin(ScopedAdmin):
         return qs.filter(pk__in=selectors.visible_centres(request.user).values("pk"))
 
 
-class StationAuthorisationInline(admin.TabularInline):
-    """The station's authorisations on its page, to read: they are kept on their own list."""
-
-    model = StationAuthorisation
-    extra = 0
-    can_delete = False
-    fields = readonly_fields = ("occupation", "authorised_levels", "valid_from", "valid_to", "document", "granted_on")
-    verbose_name_plural = "鉴定授权（在“鉴定站授权”中维护）"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("occupation")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description="授权等级")
-    def authorised_levels(self, obj: StationAuthorisation) -> str:
-        return obj.levels_label
-
-
 @admin.register(Station)
 class StationAdmin(ScopedAdmin):
     scope_station_path = "pk"
-    inlines = [StationAuthorisationInline]
     list_display = ["code", "name", "region", "centre", "phone", "is_active"]
     list_filter = ["is_active", "region", "centre"]
     search_fields = ["code", "name", "address"]
@@ -228,10 +204,10 @@ class AuthorisationForm(KeptThroughServiceForm):
 
 class SanctionForm(KeptThroughServiceForm):
     class Meta:
-        model = StationSanction
+        model = AuthorisationSanction
         fields = ["station", "authorisation", "kind", "effective_from", "reason", "document"]
 
-    def perform(self) -> StationSanction:
+    def perform(self) -> AuthorisationSanction:
         data = self.cleaned_data
         return services.sanction_record(
             actor=self.actor,
@@ -246,14 +222,14 @@ class SanctionForm(KeptThroughServiceForm):
 
 class SanctionLiftForm(KeptThroughServiceForm):
     class Meta:
-        model = StationSanction
+        model = AuthorisationSanction
         fields = ["lifted_on", "lift_reason"]
 
-    def perform(self) -> StationSanction:
+    def perform(self) -> AuthorisationSanction:
         data = self.cleaned_data
         if data.get("lifted_on") is None:
             raise ValidationError({"lifted_on": "请填写恢复日期。"})
-        stored = StationSanction.objects.get(pk=self.instance.pk)
+        stored = AuthorisationSanction.objects.get(pk=self.instance.pk)
         return services.sanction_lift(
             actor=self.actor, sanction=stored, lifted_on=data["lifted_on"], reason=data["lift_reason"]
         )
@@ -305,8 +281,8 @@ class StationAuthorisationAdmin(KeptByOfficersAdmin):
         return obj.period_label
 
 
-@admin.register(StationSanction)
-class StationSanctionAdmin(KeptByOfficersAdmin):
+@admin.register(AuthorisationSanction)
+class AuthorisationSanctionAdmin(KeptByOfficersAdmin):
     list_display = ["station", "authorisation_or_station", "kind", "effective_from", "reason", "document", "lifted_on"]
     list_filter = ["kind", "station", "effective_from"]
     search_fields = ["station__code", "station__name", "reason", "document"]
@@ -327,7 +303,7 @@ class StationSanctionAdmin(KeptByOfficersAdmin):
             return []
         fixed = [*SanctionForm.Meta.fields, "decided_by", "lifted_by"]
         # Only a suspension not yet lifted can still be lifted.
-        if obj.kind == StationSanction.Kind.REVOCATION or obj.lifted_on is not None:
+        if obj.kind == AuthorisationSanction.Kind.REVOCATION or obj.lifted_on is not None:
             return [*fixed, "lifted_on", "lift_reason"]
         return fixed
 
@@ -339,7 +315,7 @@ class StationSanctionAdmin(KeptByOfficersAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="暂停或撤销的范围")
-    def authorisation_or_station(self, obj: StationSanction) -> str:
+    def authorisation_or_station(self, obj: AuthorisationSanction) -> str:
         return str(obj.authorisation) if obj.authorisation_id else "整个鉴定站"
 
 

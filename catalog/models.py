@@ -498,7 +498,7 @@ class ReminderLog(models.Model):
 class StationAuthorisation(models.Model):
     """鉴定站授权: one occupation a station may appraise, at which levels, from when to
     when (both days inclusive), on which approving document (严格机构资质管理,
-    湘人社办发〔2020〕25号). Suspensions and revocations are ``StationSanction`` rows."""
+    湘人社办发〔2020〕25号). Suspensions and revocations are ``AuthorisationSanction`` rows."""
 
     station = models.ForeignKey(Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="authorisations")
     occupation = models.ForeignKey(
@@ -555,7 +555,7 @@ class StationAuthorisation(models.Model):
                 )
 
 
-class StationSanction(models.Model):
+class AuthorisationSanction(models.Model):
     """暂停 or 撤销 of a station's appraisal (blank authorisation: the whole station) from a
     day on, with the reason. A suspension may be lifted (the station works again from the
     lifting day); a revocation is final. Rows are never deleted: they are the record."""

@@ -24,7 +24,7 @@ REFERENCE_VIEW = [
     "catalog.view_holiday",
     # Who may appraise what: everyone reads (a clerk only its own station's, by the admin's scope).
     "catalog.view_stationauthorisation",
-    "catalog.view_stationsanction",
+    "catalog.view_authorisationsanction",
 ]
 
 # "app_label.codename" patterns (fnmatch); "!" excludes. Patterns that match nothing yet
@@ -83,8 +83,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "catalog.change_occupation",
         "catalog.add_stationauthorisation",
         "catalog.change_stationauthorisation",
-        "catalog.add_stationsanction",
-        "catalog.change_stationsanction",
+        "catalog.add_authorisationsanction",
+        "catalog.change_authorisationsanction",
         "catalog.view_user",
         "candidates.*",
         "appraisals.*",
@@ -164,7 +164,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "supervision.complaint",
         "catalog.station",
         "catalog.stationauthorisation",
-        "catalog.stationsanction",
+        "catalog.authorisationsanction",
         "catalog.eligibilityroute",
         *REFERENCE_MENU,
     ],
@@ -181,7 +181,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "candidates.candidate",
         "catalog.station",
         "catalog.stationauthorisation",
-        "catalog.stationsanction",
+        "catalog.authorisationsanction",
         *REFERENCE_MENU,
     ],
 }

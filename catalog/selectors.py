@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 
 from . import roles
 from .models import (
+    AuthorisationSanction,
     DeadlineRule,
     EligibilityRoute,
     GuidanceCentre,
@@ -19,7 +20,6 @@ from .models import (
     Region,
     Station,
     StationAuthorisation,
-    StationSanction,
     User,
 )
 
@@ -231,13 +231,13 @@ class StationAuthority:
         self,
         station: Station,
         authorisations: list[StationAuthorisation] | None = None,
-        sanctions: list[StationSanction] | None = None,
+        sanctions: list[AuthorisationSanction] | None = None,
     ) -> None:
         self.station = station
         if authorisations is None:
             authorisations = list(StationAuthorisation.objects.filter(station=station).order_by("valid_from", "pk"))
         if sanctions is None:
-            sanctions = list(StationSanction.objects.filter(station=station).order_by("effective_from", "pk"))
+            sanctions = list(AuthorisationSanction.objects.filter(station=station).order_by("effective_from", "pk"))
         self.authorisations = authorisations
         self.sanctions = sanctions
 
@@ -246,24 +246,24 @@ class StationAuthority:
         """Every station's authority in three queries."""
         found = {s.pk: s for s in stations}
         authorisations: dict[int, list[StationAuthorisation]] = {pk: [] for pk in found}
-        sanctions: dict[int, list[StationSanction]] = {pk: [] for pk in found}
+        sanctions: dict[int, list[AuthorisationSanction]] = {pk: [] for pk in found}
         for a in StationAuthorisation.objects.filter(station__in=found).order_by("valid_from", "pk"):
             authorisations[a.station_id].append(a)
-        for s in StationSanction.objects.filter(station__in=found).order_by("effective_from", "pk"):
+        for s in AuthorisationSanction.objects.filter(station__in=found).order_by("effective_from", "pk"):
             sanctions[s.station_id].append(s)
         return {pk: cls(station, authorisations[pk], sanctions[pk]) for pk, station in found.items()}
 
-    def station_sanction_on(self, day: datetime.date) -> StationSanction | None:
+    def station_sanction_on(self, day: datetime.date) -> AuthorisationSanction | None:
         """The sanction on the whole station in force on the day (a revocation first)."""
         found = [s for s in self.sanctions if s.authorisation_id is None and s.in_force_on(day)]
-        found.sort(key=lambda s: s.kind != StationSanction.Kind.REVOCATION)
+        found.sort(key=lambda s: s.kind != AuthorisationSanction.Kind.REVOCATION)
         return found[0] if found else None
 
     def authorisation_sanction_on(
         self, authorisation: StationAuthorisation, day: datetime.date
-    ) -> StationSanction | None:
+    ) -> AuthorisationSanction | None:
         found = [s for s in self.sanctions if s.authorisation_id == authorisation.pk and s.in_force_on(day)]
-        found.sort(key=lambda s: s.kind != StationSanction.Kind.REVOCATION)
+        found.sort(key=lambda s: s.kind != AuthorisationSanction.Kind.REVOCATION)
         return found[0] if found else None
 
     def for_occupation(self, occupation_id: int) -> list[StationAuthorisation]:

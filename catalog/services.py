@@ -19,6 +19,7 @@ from kit.errors import RuleError
 
 from . import roles
 from .models import (
+    AuthorisationSanction,
     DeadlineRule,
     EligibilityRoute,
     GuidanceCentre,
@@ -31,7 +32,6 @@ from .models import (
     ReminderLog,
     Station,
     StationAuthorisation,
-    StationSanction,
     User,
 )
 from .trace import acting_as, service
@@ -345,13 +345,13 @@ def sanction_record(
     reason: str,
     authorisation: StationAuthorisation | None = None,
     document: str = "",
-) -> StationSanction:
+) -> AuthorisationSanction:
     """Suspend (暂停) or revoke (撤销) a whole station or one of its authorisations from a day
     on. Refused when the same thing is already revoked, or already suspended on that day."""
     _require_keeper(actor, station)
     if not reason.strip():
         raise RuleError("暂停或撤销鉴定资质须写明原因。")
-    sanction = StationSanction(
+    sanction = AuthorisationSanction(
         station=station,
         authorisation=authorisation,
         kind=kind,
@@ -361,12 +361,12 @@ def sanction_record(
         decided_by=actor,
     )
     sanction.full_clean()
-    earlier = StationSanction.objects.select_for_update().filter(station=station, authorisation=authorisation)
+    earlier = AuthorisationSanction.objects.select_for_update().filter(station=station, authorisation=authorisation)
     what = str(authorisation) if authorisation else str(station)
     for other in earlier:
-        if other.kind == StationSanction.Kind.REVOCATION:
+        if other.kind == AuthorisationSanction.Kind.REVOCATION:
             raise RuleError(f"{what}已于 {other.effective_from:%Y-%m-%d} 撤销，不能再暂停或撤销。")
-        if other.in_force_on(effective_from) and kind == StationSanction.Kind.SUSPENSION:
+        if other.in_force_on(effective_from) and kind == AuthorisationSanction.Kind.SUSPENSION:
             raise RuleError(
                 f"{what}自 {other.effective_from:%Y-%m-%d} 起已暂停，{effective_from:%Y-%m-%d} 仍在暂停中。"
             )
@@ -376,13 +376,13 @@ def sanction_record(
 
 @service
 def sanction_lift(
-    *, actor: User | None, sanction: StationSanction, lifted_on: datetime.date, reason: str
-) -> StationSanction:
+    *, actor: User | None, sanction: AuthorisationSanction, lifted_on: datetime.date, reason: str
+) -> AuthorisationSanction:
     """Lift a suspension from a day on (the station works again that day). A revocation
     is final: the station needs a new authorisation."""
-    sanction = StationSanction.objects.select_for_update().select_related("station__centre").get(pk=sanction.pk)
+    sanction = AuthorisationSanction.objects.select_for_update().select_related("station__centre").get(pk=sanction.pk)
     _require_keeper(actor, sanction.station)
-    if sanction.kind != StationSanction.Kind.SUSPENSION:
+    if sanction.kind != AuthorisationSanction.Kind.SUSPENSION:
         raise RuleError("撤销鉴定资质不能恢复；如需重新开展鉴定，请重新授权。")
     if sanction.lifted_on is not None:
         raise RuleError(f"该暂停已于 {sanction.lifted_on:%Y-%m-%d} 解除。")

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from appraisals import rules
 from appraisals.models import ExamSession, check_registration_window
 from appraisals.rules import Code, Violation
-from catalog.models import Occupation, Station, StationAuthorisation, StationSanction
+from catalog.models import AuthorisationSanction, Occupation, Station, StationAuthorisation
 from catalog.selectors import Deadlines, RuleBook, StationAuthority
 from kit.errors import RuleError
 from tests.factories import region
@@ -58,7 +58,7 @@ def _authority(occupation, *, active=True, sanction=None, on_authorisation=False
     sanctions = []
     if sanction:
         sanctions.append(
-            StationSanction(
+            AuthorisationSanction(
                 kind=sanction,
                 effective_from=D(2020, 9, 15),
                 reason="抽查发现违规",

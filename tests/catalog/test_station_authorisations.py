@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from appraisals import services as appraisal_services
 from catalog import services
-from catalog.models import Occupation, StationAuthorisation, StationSanction
+from catalog.models import AuthorisationSanction, Occupation, StationAuthorisation
 from kit.errors import RuleError
 from tests.factories import StationFactory, UserFactory, region
 
@@ -137,7 +137,7 @@ def test_an_officer_grants_and_suspends_through_the_admin(client, people, bare, 
     authorisation = StationAuthorisation.objects.get(station=bare)
     assert (authorisation.levels, authorisation.granted_by) == ("54", people["officer_xm"])
     response = client.post(
-        reverse("admin:catalog_stationsanction_add"),
+        reverse("admin:catalog_authorisationsanction_add"),
         {
             "station": bare.pk,
             "authorisation": "",
@@ -148,9 +148,9 @@ def test_an_officer_grants_and_suspends_through_the_admin(client, people, bare, 
         },
     )
     assert response.status_code == 302
-    sanction = StationSanction.objects.get(station=bare)
+    sanction = AuthorisationSanction.objects.get(station=bare)
     assert sanction.decided_by == people["officer_xm"]
-    assert client.get(reverse("admin:catalog_stationsanction_delete", args=[sanction.pk])).status_code == 403
+    assert client.get(reverse("admin:catalog_authorisationsanction_delete", args=[sanction.pk])).status_code == 403
 
 
 def test_an_officer_cannot_add_for_a_station_outside_the_centre(client, people, orgs, hairdresser):
@@ -204,4 +204,4 @@ def test_a_supervisor_reads_the_authorisations_of_the_region_but_changes_nothing
     assert page.status_code == 200
     assert {a.station.region.parent.code for a in page.context["cl"].result_list} == {"350000"}
     assert client.get(reverse("admin:catalog_stationauthorisation_add")).status_code == 403
-    assert client.get(reverse("admin:catalog_stationsanction_add")).status_code == 403
+    assert client.get(reverse("admin:catalog_authorisationsanction_add")).status_code == 403
