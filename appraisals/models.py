@@ -19,7 +19,7 @@ from django.db.models import F, Q
 from candidates.models import Candidate
 from candidates.validators import check_minimum_age
 from catalog.models import GuidanceCentre, Occupation, Region, SkillLevel, Station
-from catalog.selectors import RuleBook
+from catalog.selectors import RuleBook, StationAuthority
 from catalog.trace import TracedManager, TracedQuerySet, history
 from kit import clock
 
@@ -45,6 +45,24 @@ def check_registration_window(
     )
     if found:
         raise ValidationError(found[0].message, code=found[0].code)
+
+
+def check_authorised(
+    station: Station,
+    occupation: Occupation,
+    level: str,
+    day: datetime.date,
+    what: str,
+    authority: StationAuthority | None = None,
+) -> None:
+    """The level exists in the occupation's standard and the station is authorised for it
+    on the act's date (``rules.level_not_in_standard``, ``rules.station_not_authorised``).
+    Pass a shared ``authority`` when checking many rows of one station."""
+    violation = rules.level_not_in_standard(occupation=occupation, level=level) or rules.station_not_authorised(
+        authority=authority or StationAuthority(station), occupation=occupation, level=level, day=day, act=what
+    )
+    if violation:
+        raise ValidationError(violation.message, code=violation.code)
 
 
 class ExamAnnouncement(models.Model):
@@ -83,10 +101,19 @@ class ExamAnnouncement(models.Model):
 
     def clean(self) -> None:
         if self.station_id and self.occupation_id and self.publish_date:
+            errors: list[ValidationError] = []
+            act = "发布鉴定考试公告"
             try:
-                check_registration_window(self.occupation, self.station.region, self.publish_date, "发布鉴定考试公告")
+                check_registration_window(self.occupation, self.station.region, self.publish_date, act)
             except ValidationError as error:
-                raise ValidationError({"publish_date": error.error_list}) from error
+                errors.extend(error.error_list)
+            try:
+                if self.level:
+                    check_authorised(self.station, self.occupation, self.level, self.publish_date, act)
+            except ValidationError as error:
+                errors.extend(error.error_list)
+            if errors:
+                raise ValidationError({"publish_date": errors})
 
 
 class RegistrationQuerySet(TracedQuerySet):
@@ -194,6 +221,12 @@ class Registration(models.Model):
         try:
             check_registration_window(
                 announcement.occupation, announcement.station.region, self.registration_date, "受理报名"
+            )
+        except ValidationError as error:
+            errors.setdefault("registration_date", []).extend(error.error_list)
+        try:
+            check_authorised(
+                announcement.station, announcement.occupation, announcement.level, self.registration_date, "受理报名"
             )
         except ValidationError as error:
             errors.setdefault("registration_date", []).extend(error.error_list)

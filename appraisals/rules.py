@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from catalog.models import Occupation, Region
-from catalog.selectors import Deadlines, RuleBook
+from catalog.models import AuthorisationSanction, Occupation, Region, SkillLevel, levels_label
+from catalog.selectors import Deadlines, RuleBook, StationAuthority
 from kit.errors import RuleError
 
 # The notices a message names when the rule is theirs and no deadline rule says otherwise.
@@ -60,6 +60,14 @@ class Code(StrEnum):
     CERTIFICATE_ALREADY_ISSUED = "certificate.already_issued"
     ISSUANCE_PENDING = "issuance.pending_batch"
     ISSUANCE_WRONG_CENTRE = "issuance.wrong_centre"
+    LEVEL_NOT_IN_STANDARD = "occupation.level_not_in_standard"
+    STATION_INACTIVE = "station.inactive"
+    STATION_SUSPENDED = "station.suspended"
+    STATION_REVOKED = "station.revoked"
+    STATION_NOT_AUTHORISED = "station.not_authorised"
+    AUTHORISATION_OUT_OF_DATE = "authorisation.out_of_date"
+    AUTHORISATION_SUSPENDED = "authorisation.suspended"
+    AUTHORISATION_REVOKED = "authorisation.revoked"
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,75 @@ def eligibility_data_missing(*, missing: Sequence[str]) -> Violation | None:
         f"无法进行资格审查：考生的{'、'.join(missing)}尚未填写。请在考生信息中补充后再审查"
         f"（申报条件：须符合国家职业技能标准的申报条件，{QUALITY_RULES}）。",
     )
+
+
+# --- who may appraise: levels of the standard, station authorisations ---------------------------
+
+
+def level_not_in_standard(*, occupation: Occupation, level: str) -> Violation | None:
+    """Only the levels the occupation's national standard defines can be appraised
+    (申报条件 and levels per the national occupational skill standard, 人社职司便函〔2020〕44号)."""
+    if level in occupation.levels:
+        return None
+    return Violation(
+        Code.LEVEL_NOT_IN_STANDARD,
+        f"“{occupation}”的国家职业技能标准没有{SkillLevel(level).label}，只设有：{occupation.levels_label}。",
+    )
+
+
+def _sanction_text(sanction: AuthorisationSanction) -> str:
+    document = f"，{sanction.document}" if sanction.document else ""
+    return f"自 {_d(sanction.effective_from)} 起{sanction.get_kind_display()}（{sanction.reason}{document}）"
+
+
+def station_not_authorised(
+    *, authority: StationAuthority, occupation: Occupation, level: str, day: datetime.date, act: str
+) -> Violation | None:
+    """A station appraises only the occupations and levels it is authorised for, on the
+    act's date, inside the authorisation's validity (both ends inclusive) and not from a
+    suspension or revocation on (严格机构资质管理, 湘人社办发〔2020〕25号; strict
+    management of stations, 人社职司便函〔2020〕44号). ``act`` names what was done on
+    ``day`` (发布鉴定考试公告, 受理报名, 举行鉴定考试, 录入成绩). An inactive station
+    (``is_active`` off) takes no new work on any day."""
+    station = authority.station
+    basis = f"（严格机构资质管理，{HUNAN}）"
+    if not station.is_active:
+        return Violation(Code.STATION_INACTIVE, f"{station}已停用，不能{act}{basis}。")
+    sanction = authority.station_sanction_on(day)
+    if sanction is not None:
+        revoked = sanction.kind == AuthorisationSanction.Kind.REVOCATION
+        return Violation(
+            Code.STATION_REVOKED if revoked else Code.STATION_SUSPENDED,
+            f"{station}的鉴定资质{_sanction_text(sanction)}，{_d(day)} 不能{act}{basis}。",
+        )
+    level_label = SkillLevel(level).label
+    same_occupation = authority.for_occupation(occupation.pk)
+    covering = [a for a in same_occupation if level in a.levels]
+    valid = [a for a in covering if a.valid_on(day)]
+    held = None
+    for authorisation in valid:
+        held = authority.authorisation_sanction_on(authorisation, day)
+        if held is None:
+            return None
+    if held is not None:
+        revoked = held.kind == AuthorisationSanction.Kind.REVOCATION
+        return Violation(
+            Code.AUTHORISATION_REVOKED if revoked else Code.AUTHORISATION_SUSPENDED,
+            f"{station}对“{occupation}”{level_label}的鉴定授权（{held.authorisation and held.authorisation.document}）"
+            f"{_sanction_text(held)}，{_d(day)} 不能{act}{basis}。",
+        )
+    if covering:
+        periods = "；".join(f"{a.document}：{a.period_label}" for a in covering)
+        return Violation(
+            Code.AUTHORISATION_OUT_OF_DATE,
+            f"{station}对“{occupation}”{level_label}的鉴定授权不在有效期内（{periods}），{_d(day)} 不能{act}{basis}。",
+        )
+    if same_occupation:
+        levels = levels_label("".join(sorted({lv for a in same_occupation for lv in a.levels}, reverse=True)))
+        detail = f"只授权了“{occupation}”的{levels}，没有{level_label}的鉴定授权"
+    else:
+        detail = f"没有“{occupation}”的鉴定授权"
+    return Violation(Code.STATION_NOT_AUTHORISED, f"{station}{detail}，不能{act}{basis}。")
 
 
 # --- consent ------------------------------------------------------------------------------

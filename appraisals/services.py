@@ -25,6 +25,7 @@ from candidates.models import Candidate
 from catalog.models import EligibilityRoute, Occupation, Region, Station, User
 from catalog.selectors import (
     Deadlines,
+    StationAuthority,
     deadlines_for,
     eligibility_routes_for,
     publicity_last_day,
@@ -358,6 +359,14 @@ def _check_session_rules(session: ExamSession, *, candidates: int | None = None)
             deadlines=deadlines, occupation=session.occupation, submitted_date=application.submitted_date
         ),
         lambda: rules.completion_late(deadlines=deadlines, kind=session.kind, day=session.date),
+        lambda: rules.level_not_in_standard(occupation=session.occupation, level=session.level),
+        lambda: rules.station_not_authorised(
+            authority=StationAuthority(application.station),
+            occupation=session.occupation,
+            level=session.level,
+            day=session.date,
+            act="举行鉴定考试",
+        ),
         # Last: working out the site's region costs a query or two.
         lambda: rules.session_offsite_unapproved(offsite=session.is_offsite, approved=session.offsite_approved),
         lambda: _offsite_over_cap(session, candidates),
@@ -791,6 +800,15 @@ def result_enter(
         )
         if theory_score is None or practical_score is None:
             raise RuleError("首次鉴定须录入理论知识考试和操作技能考核两项成绩。")
+    unauthorised = rules.station_not_authorised(
+        authority=StationAuthority(registration.station),
+        occupation=registration.announcement.occupation,
+        level=registration.announcement.level,
+        day=clock.today(),
+        act="录入成绩",
+    )
+    if unauthorised:
+        raise unauthorised.error()
     if registration.announcement.level in ("2", "1") and attempt == ExamResult.Attempt.FIRST and review_score is None:
         raise RuleError("技师、高级技师须录入综合评审成绩。")
     result = ExamResult.objects.filter(registration=registration, attempt=attempt).first()

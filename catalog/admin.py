@@ -1,7 +1,10 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -10,9 +13,10 @@ from django_celery_beat.models import ClockedSchedule, CrontabSchedule, Interval
 
 from kit import clock
 
-from . import roles, selectors
-from .admin_scope import ScopedAdmin
+from . import roles, selectors, services
+from .admin_scope import ScopedAdmin, request_user
 from .models import (
+    AuthorisationSanction,
     DeadlineRule,
     EligibilityRoute,
     GuidanceCentre,
@@ -23,6 +27,7 @@ from .models import (
     Qualification,
     Region,
     Station,
+    StationAuthorisation,
     User,
 )
 
@@ -58,11 +63,22 @@ class QualificationAdmin(ScopedAdmin):
 
 @admin.register(Occupation)
 class OccupationAdmin(ScopedAdmin):
-    list_display = ["name", "qualification", "batch", "departments"]
+    list_display = ["name", "qualification", "batch", "levels_label", "departments"]
     list_filter = ["batch", "deadline_rules"]
     search_fields = ["name", "qualification__name", "departments"]
     list_select_related = ["qualification"]
     autocomplete_fields = ["qualification"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Occupation | None = None) -> Any:
+        # A guidance-centre officer keeps only the levels of the standard; the annex's own
+        # data is the system administrator's.
+        if obj is not None and not selectors.has_full_scope(request_user(request)):
+            return ["name", "qualification", "departments", "batch", "annex_position"]
+        return []
+
+    @admin.display(description="标准设有的等级")
+    def levels_label(self, obj: Occupation) -> str:
+        return obj.levels_label
 
 
 @admin.register(PolicyNotice)
@@ -140,6 +156,167 @@ class StationAdmin(ScopedAdmin):
     search_fields = ["code", "name", "address"]
     list_select_related = ["region", "centre"]
     autocomplete_fields = ["region", "centre"]
+
+
+# --- station authorisations: kept by guidance-centre officers through catalog.services -------------
+
+
+class KeptThroughServiceForm(forms.ModelForm):
+    """A form whose save is a service call, run while the form validates (in a savepoint),
+    so a refusal becomes a form error and nothing is saved."""
+
+    actor: Any = None
+
+    def perform(self) -> Any:
+        raise NotImplementedError
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # ModelForm's private hook
+        if self.errors:
+            return
+        savepoint = transaction.savepoint()
+        try:
+            self.performed = self.perform()
+        except ValidationError as error:
+            transaction.savepoint_rollback(savepoint)
+            if hasattr(error, "error_dict"):
+                for name, messages in error.message_dict.items():
+                    self.add_error(name if name in self.fields else None, messages)
+            else:
+                self.add_error(None, error.messages)
+        else:
+            transaction.savepoint_commit(savepoint)
+
+    def save(self, commit: bool = True) -> Any:
+        self.instance = self.performed
+        super().save(commit=False)
+        return self.performed
+
+
+class AuthorisationForm(KeptThroughServiceForm):
+    class Meta:
+        model = StationAuthorisation
+        fields = ["station", "occupation", "levels", "valid_from", "valid_to", "document", "granted_on"]
+
+    def perform(self) -> StationAuthorisation:
+        return services.authorisation_save(actor=self.actor, authorisation=self.instance)
+
+
+class SanctionForm(KeptThroughServiceForm):
+    class Meta:
+        model = AuthorisationSanction
+        fields = ["station", "authorisation", "kind", "effective_from", "reason", "document"]
+
+    def perform(self) -> AuthorisationSanction:
+        data = self.cleaned_data
+        return services.sanction_record(
+            actor=self.actor,
+            station=data["station"],
+            authorisation=data["authorisation"],
+            kind=data["kind"],
+            effective_from=data["effective_from"],
+            reason=data["reason"],
+            document=data["document"],
+        )
+
+
+class SanctionLiftForm(KeptThroughServiceForm):
+    class Meta:
+        model = AuthorisationSanction
+        fields = ["lifted_on", "lift_reason"]
+
+    def perform(self) -> AuthorisationSanction:
+        data = self.cleaned_data
+        if data.get("lifted_on") is None:
+            raise ValidationError({"lifted_on": "请填写恢复日期。"})
+        stored = AuthorisationSanction.objects.get(pk=self.instance.pk)
+        return services.sanction_lift(
+            actor=self.actor, sanction=stored, lifted_on=data["lifted_on"], reason=data["lift_reason"]
+        )
+
+
+class KeptByOfficersAdmin(ScopedAdmin):
+    """Station clerks read their own station's rows; supervisors read; the officers over
+    the station (and the system administrator) add and change, through the services."""
+
+    scope_station_path = "station"
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request_user(request)})
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or services.may_keep_authorisations(request_user(request), obj.station))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the record of who may appraise is kept, never deleted
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
+        pass  # the form's service saved it
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "station":
+            # Only the stations this officer keeps.
+            kwargs["queryset"] = selectors.visible_stations(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(StationAuthorisation)
+class StationAuthorisationAdmin(KeptByOfficersAdmin):
+    form = AuthorisationForm
+    list_display = ["station", "occupation", "levels_label", "period_label", "document", "granted_on", "granted_by"]
+    list_filter = ["station", "valid_from", "valid_to"]
+    search_fields = ["station__code", "station__name", "occupation__name", "document"]
+    list_select_related = ["station", "occupation", "granted_by"]
+    autocomplete_fields = ["station", "occupation"]
+    readonly_fields = ["granted_by"]
+
+    @admin.display(description="授权等级")
+    def levels_label(self, obj: StationAuthorisation) -> str:
+        return obj.levels_label
+
+    @admin.display(description="有效期", ordering="valid_from")
+    def period_label(self, obj: StationAuthorisation) -> str:
+        return obj.period_label
+
+
+@admin.register(AuthorisationSanction)
+class AuthorisationSanctionAdmin(KeptByOfficersAdmin):
+    list_display = ["station", "authorisation_or_station", "kind", "effective_from", "reason", "document", "lifted_on"]
+    list_filter = ["kind", "station", "effective_from"]
+    search_fields = ["station__code", "station__name", "reason", "document"]
+    list_select_related = ["station", "authorisation__occupation", "authorisation__station"]
+    autocomplete_fields = ["station"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["form"] = SanctionForm if obj is None else SanctionLiftForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return SanctionForm.Meta.fields
+        return [*SanctionForm.Meta.fields, "decided_by", "lifted_on", "lift_reason", "lifted_by"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return []
+        fixed = [*SanctionForm.Meta.fields, "decided_by", "lifted_by"]
+        # Only a suspension not yet lifted can still be lifted.
+        if obj.kind == AuthorisationSanction.Kind.REVOCATION or obj.lifted_on is not None:
+            return [*fixed, "lifted_on", "lift_reason"]
+        return fixed
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "authorisation":
+            kwargs["queryset"] = StationAuthorisation.objects.filter(
+                station__in=selectors.visible_stations(request.user)
+            ).select_related("station", "occupation")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="暂停或撤销的范围")
+    def authorisation_or_station(self, obj: AuthorisationSanction) -> str:
+        return str(obj.authorisation) if obj.authorisation_id else "整个鉴定站"
 
 
 @admin.register(User)

@@ -3,6 +3,10 @@ guidance centres, stations, users). Everything here is data, editable in the adm
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
+from django import forms
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -75,6 +79,55 @@ class SkillLevel(models.TextChoices):
     LEVEL_1 = "1", "一级/高级技师"
 
 
+ALL_LEVELS = "54321"
+
+
+def levels_label(levels: str) -> str:
+    """The levels of a level set as people read them (五级/初级工、四级/中级工…)."""
+    return "、".join(SkillLevel(level).label for level in levels) or "无"
+
+
+def validate_level_set(value: str) -> None:
+    if not value or any(c not in ALL_LEVELS for c in value) or len(set(value)) != len(value):
+        raise ValidationError("等级至少选一个，只能是一级至五级，且不能重复。", code="invalid_levels")
+
+
+class LevelSetFormField(forms.TypedMultipleChoiceField):
+    """Checkboxes for a level set; the value is stored as its digits, lowest level first."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("max_length", None)
+        kwargs.pop("empty_value", None)
+        super().__init__(choices=SkillLevel.choices, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return list(value) if isinstance(value, str) else value
+
+    def clean(self, value: Any) -> str:
+        chosen = super().clean(value)
+        return "".join(level for level in ALL_LEVELS if level in chosen)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return set(initial or "") != set(data or "")
+
+
+class LevelSetField(models.CharField):
+    """A set of skill levels stored as their digits, lowest level first ("54321": all five)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 5)
+        kwargs.setdefault("default", ALL_LEVELS)
+        super().__init__(*args, **kwargs)
+        self.validators.append(validate_level_set)
+
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]  # checkboxes, not text
+        # Checkboxes always: the admin would otherwise give a CharField its text input.
+        kwargs.update(form_class=LevelSetFormField, widget=forms.CheckboxSelectMultiple)
+        return super().formfield(**kwargs)
+
+
 class Qualification(models.Model):
     """One item of the 76-item annex of 人社厅发〔2020〕80号 (序号 and 职业资格名称)."""
 
@@ -105,6 +158,10 @@ class Occupation(models.Model):
     departments = models.CharField("实施部门（单位）", max_length=200, help_text="多个部门以“、”分隔")
     batch = models.CharField("退出批次", max_length=10, choices=Batch.choices)
     annex_position = models.PositiveSmallIntegerField("附件中的顺序", default=0)
+    levels = LevelSetField(
+        "国家职业技能标准设有的等级",
+        help_text="该职业的国家职业技能标准设定的等级；没有可引用的标准时保留全部五个等级",
+    )
 
     objects = TracedManager()
     history = history()
@@ -120,6 +177,10 @@ class Occupation(models.Model):
     @property
     def department_list(self) -> list[str]:
         return [d for d in self.departments.split("、") if d]
+
+    @property
+    def levels_label(self) -> str:
+        return levels_label(self.levels)
 
 
 class PolicyNotice(models.Model):
@@ -432,3 +493,136 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject} {self.deadline:%Y-%m-%d} 提前{self.lead_days}天"
+
+
+class StationAuthorisation(models.Model):
+    """鉴定站授权: one occupation a station may appraise, at which levels, from when to
+    when (both days inclusive), on which approving document (严格机构资质管理,
+    湘人社办发〔2020〕25号). Suspensions and revocations are ``AuthorisationSanction`` rows."""
+
+    station = models.ForeignKey(Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="authorisations")
+    occupation = models.ForeignKey(
+        Occupation, verbose_name="职业（工种）", on_delete=models.PROTECT, related_name="station_authorisations"
+    )
+    levels = LevelSetField("授权等级")
+    valid_from = models.DateField("有效期起", help_text="含当日")
+    valid_to = models.DateField("有效期止", null=True, blank=True, help_text="含当日；留空表示长期有效")
+    document = models.CharField("批准文号", max_length=100)
+    granted_on = models.DateField("批准日期", default=clock.today)
+    granted_by = models.ForeignKey(
+        "User", verbose_name="授权人", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "鉴定站授权"
+        verbose_name_plural = "鉴定站授权"
+        ordering = ["station__code", "occupation__annex_position", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                name="authorisation_valid_to_not_before_valid_from",
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                violation_error_message="授权有效期止不能早于有效期起。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code}“{self.occupation}”{levels_label(self.levels)}（{self.document}）"
+
+    @property
+    def levels_label(self) -> str:
+        return levels_label(self.levels)
+
+    @property
+    def period_label(self) -> str:
+        end = f"{self.valid_to:%Y-%m-%d}" if self.valid_to else "长期"
+        return f"{self.valid_from:%Y-%m-%d} 至 {end}"
+
+    def valid_on(self, day: datetime.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def clean(self) -> None:
+        if self.occupation_id and self.levels:
+            beyond = [level for level in self.levels if level not in self.occupation.levels]
+            if beyond:
+                raise ValidationError(
+                    {
+                        "levels": f"“{self.occupation}”的国家职业技能标准没有{levels_label(''.join(beyond))}，"
+                        f"只设有：{self.occupation.levels_label}。"
+                    }
+                )
+
+
+class AuthorisationSanction(models.Model):
+    """暂停 or 撤销 of a station's appraisal (blank authorisation: the whole station) from a
+    day on, with the reason. A suspension may be lifted (the station works again from the
+    lifting day); a revocation is final. Rows are never deleted: they are the record."""
+
+    class Kind(models.TextChoices):
+        SUSPENSION = "suspend", "暂停"
+        REVOCATION = "revoke", "撤销"
+
+    station = models.ForeignKey(Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="sanctions")
+    authorisation = models.ForeignKey(
+        StationAuthorisation,
+        verbose_name="授权",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sanctions",
+        help_text="留空表示暂停或撤销整个鉴定站的鉴定资质",
+    )
+    kind = models.CharField("处理", max_length=10, choices=Kind.choices)
+    effective_from = models.DateField("生效日期", help_text="自当日起不能发布公告、受理报名、安排考试和录入成绩")
+    reason = models.CharField("原因", max_length=300)
+    document = models.CharField("决定文号", max_length=100, blank=True)
+    decided_by = models.ForeignKey(
+        "User", verbose_name="决定人", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    lifted_on = models.DateField(
+        "恢复日期", null=True, blank=True, help_text="暂停自该日起解除，当日起可恢复开展鉴定；撤销不能恢复"
+    )
+    lift_reason = models.CharField("恢复理由", max_length=300, blank=True)
+    lifted_by = models.ForeignKey(
+        "User",
+        verbose_name="恢复决定人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "暂停或撤销鉴定资质"
+        verbose_name_plural = "暂停或撤销鉴定资质"
+        ordering = ["-effective_from", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="sanction_revocation_never_lifted",
+                condition=Q(kind="suspend") | Q(lifted_on__isnull=True),
+                violation_error_message="撤销鉴定资质不能恢复。",
+            ),
+            models.CheckConstraint(
+                name="sanction_lifted_after_it_began",
+                condition=Q(lifted_on__isnull=True) | Q(lifted_on__gt=models.F("effective_from")),
+                violation_error_message="恢复日期必须晚于暂停生效日期。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = str(self.authorisation) if self.authorisation_id else str(self.station)
+        return f"{self.get_kind_display()}{what}（{self.effective_from:%Y-%m-%d}起）"
+
+    def in_force_on(self, day: datetime.date) -> bool:
+        return self.effective_from <= day and (self.lifted_on is None or day < self.lifted_on)
+
+    def clean(self) -> None:
+        authorisation = self.authorisation if self.authorisation_id else None
+        if authorisation is not None and self.station_id and authorisation.station_id != self.station_id:
+            raise ValidationError({"authorisation": "所选授权不属于该鉴定站。"})

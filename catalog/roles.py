@@ -22,6 +22,9 @@ REFERENCE_VIEW = [
     "catalog.view_station",
     "catalog.view_eligibilityroute",
     "catalog.view_holiday",
+    # Who may appraise what: everyone reads (a clerk only its own station's, by the admin's scope).
+    "catalog.view_stationauthorisation",
+    "catalog.view_authorisationsanction",
 ]
 
 # A case's records are archived, never deleted (a mistaken registration is withdrawn, a
@@ -106,6 +109,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "catalog.change_station",
         "catalog.add_eligibilityroute",
         "catalog.change_eligibilityroute",
+        # The levels of each occupation's standard (the admin leaves officers only that field),
+        # and the authorisations of the stations under their centre (catalog.services checks whose).
+        "catalog.change_occupation",
+        "catalog.add_stationauthorisation",
+        "catalog.change_stationauthorisation",
+        "catalog.add_authorisationsanction",
+        "catalog.change_authorisationsanction",
         "catalog.view_user",
         "candidates.*",
         "appraisals.*",
@@ -163,6 +173,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "appraisals.traineetoroute",
         "certificates.certificate",
         "certificates.lostcertificaterequest",
+        "catalog.stationauthorisation",
         *REFERENCE_MENU,
     ],
     EXAMINER: [
@@ -191,6 +202,8 @@ ROLE_MENUS: dict[str, list[str]] = {
         "certificates.supervisionfinding",
         "supervision.complaint",
         "catalog.station",
+        "catalog.stationauthorisation",
+        "catalog.authorisationsanction",
         "catalog.eligibilityroute",
         *REFERENCE_MENU,
     ],
@@ -207,6 +220,8 @@ ROLE_MENUS: dict[str, list[str]] = {
         "certificates.certificate",
         "candidates.candidate",
         "catalog.station",
+        "catalog.stationauthorisation",
+        "catalog.authorisationsanction",
         *REFERENCE_MENU,
     ],
 }

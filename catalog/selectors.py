@@ -10,7 +10,18 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from . import roles
-from .models import DeadlineRule, EligibilityRoute, GuidanceCentre, Holiday, Occupation, Region, Station, User
+from .models import (
+    AuthorisationSanction,
+    DeadlineRule,
+    EligibilityRoute,
+    GuidanceCentre,
+    Holiday,
+    Occupation,
+    Region,
+    Station,
+    StationAuthorisation,
+    User,
+)
 
 # Whoever a request carries: scopes of an anonymous visitor are empty.
 Viewer = User | AnonymousUser
@@ -206,3 +217,54 @@ def visible_centres(user: Viewer) -> QuerySet[GuidanceCentre]:
     if user.is_authenticated and user.centre_id:
         centre_ids |= _descendant_ids(GuidanceCentre, user.centre_id)
     return GuidanceCentre.objects.filter(pk__in=centre_ids)
+
+
+# --- station authorisations -------------------------------------------------------------------
+
+
+class StationAuthority:
+    """A station's authorisations and sanctions, loaded once, to check acts on many days
+    (an import's rows, the dashboard's history). The rule itself is
+    ``appraisals.rules.station_not_authorised``."""
+
+    def __init__(
+        self,
+        station: Station,
+        authorisations: list[StationAuthorisation] | None = None,
+        sanctions: list[AuthorisationSanction] | None = None,
+    ) -> None:
+        self.station = station
+        if authorisations is None:
+            authorisations = list(StationAuthorisation.objects.filter(station=station).order_by("valid_from", "pk"))
+        if sanctions is None:
+            sanctions = list(AuthorisationSanction.objects.filter(station=station).order_by("effective_from", "pk"))
+        self.authorisations = authorisations
+        self.sanctions = sanctions
+
+    @classmethod
+    def for_stations(cls, stations: QuerySet[Station]) -> dict[int, StationAuthority]:
+        """Every station's authority in three queries."""
+        found = {s.pk: s for s in stations}
+        authorisations: dict[int, list[StationAuthorisation]] = {pk: [] for pk in found}
+        sanctions: dict[int, list[AuthorisationSanction]] = {pk: [] for pk in found}
+        for a in StationAuthorisation.objects.filter(station__in=found).order_by("valid_from", "pk"):
+            authorisations[a.station_id].append(a)
+        for s in AuthorisationSanction.objects.filter(station__in=found).order_by("effective_from", "pk"):
+            sanctions[s.station_id].append(s)
+        return {pk: cls(station, authorisations[pk], sanctions[pk]) for pk, station in found.items()}
+
+    def station_sanction_on(self, day: datetime.date) -> AuthorisationSanction | None:
+        """The sanction on the whole station in force on the day (a revocation first)."""
+        found = [s for s in self.sanctions if s.authorisation_id is None and s.in_force_on(day)]
+        found.sort(key=lambda s: s.kind != AuthorisationSanction.Kind.REVOCATION)
+        return found[0] if found else None
+
+    def authorisation_sanction_on(
+        self, authorisation: StationAuthorisation, day: datetime.date
+    ) -> AuthorisationSanction | None:
+        found = [s for s in self.sanctions if s.authorisation_id == authorisation.pk and s.in_force_on(day)]
+        found.sort(key=lambda s: s.kind != AuthorisationSanction.Kind.REVOCATION)
+        return found[0] if found else None
+
+    def for_occupation(self, occupation_id: int) -> list[StationAuthorisation]:
+        return [a for a in self.authorisations if a.occupation_id == occupation_id]

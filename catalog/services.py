@@ -15,10 +15,14 @@ from django.core.mail import send_mass_mail
 from django.db import models, transaction
 
 from kit import clock
+from kit.errors import RuleError
 
+from . import roles
 from .models import (
+    AuthorisationSanction,
     DeadlineRule,
     EligibilityRoute,
+    GuidanceCentre,
     Holiday,
     Notification,
     Occupation,
@@ -26,8 +30,11 @@ from .models import (
     Qualification,
     Region,
     ReminderLog,
+    Station,
+    StationAuthorisation,
+    User,
 )
-from .trace import acting_as
+from .trace import acting_as, service
 
 M = TypeVar("M", bound=models.Model)
 
@@ -286,3 +293,102 @@ def reminders_email_pending(batch_size: int = 200) -> int:
                 send_mass_mail(messages, fail_silently=False)
             ReminderLog.objects.filter(pk__in=[log.pk for log in batch]).update(emailed_at=clock.now())
             sent += len(messages)
+
+
+# --- station authorisations ----------------------------------------------------------------
+
+
+def may_keep_authorisations(actor: User | None, station: Station) -> bool:
+    """Authorisations and sanctions are kept by the officers of the station's guidance
+    centre or of a centre above it, and by the system administrator."""
+    if actor is None:
+        return False
+    names = set(actor.groups.values_list("name", flat=True))
+    if actor.is_superuser or roles.SYSTEM_ADMIN in names:
+        return True
+    if roles.CENTRE_OFFICER not in names or actor.centre_id is None:
+        return False
+    node: GuidanceCentre | None = station.centre
+    while node is not None:
+        if node.pk == actor.centre_id:
+            return True
+        node = node.parent
+    return False
+
+
+def _require_keeper(actor: User | None, station: Station) -> None:
+    if not may_keep_authorisations(actor, station):
+        raise RuleError(f"只有{station.centre}或其上级指导中心的审核员可以管理{station}的鉴定授权。")
+
+
+@service
+def authorisation_save(*, actor: User | None, authorisation: StationAuthorisation) -> StationAuthorisation:
+    """Grant an authorisation (a new row: its grantor is the actor) or correct one, after
+    checking the actor keeps the station's authorisations and the levels exist in the
+    occupation's standard. Nothing is deleted: an authorisation ends by its validity or a
+    revocation."""
+    _require_keeper(actor, authorisation.station)
+    if authorisation.pk is None:
+        authorisation.granted_by = actor
+    authorisation.full_clean()
+    authorisation.save()
+    return authorisation
+
+
+@service
+def sanction_record(
+    *,
+    actor: User | None,
+    station: Station,
+    kind: str,
+    effective_from: datetime.date,
+    reason: str,
+    authorisation: StationAuthorisation | None = None,
+    document: str = "",
+) -> AuthorisationSanction:
+    """Suspend (暂停) or revoke (撤销) a whole station or one of its authorisations from a day
+    on. Refused when the same thing is already revoked, or already suspended on that day."""
+    _require_keeper(actor, station)
+    if not reason.strip():
+        raise RuleError("暂停或撤销鉴定资质须写明原因。")
+    sanction = AuthorisationSanction(
+        station=station,
+        authorisation=authorisation,
+        kind=kind,
+        effective_from=effective_from,
+        reason=reason.strip(),
+        document=document,
+        decided_by=actor,
+    )
+    sanction.full_clean()
+    earlier = AuthorisationSanction.objects.select_for_update().filter(station=station, authorisation=authorisation)
+    what = str(authorisation) if authorisation else str(station)
+    for other in earlier:
+        if other.kind == AuthorisationSanction.Kind.REVOCATION:
+            raise RuleError(f"{what}已于 {other.effective_from:%Y-%m-%d} 撤销，不能再暂停或撤销。")
+        if other.in_force_on(effective_from) and kind == AuthorisationSanction.Kind.SUSPENSION:
+            raise RuleError(
+                f"{what}自 {other.effective_from:%Y-%m-%d} 起已暂停，{effective_from:%Y-%m-%d} 仍在暂停中。"
+            )
+    sanction.save()
+    return sanction
+
+
+@service
+def sanction_lift(
+    *, actor: User | None, sanction: AuthorisationSanction, lifted_on: datetime.date, reason: str
+) -> AuthorisationSanction:
+    """Lift a suspension from a day on (the station works again that day). A revocation
+    is final: the station needs a new authorisation."""
+    sanction = AuthorisationSanction.objects.select_for_update().select_related("station__centre").get(pk=sanction.pk)
+    _require_keeper(actor, sanction.station)
+    if sanction.kind != AuthorisationSanction.Kind.SUSPENSION:
+        raise RuleError("撤销鉴定资质不能恢复；如需重新开展鉴定，请重新授权。")
+    if sanction.lifted_on is not None:
+        raise RuleError(f"该暂停已于 {sanction.lifted_on:%Y-%m-%d} 解除。")
+    if not reason.strip():
+        raise RuleError("恢复鉴定资质须写明理由。")
+    sanction.lifted_on, sanction.lift_reason, sanction.lifted_by = lifted_on, reason.strip(), actor
+    sanction.full_clean()
+    sanction.save()
+    return sanction

@@ -67,13 +67,17 @@ def _refused_request(station: Station, staff: StationStaff) -> None:
         )
 
 
+# Station, occupation and level of the off-site exam day (the station's authorisations cover it).
+OFFSITE_EXAM = ("FZ001", "中式烹调师", "5")
+
+
 def _offsite_exam_day(builder: story.DemoBuilder) -> None:
     """FZ001 appraises three cooks in Putian with an approved request: one sits the exam,
     one is absent (no attempt: still waiting for a session), one is caught with a phone in
     the theory exam (the theory part is voided)."""
     station = builder.stations["FZ001"]
     staff = builder.staff["FZ001"]
-    plan = story.AnnouncementPlan("FZ001", "中式烹调师", "5", D(2020, 6, 1))
+    plan = story.AnnouncementPlan(*OFFSITE_EXAM, D(2020, 6, 1))
     cases = [story.CasePlan(story.PASSED, plan, "FZ001", registration_date=D(2020, 6, 3)) for _ in range(3)]
     builder.cases = cases
     builder.create_candidates()

@@ -5,17 +5,22 @@ the selectors, scoped to the user's stations."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count
+from django.db.models import Count, F, QuerySet
+from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from appraisals import rules
 from appraisals import selectors as appraisal_selectors
-from catalog.models import Occupation, Region, Station
-from catalog.selectors import RuleBook, visible_stations
+from appraisals.models import ExamAnnouncement, ExamResult, ExamSession, Registration
+from catalog.models import Occupation, Region, SkillLevel, Station
+from catalog.selectors import RuleBook, StationAuthority, visible_stations
 from certificates.models import Certificate
 
 from .charts import daily_bars, ratio_bar
@@ -36,6 +41,88 @@ def cutoff_markers(stations, occupation: Occupation | None) -> list[tuple[dateti
         for region_id, occupation_id in pairs
     }
     return [(day, f"报名截止 {day:%m-%d}") for day in sorted(d for d in days if d)]
+
+
+@dataclass(frozen=True)
+class Breach:
+    """Acts of one kind, by one station, for one occupation and level, on one day, that the
+    authorisation rule refuses today: they got in before the rule or a sanction was recorded."""
+
+    station: Station
+    act: str
+    day: datetime.date
+    occupation: Occupation
+    level: str
+    count: int
+    message: str
+
+    @property
+    def level_label(self) -> str:
+        return SkillLevel(self.level).label
+
+
+BREACHES_SHOWN = 50
+
+
+def authorisation_breaches(stations: QuerySet[Station], occupation: Occupation | None = None) -> list[Breach]:
+    """Announcements, registrations, sessions and results of the shown stations dated
+    outside a valid authorisation, or on or after a suspension or revocation, each checked
+    by ``rules.station_not_authorised`` on its own date. The acts are grouped by station,
+    occupation, level and day (one query per kind), so the check runs once per group."""
+    authorities = StationAuthority.for_stations(stations.select_related("region"))
+    occupations = {o.pk: o for o in Occupation.objects.all()}
+    ids = list(authorities)
+
+    def narrowed(qs: QuerySet, path: str) -> QuerySet:
+        return qs.filter(**{path: occupation}) if occupation is not None else qs
+
+    groups: list[tuple[str, Iterable[dict]]] = [
+        (
+            "发布鉴定考试公告",
+            narrowed(ExamAnnouncement.objects.filter(station__in=ids), "occupation")
+            .values(s=F("station_id"), o=F("occupation_id"), lv=F("level"), d=F("publish_date"))
+            .annotate(n=Count("*")),
+        ),
+        (
+            "受理报名",
+            narrowed(Registration.objects.filter(station__in=ids), "announcement__occupation")
+            .values(
+                s=F("station_id"),
+                o=F("announcement__occupation_id"),
+                lv=F("announcement__level"),
+                d=F("registration_date"),
+            )
+            .annotate(n=Count("*")),
+        ),
+        (
+            "举行鉴定考试",
+            narrowed(ExamSession.objects.filter(application__station__in=ids), "occupation")
+            .values(s=F("application__station_id"), o=F("occupation_id"), lv=F("level"), d=F("date"))
+            .annotate(n=Count("*")),
+        ),
+        (
+            "录入成绩",
+            narrowed(ExamResult.objects.filter(registration__station__in=ids), "session__occupation")
+            .values(
+                s=F("registration__station_id"),
+                o=F("session__occupation_id"),
+                lv=F("session__level"),
+                d=TruncDate("entered_at"),
+            )
+            .annotate(n=Count("*")),
+        ),
+    ]
+    found = []
+    for act, rows in groups:
+        for row in rows:
+            authority, what = authorities[row["s"]], occupations[row["o"]]
+            violation = rules.level_not_in_standard(occupation=what, level=row["lv"]) or rules.station_not_authorised(
+                authority=authority, occupation=what, level=row["lv"], day=row["d"], act=act
+            )
+            if violation:
+                found.append(Breach(authority.station, act, row["d"], what, row["lv"], row["n"], violation.message))
+    found.sort(key=lambda b: (b.day, b.station.code), reverse=True)
+    return found
 
 
 def supervision_links(request: HttpRequest) -> list[tuple[str, str]]:
@@ -65,6 +152,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         (row["issue_date"], row["n"])
         for row in certificates.values("issue_date").annotate(n=Count("*")).order_by("issue_date")
     ]
+    breaches = authorisation_breaches(stations, occupation)
     station_names = dict(Station.objects.filter(pk__in=figures).values_list("pk", "name"))
     rows = [
         {
@@ -83,6 +171,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "registrations_chart": daily_bars(per_day, markers=cutoff_markers(stations, occupation), label="每日报名人数"),
         "certificates_chart": daily_bars(issued, colour="#2e7d32", label="每日发证数"),
         "rows": rows,
+        "breaches": breaches[:BREACHES_SHOWN],
+        "breaches_total": len(breaches),
         "total": sum(n for _, n in per_day),
     }
     return render(request, "supervision/dashboard.html", context)

@@ -14,7 +14,8 @@ saving them all through a writer (``writing``), in one transaction.
    ``parse_id_number`` and each model field's ``clean()`` (a changed known person: the
    model's ``clean_fields()`` and ``clean()``); for the registration the checks of
    ``Registration.clean()`` (not before the announcement, ``check_registration_window``
-   with the shared rule book, ``check_minimum_age``) and its unique constraint.
+   with the shared rule book, ``check_authorised`` with the station's authorisations
+   loaded once, ``check_minimum_age``) and its unique constraint.
 4. If any row was refused, or on a dry run: return the report; nothing is saved.
 5. Otherwise, in one transaction and as the acting user: create the new candidates,
    update the changed ones, create the registrations, batch by batch, each batch with
@@ -51,12 +52,12 @@ from candidates.validators import (
     parse_id_number,
 )
 from catalog.models import Occupation, SkillLevel, Station, User
-from catalog.selectors import RuleBook
+from catalog.selectors import RuleBook, StationAuthority
 from catalog.trace import acting_as
 from kit import clock, conf
 
 from ..exporting import unescape_formula
-from ..models import ExamAnnouncement, Registration, check_registration_window
+from ..models import ExamAnnouncement, Registration, check_authorised, check_registration_window
 from .reading import COLUMNS, LABELS, _key, map_headers
 from .report import ImportReport, RowError
 from .writing import CopyWriter, OrmWriter
@@ -229,6 +230,7 @@ class _Reference:
     def __init__(self, station: Station) -> None:
         self.station = Station.objects.select_related("region__parent").get(pk=station.pk)
         self.rulebook = RuleBook()
+        self.authority = StationAuthority(self.station)
         self.occupations = {_key(o.name): o for o in Occupation.objects.all()}
         announcements: dict[tuple[int, str], list[ExamAnnouncement]] = defaultdict(list)
         for announcement in ExamAnnouncement.objects.filter(station=self.station).select_related("occupation"):
@@ -264,6 +266,12 @@ class _Reference:
             try:
                 check_registration_window(
                     announcement.occupation, self.station.region, day, "受理报名", rulebook=self.rulebook
+                )
+            except ValidationError as error:
+                messages.extend(error.messages)
+            try:
+                check_authorised(
+                    self.station, announcement.occupation, announcement.level, day, "受理报名", self.authority
                 )
             except ValidationError as error:
                 messages.extend(error.messages)

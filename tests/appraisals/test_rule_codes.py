@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from appraisals import rules
 from appraisals.models import ExamSession, check_registration_window
 from appraisals.rules import Code, Violation
-from catalog.models import Occupation
-from catalog.selectors import Deadlines, RuleBook
+from catalog.models import AuthorisationSanction, Occupation, Station, StationAuthorisation
+from catalog.selectors import Deadlines, RuleBook, StationAuthority
 from kit.errors import RuleError
 from tests.factories import region
 
@@ -41,6 +41,37 @@ def hairdresser():
 @pytest.fixture
 def xiamen(book, hairdresser):
     return book.deadlines_for(hairdresser, region("350200"))
+
+
+def _authority(occupation, *, active=True, sanction=None, on_authorisation=False, valid_to=None, levels="54321"):
+    """A station's authority built in memory: one authorisation (美发师 from 2020-01-01),
+    optionally one sanction on the station or on the authorisation."""
+    station = Station(pk=1, code="XM001", name="厦门一站", is_active=active)
+    authorisation = StationAuthorisation(
+        pk=1,
+        occupation=occupation,
+        levels=levels,
+        valid_from=D(2020, 1, 1),
+        valid_to=valid_to,
+        document="厦人社鉴〔2020〕3号",
+    )
+    sanctions = []
+    if sanction:
+        sanctions.append(
+            AuthorisationSanction(
+                kind=sanction,
+                effective_from=D(2020, 9, 15),
+                reason="抽查发现违规",
+                authorisation=authorisation if on_authorisation else None,
+            )
+        )
+    return StationAuthority(station, [authorisation], sanctions)
+
+
+def _acts(authority, occupation, level="5", day=D(2020, 9, 15)):
+    return rules.station_not_authorised(
+        authority=authority, occupation=occupation, level=level, day=day, act="受理报名"
+    )
 
 
 def broken(book, hairdresser, xiamen) -> dict[Code, tuple[Violation | None, str | None]]:
@@ -97,6 +128,26 @@ def broken(book, hairdresser, xiamen) -> dict[Code, tuple[Violation | None, str 
             rules.issuance_wrong_centre(station="厦门一站", centre="湖南省中心", covers_station=False),
             None,
         ),
+        Code.LEVEL_NOT_IN_STANDARD: (
+            rules.level_not_in_standard(occupation=Occupation(name="测试职业", levels="543"), level="1"),
+            None,
+        ),
+        Code.STATION_INACTIVE: (_acts(_authority(hairdresser, active=False), hairdresser), HUNAN),
+        Code.STATION_SUSPENDED: (_acts(_authority(hairdresser, sanction="suspend"), hairdresser), HUNAN),
+        Code.STATION_REVOKED: (_acts(_authority(hairdresser, sanction="revoke"), hairdresser), HUNAN),
+        Code.STATION_NOT_AUTHORISED: (_acts(_authority(hairdresser), lathe), HUNAN),
+        Code.AUTHORISATION_OUT_OF_DATE: (
+            _acts(_authority(hairdresser, valid_to=D(2020, 9, 14)), hairdresser),
+            HUNAN,
+        ),
+        Code.AUTHORISATION_SUSPENDED: (
+            _acts(_authority(hairdresser, sanction="suspend", on_authorisation=True), hairdresser),
+            HUNAN,
+        ),
+        Code.AUTHORISATION_REVOKED: (
+            _acts(_authority(hairdresser, sanction="revoke", on_authorisation=True), hairdresser),
+            HUNAN,
+        ),
     }
 
 
@@ -138,6 +189,14 @@ def test_the_codes_are_stable():
         "certificate.already_issued",
         "issuance.pending_batch",
         "issuance.wrong_centre",
+        "occupation.level_not_in_standard",
+        "station.inactive",
+        "station.suspended",
+        "station.revoked",
+        "station.not_authorised",
+        "authorisation.out_of_date",
+        "authorisation.suspended",
+        "authorisation.revoked",
     }
 
 

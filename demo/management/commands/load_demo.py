@@ -19,6 +19,7 @@ from django.urls import reverse
 from appraisals.models import Registration
 from catalog.services import catalog_load
 from certificates.models import Certificate, IssuanceBatch
+from demo.authorisations import demo_authorisations_load
 from demo.cases import demo_cases_load
 from demo.certificates import demo_certificates_load, verify_example
 from demo.examday import demo_examday_load
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         catalog_load()
         demo_people_load()
+        demo_authorisations_load()
         result = demo_cases_load(cut=cut)
         certificates_created = demo_certificates_load()
         demo_examday_load()  # off-site requests and an exam day with an absence (June 2020)
