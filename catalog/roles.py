@@ -34,6 +34,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "!candidates.view_full_id_number",
         "appraisals.*",
         "!appraisals.approve_*",
+        # The registry is kept by the guidance centre; the station reads whom it may pick.
+        "!appraisals.add_appraiser",
+        "!appraisals.change_appraiser",
+        "!appraisals.delete_appraiser",
+        "!appraisals.delete_recusal",
         # The station never issues: it sees its own certificates, archive and lost requests.
         "certificates.view_*",
         "!certificates.view_numbercounter",
@@ -83,6 +88,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # A batch held as rushed is released by a supervisor, never by the officers themselves.
         "!certificates.review_issuancebatch",
         "!certificates.delete_*",
+        "!appraisals.delete_appraiser",
+        "!appraisals.delete_recusal",
         "!supervision.delete_*",
     ],
     SYSTEM_ADMIN: ["*"],
@@ -119,6 +126,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "appraisals.consentform",
         "appraisals.appraisalapplication",
         "appraisals.examsession",
+        "appraisals.recusal",
         "appraisals.examresult",
         "appraisals.retake",
         "appraisals.refund",
@@ -151,6 +159,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "certificates.lostcertificaterequest",
         "certificates.supervisionfinding",
         "supervision.complaint",
+        "appraisals.appraiser",
         "catalog.station",
         "catalog.eligibilityroute",
         *REFERENCE_MENU,

@@ -56,10 +56,20 @@ def rush_thresholds() -> dict[str, float | int]:
         "min_registrations": int(settings.JIANDING_RUSH_CUTOFF_MIN_REGISTRATIONS),
         "burst_days": int(settings.JIANDING_RUSH_BURST_DAYS),
         "burst_min": int(settings.JIANDING_RUSH_BURST_MIN_CERTIFICATES),
-        "per_examiner": int(settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER),
     }
 
 
 def verify_rates() -> tuple[str, str]:
     """The public lookup's rate limits per client IP: (short, daily), e.g. ("10/m", "100/d")."""
     return settings.JIANDING_VERIFY_RATE, settings.JIANDING_VERIFY_DAILY_RATE
+
+
+def staffing() -> dict[str, int]:
+    """The standards' staffing template (see ``appraisals.rules.staffing_required``)."""
+    return {
+        "invigilators_min": int(settings.JIANDING_STAFF_INVIGILATORS_MIN),
+        "per_invigilator": int(settings.JIANDING_STAFF_CANDIDATES_PER_INVIGILATOR),
+        "examiners_min": int(settings.JIANDING_STAFF_EXAMINERS_MIN),
+        "per_examiner": int(settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER),
+        "review_panel_min": int(settings.JIANDING_STAFF_REVIEW_PANEL_MIN),
+    }

@@ -7,7 +7,7 @@ from appraisals import services
 from catalog import roles
 from catalog.models import Occupation
 from tests.candidates.factories import CandidateFactory
-from tests.factories import UserFactory
+from tests.factories import UserFactory, staffed
 
 D = datetime.date
 
@@ -96,7 +96,7 @@ class Case:
             "supervisor": self.staff["supervisor_fj"],
         }
         kwargs.update(extra)
-        self.session = services.session_schedule(**kwargs)
+        self.session = services.session_schedule(**staffed(**kwargs))
         return self
 
     def seat(self):

@@ -396,8 +396,9 @@ def test_a_station_at_its_usual_rate_is_not_flagged(settings, officers, orgs, st
 
 
 def test_too_many_candidates_per_examiner_holds_the_batch(settings, officers, orgs, staff, announcement):
-    settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER = 1
     group, session = passed_group(staff, orgs, announcement, 4)
+    # the rule tightened after the session was held: the signal reads the rule as it is now
+    settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER = 1
     batch = approve(officers, prepare(officers, orgs, group, day=D(2020, 12, 2)), day=D(2020, 12, 2))
     assert batch.status == IssuanceBatch.Status.HELD
     assert f"考评员配备不足：{session}有考生 4 人、考评员 3 人" in batch.rush_flags
@@ -406,8 +407,9 @@ def test_too_many_candidates_per_examiner_holds_the_batch(settings, officers, or
 def test_the_supervisor_releases_a_held_batch_and_the_held_approval_goes_on(
     settings, officers, orgs, staff, announcement
 ):
-    settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER = 1
     group, _ = passed_group(staff, orgs, announcement, 4)
+    # the rule tightened after the session was held: the signal reads the rule as it is now
+    settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER = 1
     batch = approve(officers, prepare(officers, orgs, group, day=D(2020, 12, 2)), day=D(2020, 12, 2))
     assert batch.status == IssuanceBatch.Status.HELD
     with pytest.raises(RuleError, match="制单人和审批人以外"):
@@ -432,8 +434,9 @@ def test_the_supervisor_releases_a_held_batch_and_the_held_approval_goes_on(
 
 
 def test_the_supervisor_refuses_a_held_batch(settings, officers, orgs, staff, announcement):
-    settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER = 1
     group, _ = passed_group(staff, orgs, announcement, 4)
+    # the rule tightened after the session was held: the signal reads the rule as it is now
+    settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER = 1
     batch = approve(officers, prepare(officers, orgs, group, day=D(2020, 12, 2)), day=D(2020, 12, 2))
     batch = services.batch_review(
         actor=officers["supervisor"],
