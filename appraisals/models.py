@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -345,7 +346,9 @@ class ExamSession(models.Model):
     region = models.ForeignKey(Region, verbose_name="考点所在地区", on_delete=models.PROTECT, related_name="+")
     paper_id = models.CharField("国家题库试卷编号", max_length=50)
     # From the registry (考评员、督导员名册), within scope and validity on the session's date.
-    examiners = models.ManyToManyField("Appraiser", verbose_name="考评员", related_name="examined_sessions")
+    examiners: models.ManyToManyField[Appraiser, Any] = models.ManyToManyField(
+        "Appraiser", verbose_name="考评员", related_name="examined_sessions"
+    )
     supervisor = models.ForeignKey(
         "Appraiser",
         verbose_name="督导员",
@@ -403,7 +406,7 @@ class ExamRoom(models.Model):
     name = models.CharField("考场", max_length=50)
     capacity = models.PositiveSmallIntegerField("座位数", validators=[MinValueValidator(1)])
     # 监考人员, from the registry; counted against the seats when candidates are seated.
-    invigilators = models.ManyToManyField(
+    invigilators: models.ManyToManyField[Appraiser, Any] = models.ManyToManyField(
         "Appraiser", verbose_name="监考人员", blank=True, related_name="invigilated_rooms"
     )
 

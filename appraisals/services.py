@@ -432,7 +432,12 @@ def _check_staff(
     invigilators (registered examiners), the supervisor (never a staff member of the
     appraised station), no one who declared a relation to one of its candidates, no one
     busy elsewhere at the time."""
-    invigilators = list(invigilators)
+    # As the registry stands now (the objects passed in may be older than a suspension).
+    given = [*examiners, *invigilators, *([supervisor] if supervisor else [])]
+    fresh = Appraiser.objects.select_related("user").in_bulk([p.pk for p in given])
+    examiners = [fresh[p.pk] for p in examiners]
+    invigilators = [fresh[p.pk] for p in invigilators]
+    supervisor = fresh[supervisor.pk] if supervisor else None
     for person in examiners:
         _check_person(session, person, Appraiser.Role.EXAMINER, examines=True)
     for person in invigilators:
@@ -506,7 +511,7 @@ def session_schedule(
         raise RuleError("必须填写国家题库试卷编号（从国家题库抽取试题组卷）。")
     if not examiners:
         raise RuleError("考试场次至少要安排一名考评员。")
-    planned = [(room[0], room[1], list(room[2]) if len(room) > 2 else []) for room in rooms]  # type: ignore[misc]
+    planned = [(room[0], room[1], list(room[2]) if len(room) > 2 else []) for room in rooms]
     session = ExamSession(
         application=application,
         kind=kind,
@@ -545,7 +550,7 @@ def session_staff_set(
     if session.held:
         raise RuleError("考试已举行，不能再更换考评员、督导员。")
     examiners = list(examiners)
-    _check_staff(session, examiners, supervisor, _room_invigilators(session))
+    _check_staff(session, examiners, supervisor)  # the invigilators are the rooms' (room_invigilators_set)
     seated = _seated_per_room(session)
     _check_staffing(session, examiners=len(examiners), seated=seated or None)
     session.supervisor = supervisor
@@ -561,10 +566,30 @@ def room_invigilators_set(*, actor: User, room: ExamRoom, invigilators: Iterable
     if session.held:
         raise RuleError("考试已举行，不能再更换监考人员。")
     invigilators = list(invigilators)
-    others = Appraiser.objects.filter(invigilated_rooms__session=session).exclude(invigilated_rooms=room)
-    _check_staff(session, list(session.examiners.all()), session.supervisor, [*invigilators, *others])
+    _check_staff(session, [], None, invigilators)
     room.invigilators.set(invigilators)
     return room
+
+
+@service
+def appraiser_status_set(
+    *, actor: User, appraiser: Appraiser, status: str, reason: str = "", day: datetime.date | None = None
+) -> Appraiser:
+    """Suspend, revoke or reinstate a registry person. A suspension or revocation takes
+    effect on ``day`` (the person is on no session from that day on); the trace keeps every
+    change. Sessions already staffed with them show on the supervisors' dashboard and cannot
+    be held until the person is replaced."""
+    appraiser = Appraiser.objects.select_for_update().get(pk=appraiser.pk)
+    if status == Appraiser.Status.ACTIVE:
+        appraiser.status, appraiser.status_reason, appraiser.status_date = status, "", None
+    else:
+        if not reason.strip():
+            raise RuleError(f"暂停或撤销{appraiser.name}的资格必须写明原因。")
+        appraiser.status, appraiser.status_reason = status, reason.strip()
+        appraiser.status_date = day or clock.today()
+    appraiser.full_clean()
+    appraiser.save()
+    return appraiser
 
 
 @service
@@ -628,16 +653,16 @@ def seats_assign(*, actor: User, session: ExamSession) -> list[SeatAssignment]:
         free += [(room_index, room, n) for n in range(1, room.capacity + 1) if n not in taken]
     if len(waiting) > len(free):
         raise RuleError(f"座位不足：还有 {len(waiting)} 名考生待编排，空余座位只有 {len(free)} 个，请增加考场。")
-    # Seats added: the staffing is counted again against the seats, room by room, and a
-    # declared relation of anyone on the session refuses the seating.
-    seated = _seated_per_room(session)
+    # Seats added: everyone on the session is checked again (the room's invigilators come
+    # from the admin's inline, a recusal may have been declared) and the staffing is
+    # counted against the seats, room by room.
+    per_room = _seated_per_room(session)
     for _, room, _ in free[: len(waiting)]:
-        seated[room.pk] = seated.get(room.pk, 0) + 1
+        per_room[room.pk] = per_room.get(room.pk, 0) + 1
     if waiting:
-        _check_recusals(
-            session, [*session.examiners.all(), *_room_invigilators(session), *filter(None, [session.supervisor])]
-        )
-        _check_staffing(session, examiners=session.examiners.count(), seated=seated)
+        examiners = list(session.examiners.all())
+        _check_staff(session, examiners, session.supervisor, _room_invigilators(session))
+        _check_staffing(session, examiners=len(examiners), seated=per_room)
     created = []
     for registration, (room_index, room, number) in zip(waiting, free, strict=False):
         created.append(

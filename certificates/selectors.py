@@ -430,10 +430,17 @@ def rush_signals(
         seated = SeatAssignment.objects.filter(session=session).count()
         retakers = session.retakes.count() if session.kind == ExamSession.Kind.RETAKE else 0
         candidates = max(seated, retakers)
-        examiners = session.examiners.count()
+        # Counted as the registry stands now: an entry revoked back to before the exam day
+        # (a certificate found to have run out) does not count.
+        people = list(session.examiners.all())
+        examiners = sum(1 for person in people if person.usable_on(session.date))
         short = rules.staffing_short(candidates=candidates, level=session.level, examiners=examiners)
         if short:
-            signals.append(f"考评员配备不足：{session}有考生 {candidates} 人、考评员 {examiners} 人。{short.message}")
+            invalid = len(people) - examiners
+            more = f"（另有 {invalid} 人考试当日不在有效资格内）" if invalid else ""
+            signals.append(
+                f"考评员配备不足：{session}有考生 {candidates} 人、考评员 {examiners} 人{more}。{short.message}"
+            )
     return signals
 
 

@@ -69,6 +69,7 @@ from catalog.selectors import RuleBook
 from certificates import documents
 
 from .people import STATION_CODES, station_staff
+from .registry import session_staff
 from .timeline import WHOLE_STORY, Cut, on
 
 SEED = 2020
@@ -825,9 +826,17 @@ class DemoBuilder:
                 place=EXAM_PLACES[plan.station],
                 region=self.stations[plan.station].region,
                 paper_id=f"GJTK-2020-{plan.level}{self.papers:04d}",
-                examiners=examiners,
-                supervisor=supervisor,
-                rooms=[(f"第{n}考场", 30) for n in range(1, math.ceil(size / 30) + 1)],
+                **session_staff(
+                    station=self.stations[plan.station],
+                    level=plan.level,
+                    candidates=size,
+                    day=day,
+                    start=SLOTS[slot][0],
+                    end=SLOTS[slot][1],
+                    examiners=examiners,
+                    supervisor=supervisor,
+                    rooms=[(f"第{n}考场", 30) for n in range(1, math.ceil(size / 30) + 1)],
+                ),
             )
             self.session_examiners[session.pk] = examiners
             services.seats_assign(actor=staff.clerk, session=session)
@@ -1105,9 +1114,17 @@ class DemoBuilder:
                 place=EXAM_PLACES[plan.station],
                 region=self.stations[plan.station].region,
                 paper_id=f"GJTK-2020-{plan.level}{self.papers:04d}",
-                examiners=examiners,
-                supervisor=supervisor,
-                rooms=[("补考考场", 30)],
+                **session_staff(
+                    station=self.stations[plan.station],
+                    level=plan.level,
+                    candidates=len(group),
+                    day=day,
+                    start=SLOTS[slot][0],
+                    end=SLOTS[slot][1],
+                    examiners=examiners,
+                    supervisor=supervisor,
+                    rooms=[("补考考场", 30)],
+                ),
                 kind=ExamSession.Kind.RETAKE,
             )
             self.session_examiners[session.pk] = examiners

@@ -22,6 +22,7 @@ from certificates.models import Certificate, IssuanceBatch
 from demo.cases import demo_cases_load
 from demo.certificates import demo_certificates_load, verify_example
 from demo.people import CASE_USERS, CENTRES, DEMO_PASSWORD, STATIONS, USERS, demo_people_load
+from demo.registry import demo_registry_load, demo_registry_story
 from demo.timeline import TooEarly, cut_at
 from kit import clock
 from supervision.models import Complaint, ReviewItem
@@ -38,8 +39,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         catalog_load()
         demo_people_load()
+        demo_registry_load()
         result = demo_cases_load(cut=cut)
         certificates_created = demo_certificates_load()
+        demo_registry_story(cut)
         self.stdout.write(
             self.style.SUCCESS(f"演示数据已载入：{len(STATIONS)} 个鉴定站，{len(USERS) + len(CASE_USERS)} 个演示账号。")
         )
