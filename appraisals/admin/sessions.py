@@ -91,7 +91,7 @@ class ExamSessionStaffForm(ServiceForm):
 
     class Meta:
         model = ExamSession
-        fields = ["examiners", "supervisor"]
+        fields = ["place", "paper_id", "examiners", "supervisor"]
 
     def perform(self) -> ExamSession:
         return services.session_staff_set(
@@ -133,6 +133,15 @@ class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
         if isinstance(obj, ExamSession) and not obj.held:
             kwargs["form"] = ExamSessionStaffForm
         return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool) -> None:
+        if change and getattr(form, "performed", None) is not None:
+            # The staff went through session_staff_set; place and paper are plain fields.
+            ExamSession.objects.filter(pk=obj.pk).update(
+                place=form.cleaned_data["place"], paper_id=form.cleaned_data["paper_id"]
+            )
+            return
+        super().save_model(request, obj, form, change)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "supervisor":

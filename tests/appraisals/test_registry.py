@@ -347,3 +347,36 @@ def test_the_dashboard_shows_suspended_people_and_recused_sessions(client, case,
     page = client.get(reverse("supervision_dashboard")).content.decode()
     assert "停考评员" in page and "2020-11-01 起暂停：调查中" in page
     assert "已申报回避，仍在该场次" in page
+
+
+def test_the_clerk_replaces_a_recused_examiner_on_the_session_page(client, case, hairdresser):
+    ready(case).schedule().seat()
+    first, second, third = trio(case)
+    recuse(case, first)
+    replacement = AppraiserFactory(name="替补考评员", occupations=[hairdresser])
+    session = case.session
+    url = reverse("admin:appraisals_examsession_change", args=[session.pk])
+    client.force_login(case.staff["clerk"])
+    assert client.get(url).status_code == 200
+    room = session.rooms.get()
+    form = {
+        "place": "新考点",
+        "paper_id": session.paper_id,
+        "supervisor": session.supervisor_id,
+        "rooms-TOTAL_FORMS": "1",
+        "rooms-INITIAL_FORMS": "1",
+        "rooms-MIN_NUM_FORMS": "0",
+        "rooms-MAX_NUM_FORMS": "1000",
+        "rooms-0-id": room.pk,
+        "rooms-0-session": session.pk,
+        "rooms-0-name": room.name,
+        "rooms-0-capacity": room.capacity,
+        "rooms-0-invigilators": [second.pk, third.pk],
+    }
+    refused = client.post(url, {**form, "examiners": [first.pk, second.pk, third.pk]})
+    assert refused.status_code == 200 and "应当回避" in refused.content.decode()
+    saved = client.post(url, {**form, "examiners": [replacement.pk, second.pk, third.pk]})
+    assert saved.status_code == 302
+    session.refresh_from_db()
+    assert set(session.examiners.all()) == {replacement, second, third} and session.place == "新考点"
+    case.hold()
