@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -376,17 +377,20 @@ class ExamSession(models.Model):
     end_time = models.TimeField("结束时间")
     place = models.CharField("考试地点", max_length=200)
     region = models.ForeignKey(Region, verbose_name="考点所在地区", on_delete=models.PROTECT, related_name="+")
-    examiners = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name="考评员", related_name="examined_sessions"
+    # From the registry (考评员、督导员名册), within scope and validity on the session's date.
+    examiners: models.ManyToManyField[Appraiser, Any] = models.ManyToManyField(
+        "Appraiser", verbose_name="考评员", related_name="examined_sessions"
     )
     supervisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        "Appraiser",
         verbose_name="督导员",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="supervised_sessions",
     )
+    # Who examined and supervised, by name, for sessions scheduled before the registry existed.
+    staff_before_registry = models.CharField("登记制度前的考评员、督导员", max_length=300, blank=True, editable=False)
     offsite_request = models.ForeignKey(
         "OffsiteRequest",
         verbose_name="异地鉴定申请",
@@ -449,9 +453,13 @@ class ExamRoom(models.Model):
     session = models.ForeignKey(ExamSession, verbose_name="考试场次", on_delete=models.CASCADE, related_name="rooms")
     name = models.CharField("考场", max_length=50)
     capacity = models.PositiveSmallIntegerField("座位数", validators=[MinValueValidator(1)])
+    # 监考人员, from the registry; counted against the seats when candidates are seated.
+    invigilators: models.ManyToManyField[Appraiser, Any] = models.ManyToManyField(
+        "Appraiser", verbose_name="监考人员", blank=True, related_name="invigilated_rooms"
+    )
 
     objects = TracedManager()
-    history = history()
+    history = history(m2m_fields=[invigilators])
 
     class Meta:
         verbose_name = "考场"
@@ -970,3 +978,138 @@ class SeatCheckIn(models.Model):
             raise ValidationError("违纪必须写明作废科目和情况说明。")
         if self.attendance != self.Attendance.MISCONDUCT and self.voided_part:
             raise ValidationError({"voided_part": ["只有违纪才作废科目。"]})
+
+
+# --- the examiner and supervisor registry (考评员、督导员), invigilators, recusal ---------------
+
+
+class Appraiser(models.Model):
+    """考评员、督导员名册: who may examine or supervise, in which occupations and levels
+    (examiners), in which region, from when to when (both days inclusive). A suspension or
+    revocation takes effect on its date: from that day the person is on no new session."""
+
+    class Role(models.TextChoices):
+        EXAMINER = "examiner", "考评员"
+        SUPERVISOR = "supervisor", "督导员"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "有效"
+        SUSPENDED = "suspended", "暂停"
+        REVOKED = "revoked", "撤销"
+
+    name = models.CharField("姓名", max_length=50)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appraiser_entries",
+        help_text="本人登录本系统时使用的账号（没有账号可不填）",
+    )
+    certificate_number = models.CharField("考评员、督导员证书编号", max_length=50, unique=True)
+    role = models.CharField("类别", max_length=10, choices=Role.choices)
+    occupations = models.ManyToManyField(
+        Occupation, verbose_name="可考评的职业（工种）", blank=True, related_name="+", help_text="考评员必填"
+    )
+    levels = models.CharField(
+        "可考评的等级",
+        max_length=5,
+        blank=True,
+        help_text="考评员必填，等级代码连写，如 543 表示五级、四级、三级",
+        validators=[RegexValidator(r"^[1-5]*$", "等级只能是 1 至 5 的数字。")],
+    )
+    region = models.ForeignKey(Region, verbose_name="所属地区", on_delete=models.PROTECT, related_name="+")
+    valid_from = models.DateField("有效期起")
+    valid_to = models.DateField("有效期止")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.CharField("暂停或撤销原因", max_length=300, blank=True)
+    status_date = models.DateField("暂停或撤销日期", null=True, blank=True)
+
+    objects = TracedManager()
+    history = history(m2m_fields=[occupations])
+
+    class Meta:
+        verbose_name = "考评员、督导员"
+        verbose_name_plural = "考评员、督导员名册"
+        ordering = ["role", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="appraiser_valid_to_not_before_from",
+                condition=Q(valid_to__gte=F("valid_from")),
+                violation_error_message="有效期止不能早于有效期起。",
+            ),
+            models.CheckConstraint(
+                name="appraiser_suspension_has_reason_and_date",
+                condition=Q(status="active") | (~Q(status_reason="") & Q(status_date__isnull=False)),
+                violation_error_message="暂停或撤销必须写明原因和日期。",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(user__isnull=False),
+                name="appraiser_one_entry_per_user_and_role",
+                violation_error_message="该账号已登记为同一类别的人员。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_role_display()} {self.certificate_number}）"
+
+    def clean(self) -> None:
+        if self.role == self.Role.EXAMINER and not self.levels:
+            raise ValidationError({"levels": "考评员必须登记可考评的等级。"})
+
+    def usable_on(self, day: datetime.date) -> bool:
+        """Inside the validity and not suspended or revoked on ``day``."""
+        stopped = self.status != self.Status.ACTIVE and self.status_date is not None and self.status_date <= day
+        return self.valid_from <= day <= self.valid_to and not stopped
+
+
+class UndeletableRecusalQuerySet(TracedQuerySet):
+    def delete(self):
+        raise ValidationError("回避申报只能登记，不能删除。")
+
+
+class Recusal(models.Model):
+    """回避申报: a person on (or proposed for) a session declares a relation to one of its
+    candidates. Recorded before or after seating; never deleted. While the person is on
+    the session, the session cannot be seated further or held."""
+
+    class Relation(models.TextChoices):
+        FAMILY = "family", "近亲属"
+        TEACHER = "teacher", "培训教师或师徒"
+        COLLEAGUE = "colleague", "同事或上下级"
+        OTHER = "other", "其他利害关系"
+
+    session = models.ForeignKey(ExamSession, verbose_name="考试场次", on_delete=models.PROTECT, related_name="recusals")
+    appraiser = models.ForeignKey(Appraiser, verbose_name="申报人", on_delete=models.PROTECT, related_name="recusals")
+    registration = models.ForeignKey(
+        Registration, verbose_name="相关考生（报名）", on_delete=models.PROTECT, related_name="recusals"
+    )
+    relation = models.CharField("关系", max_length=10, choices=Relation.choices)
+    note = models.CharField("说明", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_on = models.DateField("登记日期")
+
+    objects = UndeletableRecusalQuerySet.as_manager()
+    history = history()
+
+    class Meta:
+        verbose_name = "回避申报"
+        verbose_name_plural = "回避申报"
+        ordering = ["-recorded_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "appraiser", "registration"],
+                name="recusal_once_per_session_person_and_candidate",
+                violation_error_message="该人员对该考生的回避申报已登记。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appraiser.name} 回避 {self.registration.candidate.name}（{self.get_relation_display()}）"
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("回避申报只能登记，不能删除。")

@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from catalog.models import AuthorisationSanction, Occupation, Region, SkillLevel, levels_label
 from catalog.selectors import Deadlines, RuleBook, StationAuthority
+from kit import conf
 from kit.errors import RuleError
 
 # The notices a message names when the rule is theirs and no deadline rule says otherwise.
@@ -68,6 +69,13 @@ class Code(StrEnum):
     AUTHORISATION_OUT_OF_DATE = "authorisation.out_of_date"
     AUTHORISATION_SUSPENDED = "authorisation.suspended"
     AUTHORISATION_REVOKED = "authorisation.revoked"
+    STAFF_WRONG_ROLE = "staff.wrong_role"
+    STAFF_NOT_VALID = "staff.not_valid"
+    STAFF_SUSPENDED = "staff.suspended"
+    STAFF_OUT_OF_SCOPE = "staff.out_of_scope"
+    STAFF_OWN_STATION = "staff.own_station"
+    STAFF_RECUSED = "staff.recused"
+    SESSION_UNDERSTAFFED = "session.understaffed"
 
 
 @dataclass(frozen=True)
@@ -469,3 +477,130 @@ def issuance_wrong_centre(*, station: object, centre: object, covers_station: bo
     if covers_station:
         return None
     return Violation(Code.ISSUANCE_WRONG_CENTRE, f"{station}不属于{centre}，不能由该中心发证。")
+
+
+# --- the registry and staffing (考评员、督导员管理；国家职业技能标准的考评人员配备) --------------
+
+
+def staff_unusable(
+    *,
+    name: str,
+    role: str,
+    role_label: str,
+    wanted_role: str,
+    wanted_label: str,
+    valid_from: datetime.date,
+    valid_to: datetime.date,
+    status: str,
+    status_label: str,
+    status_date: datetime.date | None,
+    day: datetime.date,
+) -> Violation | None:
+    """A registry person may sit on a session on ``day`` only in their own role, inside
+    their validity (both days inclusive), and not from the day of a suspension or
+    revocation on."""
+    if role != wanted_role:
+        return Violation(
+            Code.STAFF_WRONG_ROLE, f"{name}在考评员、督导员名册中登记为{role_label}，不能担任{wanted_label}。"
+        )
+    if not valid_from <= day <= valid_to:
+        return Violation(
+            Code.STAFF_NOT_VALID,
+            f"{name}的{role_label}资格有效期为 {_d(valid_from)} 至 {_d(valid_to)}，"
+            f"不含考试日期 {_d(day)}（{QUALITY_RULES}：加强考评员、督导员管理）。",
+        )
+    if status != "active" and status_date is not None and status_date <= day:
+        return Violation(
+            Code.STAFF_SUSPENDED,
+            f"{name}的{role_label}资格自 {_d(status_date)} 起已{status_label}，"
+            f"不能担任 {_d(day)} 场次的{wanted_label}。",
+        )
+    return None
+
+
+def staff_out_of_scope(
+    *, name: str, wanted_label: str, in_region: bool, covers_occupation: bool, covers_level: bool, what: str
+) -> Violation | None:
+    """Examiners examine only the occupations and levels they are registered for; everyone
+    works only in the region they are registered in (or below it)."""
+    if not in_region:
+        return Violation(
+            Code.STAFF_OUT_OF_SCOPE, f"{name}不是考点所在地区登记的{wanted_label}，不能担任{what}的{wanted_label}。"
+        )
+    if not covers_occupation or not covers_level:
+        return Violation(Code.STAFF_OUT_OF_SCOPE, f"{name}登记的考评范围不含{what}，不能担任该场次的考评员。")
+    return None
+
+
+def staff_own_station(*, name: str, station: str) -> Violation:
+    """A supervisor never supervises the station they work for."""
+    return Violation(Code.STAFF_OWN_STATION, f"{name}是{station}的工作人员，不能担任本站鉴定的督导员。")
+
+
+def staff_recused(*, name: str, candidate: str, relation: str) -> Violation:
+    """Whoever declared a relation to a candidate of a session stays off that session."""
+    return Violation(
+        Code.STAFF_RECUSED,
+        f"{name}已申报与考生{candidate}存在{relation}关系，应当回避，不能在该场次担任考评员、督导员或监考人员。",
+    )
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """What a session needs: examiners for the practical assessment (and the review panel
+    at technician levels) and invigilators in each theory room."""
+
+    examiners: int
+    invigilators: tuple[int, ...]
+
+
+def _odd_at_least(number: int) -> int:
+    return number if number % 2 else number + 1
+
+
+def staffing_required(*, candidates: int, level: str, room_candidates: Sequence[int] = ()) -> Staffing:
+    """The standards' template (every number a setting): theory rooms at least
+    ``invigilators_min`` invigilators and one per ``per_invigilator`` candidates; practical
+    assessments one examiner per ``per_examiner`` candidates, at least ``examiners_min``,
+    an odd number; technician levels (一级、二级) a review panel (综合评审) of at least
+    ``review_panel_min``, odd. The session's examiners form the panel, so they need the
+    larger of the two."""
+    n = conf.staffing()
+    examiners = _odd_at_least(max(n["examiners_min"], -(-candidates // n["per_examiner"])))
+    if level in REVIEW_LEVELS:
+        examiners = max(examiners, _odd_at_least(n["review_panel_min"]))
+    rooms = tuple(
+        max(n["invigilators_min"], -(-seated // n["per_invigilator"])) if seated else 0 for seated in room_candidates
+    )
+    return Staffing(examiners=examiners, invigilators=rooms)
+
+
+# Technician levels: 二级/技师 and 一级/高级技师 add a comprehensive review.
+REVIEW_LEVELS = ("1", "2")
+
+
+def staffing_short(
+    *,
+    candidates: int,
+    level: str,
+    examiners: int,
+    rooms: Sequence[tuple[str, int, int]] = (),
+) -> Violation | None:
+    """The first shortfall against ``staffing_required``: too few or an even number of
+    examiners for ``candidates``, or a room (name, seated, invigilators) with too few
+    invigilators."""
+    need = staffing_required(candidates=candidates, level=level, room_candidates=[seated for _, seated, _ in rooms])
+    if examiners < need.examiners or examiners % 2 == 0:
+        panel = "（技师、高级技师等级含综合评审组）" if level in REVIEW_LEVELS else ""
+        return Violation(
+            Code.SESSION_UNDERSTAFFED,
+            f"考评员配备不符合国家职业技能标准：考生 {candidates} 人需要至少 {need.examiners} 名考评员{panel}，"
+            f"且为单数；现有 {examiners} 名。",
+        )
+    for (name, seated, invigilators), needed in zip(rooms, need.invigilators, strict=True):
+        if invigilators < needed:
+            return Violation(
+                Code.SESSION_UNDERSTAFFED,
+                f"监考人员不足：{name}有考生 {seated} 人，需要至少 {needed} 名监考人员，现有 {invigilators} 名。",
+            )
+    return None

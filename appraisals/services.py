@@ -14,12 +14,12 @@ The state machine of a registration::
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from candidates.models import Candidate
 from catalog.models import EligibilityRoute, Occupation, Region, Station, User
@@ -39,6 +39,7 @@ from . import rules
 from .models import (
     PAPER_ID_VALIDATOR,
     AppraisalApplication,
+    Appraiser,
     ConsentForm,
     EligibilityReview,
     ExamAnnouncement,
@@ -47,6 +48,7 @@ from .models import (
     ExamRoom,
     ExamSession,
     OffsiteRequest,
+    Recusal,
     Refund,
     Registration,
     Retake,
@@ -388,19 +390,132 @@ def _offsite_over_cap(session: ExamSession, candidates: int | None) -> rules.Vio
     )
 
 
-def _check_staff_free(session: ExamSession, examiners: Iterable[User], supervisor: User | None) -> None:
-    """An examiner or supervisor cannot be in two sessions at the same time."""
+def _check_staff_free(session: ExamSession, people: Iterable[Appraiser]) -> None:
+    """A registry person (or the login behind them, registered in two roles) cannot be in
+    two sessions at the same time, as examiner, supervisor or invigilator."""
     overlapping = ExamSession.objects.filter(
         date=session.date, start_time__lt=session.end_time, end_time__gt=session.start_time
     ).exclude(pk=session.pk)
-    people = list(examiners) + ([supervisor] if supervisor else [])
-    for person in people:
-        clash = overlapping.filter(Q(examiners=person) | Q(supervisor=person)).first()
+    for person in {p.pk: p for p in people}.values():
+        on = Q(examiners=person) | Q(supervisor=person) | Q(rooms__invigilators=person)
+        if person.user_id:
+            user = person.user_id
+            on |= Q(examiners__user=user) | Q(supervisor__user=user) | Q(rooms__invigilators__user=user)
+        clash = overlapping.filter(on).first()
         if clash:
             raise RuleError(
-                f"{person.get_full_name() or person.username}在 {clash.date:%Y-%m-%d} "
+                f"{person.name}在 {clash.date:%Y-%m-%d} "
                 f"{clash.start_time:%H:%M}–{clash.end_time:%H:%M} 已安排在“{clash}”，时间冲突。"
             )
+
+
+def _staff_regions(session: ExamSession) -> set[int]:
+    """Where the people of a session may be registered: the site's region or one above it;
+    with an approved off-site request, also the station's own (its examiners go with it)."""
+    regions = {r.pk for r in session.region.lineage()}
+    if session.offsite_request_id and session.offsite_approved:
+        regions |= {r.pk for r in session.application.station.region.lineage()}
+    return regions
+
+
+def _check_person(session: ExamSession, person: Appraiser, wanted_role: str, *, examines: bool) -> None:
+    """One registry person on one session: role, validity and status on the session's
+    date, region (the site's region or one above it) and, for examiners, occupation and level."""
+    wanted_label = Appraiser.Role(wanted_role).label
+    unusable = rules.staff_unusable(
+        name=person.name,
+        role=person.role,
+        role_label=person.get_role_display(),
+        wanted_role=wanted_role,
+        wanted_label=wanted_label if examines or wanted_role == Appraiser.Role.SUPERVISOR else "监考人员",
+        valid_from=person.valid_from,
+        valid_to=person.valid_to,
+        status=person.status,
+        status_label=person.get_status_display(),
+        status_date=person.status_date,
+        day=session.date,
+    )
+    if unusable:
+        raise unusable.error()
+    out = rules.staff_out_of_scope(
+        name=person.name,
+        wanted_label=wanted_label,
+        in_region=person.region_id in _staff_regions(session),
+        covers_occupation=not examines or person.occupations.filter(pk=session.occupation_id).exists(),
+        covers_level=not examines or session.level in person.levels,
+        what=f"{session.occupation.name}（{session.get_level_display()}）",
+    )
+    if out:
+        raise out.error()
+
+
+def _check_recusals(session: ExamSession, people: Iterable[Appraiser]) -> None:
+    if session.pk is None:
+        return
+    declared = (
+        Recusal.objects.filter(session=session, appraiser__in=[p.pk for p in people])
+        .select_related("appraiser", "registration__candidate")
+        .first()
+    )
+    if declared:
+        raise rules.staff_recused(
+            name=declared.appraiser.name,
+            candidate=declared.registration.candidate.name,
+            relation=declared.get_relation_display(),
+        ).error()
+
+
+def _check_staff(
+    session: ExamSession,
+    examiners: list[Appraiser],
+    supervisor: Appraiser | None,
+    invigilators: Iterable[Appraiser] = (),
+) -> None:
+    """Everyone on a session comes from the registry and may sit there: examiners and
+    invigilators (registered examiners), the supervisor (never a staff member of the
+    appraised station), no one who declared a relation to one of its candidates, no one
+    busy elsewhere at the time."""
+    # As the registry stands now (the objects passed in may be older than a suspension).
+    given = [*examiners, *invigilators, *([supervisor] if supervisor else [])]
+    fresh = Appraiser.objects.select_related("user").in_bulk([p.pk for p in given])
+    examiners = [fresh[p.pk] for p in examiners]
+    invigilators = [fresh[p.pk] for p in invigilators]
+    supervisor = fresh[supervisor.pk] if supervisor else None
+    for person in examiners:
+        _check_person(session, person, Appraiser.Role.EXAMINER, examines=True)
+    for person in invigilators:
+        _check_person(session, person, Appraiser.Role.EXAMINER, examines=False)
+    if supervisor is not None:
+        _check_person(session, supervisor, Appraiser.Role.SUPERVISOR, examines=False)
+        station = session.application.station
+        if supervisor.user is not None and supervisor.user.station_id == station.pk:
+            raise rules.staff_own_station(name=supervisor.name, station=station.name).error()
+    people = [*examiners, *invigilators, *([supervisor] if supervisor else [])]
+    _check_recusals(session, people)
+    _check_staff_free(session, people)
+
+
+def _check_staffing(session: ExamSession, *, examiners: int, seated: dict[int, int] | None = None) -> None:
+    """The standards' staffing (``rules.staffing_short``): before seating against the
+    candidates the session is for, after it against the seats, room by room."""
+    if seated is None:
+        candidates = len(_session_candidates(session)) if session.pk or session.kind == ExamSession.Kind.EXAM else 0
+        rooms: list[tuple[str, int, int]] = []
+    else:
+        listed = session.rooms.annotate(n=Count("invigilators")).order_by("name")
+        rooms = [(room.name, seated.get(room.pk, 0), room.n) for room in listed]
+        candidates = sum(seated.values())
+    short = rules.staffing_short(candidates=candidates, level=session.level, examiners=examiners, rooms=rooms)
+    if short:
+        raise short.error()
+
+
+def _seated_per_room(session: ExamSession) -> dict[int, int]:
+    return dict(session.seats.values_list("room_id").annotate(n=Count("pk")).values_list("room_id", "n"))
+
+
+def _room_invigilators(session: ExamSession) -> list[Appraiser]:
+    return list(Appraiser.objects.filter(invigilated_rooms__session=session).distinct())
 
 
 @service
@@ -415,21 +530,29 @@ def session_schedule(
     end_time: datetime.time,
     place: str,
     region: Region,
-    examiners: Iterable[User],
-    supervisor: User | None = None,
-    rooms: Iterable[tuple[str, int]] = (("第1考场", 30),),
+    examiners: Iterable[Appraiser],
+    supervisor: Appraiser | None = None,
+    rooms: Iterable[tuple[str, int] | tuple[str, int, Sequence[Appraiser]]] = (("第1考场", 30),),
     kind: str = ExamSession.Kind.EXAM,
     offsite_request: OffsiteRequest | None = None,
 ) -> ExamSession:
     """Schedule a session under an approved application, within the completion deadline,
     in the station's region unless its guidance centre approved an off-site request for
-    that site and day (and within the cross-region cap), and with examiners and
-    supervisor free at that time. The paper is requested from the national question
-    bank afterwards (``paper_request``): it must be handed over before the session is held."""
+    that site and day (and within the cross-region cap), and staffed from the registry:
+
+    1. the session's own rules (``_check_session_rules``);
+    2. every examiner, invigilator and the supervisor usable on the day, in scope, free at
+       that time, the supervisor not from the station (``_check_staff``);
+    3. enough examiners (odd) for the candidates the session is for (``_check_staffing``).
+    A room is ``(name, seats)`` or ``(name, seats, invigilators)``; invigilators are
+    counted against the seats when candidates are seated. The paper is requested from the
+    national question bank afterwards (``paper_request``): it must be handed over before
+    the session is held."""
     examiners = list(examiners)
     application = AppraisalApplication.objects.select_related("station__region").get(pk=application.pk)
     if not examiners:
         raise RuleError("考试场次至少要安排一名考评员。")
+    planned = [(room[0], room[1], list(room[2]) if len(room) > 2 else []) for room in rooms]
     session = ExamSession(
         application=application,
         kind=kind,
@@ -445,12 +568,100 @@ def session_schedule(
     )
     session.full_clean()
     _check_session_rules(session)
-    _check_staff_free(session, examiners, supervisor)
+    _check_staff(session, examiners, supervisor, [p for _, _, people in planned for p in people])
+    _check_staffing(session, examiners=len(examiners))
     session.save()
     session.examiners.set(examiners)
-    for name, capacity in rooms:
-        ExamRoom.objects.create(session=session, name=name, capacity=capacity)
+    for name, capacity, invigilators in planned:
+        room = ExamRoom.objects.create(session=session, name=name, capacity=capacity)
+        room.invigilators.set(invigilators)
     return session
+
+
+@service
+def session_staff_set(
+    *, actor: User, session: ExamSession, examiners: Iterable[Appraiser], supervisor: Appraiser | None
+) -> ExamSession:
+    """Replace the examiners and the supervisor of a session not yet held (after a
+    recusal, a suspension or more candidates), under the same rules as scheduling; once
+    seated, the staffing is counted against the seats."""
+    session = ExamSession.objects.select_for_update().get(pk=session.pk)
+    if session.held:
+        raise RuleError("考试已举行，不能再更换考评员、督导员。")
+    examiners = list(examiners)
+    _check_staff(session, examiners, supervisor)  # the invigilators are the rooms' (room_invigilators_set)
+    seated = _seated_per_room(session)
+    _check_staffing(session, examiners=len(examiners), seated=seated or None)
+    session.supervisor = supervisor
+    session.save(update_fields=["supervisor"])
+    session.examiners.set(examiners)
+    return session
+
+
+@service
+def room_invigilators_set(*, actor: User, room: ExamRoom, invigilators: Iterable[Appraiser]) -> ExamRoom:
+    """The invigilators (监考人员) of one room of a session not yet held, from the registry."""
+    session = ExamSession.objects.select_for_update().get(pk=room.session_id)
+    if session.held:
+        raise RuleError("考试已举行，不能再更换监考人员。")
+    invigilators = list(invigilators)
+    _check_staff(session, [], None, invigilators)
+    room.invigilators.set(invigilators)
+    return room
+
+
+@service
+def appraiser_status_set(
+    *, actor: User, appraiser: Appraiser, status: str, reason: str = "", day: datetime.date | None = None
+) -> Appraiser:
+    """Suspend, revoke or reinstate a registry person. A suspension or revocation takes
+    effect on ``day`` (the person is on no session from that day on); the trace keeps every
+    change. Sessions already staffed with them show on the supervisors' dashboard and cannot
+    be held until the person is replaced."""
+    appraiser = Appraiser.objects.select_for_update().get(pk=appraiser.pk)
+    if status == Appraiser.Status.ACTIVE:
+        appraiser.status, appraiser.status_reason, appraiser.status_date = status, "", None
+    else:
+        if not reason.strip():
+            raise RuleError(f"暂停或撤销{appraiser.name}的资格必须写明原因。")
+        appraiser.status, appraiser.status_reason = status, reason.strip()
+        appraiser.status_date = day or clock.today()
+    appraiser.full_clean()
+    appraiser.save()
+    return appraiser
+
+
+@service
+def recusal_record(
+    *,
+    actor: User,
+    session: ExamSession,
+    appraiser: Appraiser,
+    registration: Registration,
+    relation: str,
+    note: str = "",
+    recorded_on: datetime.date | None = None,
+) -> Recusal:
+    """回避申报: a person declares a relation to a candidate of the session, before or after
+    seating. It is kept whatever happens next; while the person stays on the session it
+    can be neither seated further nor held (``_check_recusals``): replace them."""
+    candidates = {r.pk for r in _session_candidates(session)} | set(
+        session.seats.values_list("registration_id", flat=True)
+    )
+    if registration.pk not in candidates:
+        raise RuleError(f"{registration.candidate.name}不是该场次的考生，无须申报回避。")
+    recusal = Recusal(
+        session=session,
+        appraiser=appraiser,
+        registration=registration,
+        relation=relation,
+        note=note,
+        recorded_by=actor,
+        recorded_on=recorded_on or clock.today(),
+    )
+    recusal.full_clean()
+    recusal.save()
+    return recusal
 
 
 def _session_candidates(session: ExamSession) -> list[Registration]:
@@ -481,6 +692,16 @@ def seats_assign(*, actor: User, session: ExamSession) -> list[SeatAssignment]:
         free += [(room_index, room, n) for n in range(1, room.capacity + 1) if n not in taken]
     if len(waiting) > len(free):
         raise RuleError(f"座位不足：还有 {len(waiting)} 名考生待编排，空余座位只有 {len(free)} 个，请增加考场。")
+    # Seats added: everyone on the session is checked again (the room's invigilators come
+    # from the admin's inline, a recusal may have been declared) and the staffing is
+    # counted against the seats, room by room.
+    per_room = _seated_per_room(session)
+    for _, room, _ in free[: len(waiting)]:
+        per_room[room.pk] = per_room.get(room.pk, 0) + 1
+    if waiting:
+        examiners = list(session.examiners.all())
+        _check_staff(session, examiners, session.supervisor, _room_invigilators(session))
+        _check_staffing(session, examiners=len(examiners), seated=per_room)
     created = []
     for registration, (room_index, room, number) in zip(waiting, free, strict=False):
         created.append(
@@ -520,6 +741,10 @@ def session_hold(*, actor: User, session: ExamSession, today: datetime.date | No
     checkins = {c.seat_id: c for c in SeatCheckIn.objects.filter(seat__session=session)}
     sitting = [s for s in seats if s.pk not in checkins or checkins[s.pk].attendance != SeatCheckIn.Attendance.ABSENT]
     _check_session_rules(session, candidates=len(sitting))
+    # The staff as on the day: still usable, no declared relation, enough of them.
+    examiners = list(session.examiners.all())
+    _check_staff(session, examiners, session.supervisor, _room_invigilators(session))
+    _check_staffing(session, examiners=len(examiners), seated=_seated_per_room(session))
     for seat in seats:
         registration = _locked(seat.registration)
         if seat.pk not in checkins:

@@ -64,6 +64,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *CASE_RECORDS_KEPT,
         # Papers are issued, handed over and taken back by the guidance centre (four eyes).
         "!appraisals.issue_*",
+        # The registry is kept by the guidance centre; the station reads whom it may pick.
+        "!appraisals.add_appraiser",
+        "!appraisals.change_appraiser",
+        "!appraisals.delete_appraiser",
+        "!appraisals.delete_recusal",
         # The station never issues: it sees its own certificates, archive and lost requests.
         "certificates.view_*",
         "!certificates.view_numbercounter",
@@ -125,6 +130,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "!certificates.review_issuancebatch",
         *CASE_RECORDS_KEPT,
         "!certificates.delete_*",
+        "!appraisals.delete_appraiser",
+        "!appraisals.delete_recusal",
         "!supervision.delete_*",
         # The access log is the supervisors' check on the officers who see full numbers.
         "!supervision.*_personaldataaccess",
@@ -166,6 +173,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "appraisals.examsession",
         "appraisals.exampaper",
         "appraisals.seatassignment",
+        "appraisals.recusal",
         "appraisals.examresult",
         "appraisals.retake",
         "appraisals.refund",
@@ -201,6 +209,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "certificates.lostcertificaterequest",
         "certificates.supervisionfinding",
         "supervision.complaint",
+        "appraisals.appraiser",
         "catalog.station",
         "catalog.stationauthorisation",
         "catalog.authorisationsanction",

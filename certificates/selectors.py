@@ -374,8 +374,9 @@ def rush_signals(
     2. One burst: at least ``burst_min`` certificates whose results were entered and
        confirmed (``confirmed_at``, the business time of locking the scores; ``entered_at``
        is the wall clock) no more than ``burst_days`` days before the issue date.
-    3. Too few examiners: a session (first exam or retake) with more seated candidates per
-       examiner than the standard's 1 : ``per_examiner``."""
+    3. Too few examiners: a session (first exam or retake) whose examiners fall short of
+       ``appraisals.rules.staffing_short`` for its seated candidates (the rule sessions are
+       scheduled under; only sessions from before it can show this)."""
     t = conf.rush_thresholds()
     book = rulebook or RuleBook()
     signals: list[str] = []
@@ -422,7 +423,7 @@ def rush_signals(
             f"{t['burst_days']} 天内才录入确认（提示线 {t['burst_min']} 本）。"
         )
 
-    # 3. more candidates per examiner than the standard allows
+    # 3. fewer examiners than the staffing rule the sessions are scheduled under
     session_ids = set(
         ExamResult.objects.filter(registration__in=[r.pk for r in regs], confirmed_at__isnull=False).values_list(
             "session_id", flat=True
@@ -432,11 +433,16 @@ def rush_signals(
         seated = SeatAssignment.objects.filter(session=session).count()
         retakers = session.retakes.count() if session.kind == ExamSession.Kind.RETAKE else 0
         candidates = max(seated, retakers)
-        examiners = session.examiners.count()
-        if candidates > t["per_examiner"] * examiners:
+        # Counted as the registry stands now: an entry revoked back to before the exam day
+        # (a certificate found to have run out) does not count.
+        people = list(session.examiners.all())
+        examiners = sum(1 for person in people if person.usable_on(session.date))
+        short = rules.staffing_short(candidates=candidates, level=session.level, examiners=examiners)
+        if short:
+            invalid = len(people) - examiners
+            more = f"（另有 {invalid} 人考试当日不在有效资格内）" if invalid else ""
             signals.append(
-                f"考评员配备不足：{session}有考生 {candidates} 人、考评员 {examiners} 人，"
-                f"超过标准规定的每名考评员 {t['per_examiner']} 名考生。"
+                f"考评员配备不足：{session}有考生 {candidates} 人、考评员 {examiners} 人{more}。{short.message}"
             )
     return signals
 

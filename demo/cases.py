@@ -70,6 +70,7 @@ from certificates import documents
 
 from . import examday
 from .people import STATION_CODES, station_staff
+from .registry import session_staff
 from .timeline import WHOLE_STORY, Cut, on
 
 SEED = 2020
@@ -830,9 +831,17 @@ class DemoBuilder:
                 end_time=SLOTS[slot][1],
                 place=EXAM_PLACES[plan.station],
                 region=self.stations[plan.station].region,
-                examiners=examiners,
-                supervisor=supervisor,
-                rooms=[(f"第{n}考场", 30) for n in range(1, math.ceil(size / 30) + 1)],
+                **session_staff(
+                    station=self.stations[plan.station],
+                    level=plan.level,
+                    candidates=size,
+                    day=day,
+                    start=SLOTS[slot][0],
+                    end=SLOTS[slot][1],
+                    examiners=examiners,
+                    supervisor=supervisor,
+                    rooms=[(f"第{n}考场", 30) for n in range(1, math.ceil(size / 30) + 1)],
+                ),
             )
             examday.paper_for(session, staff, f"GJTK-2020-{plan.level}{self.papers:04d}")
             self.session_examiners[session.pk] = examiners
@@ -1110,9 +1119,17 @@ class DemoBuilder:
                 end_time=SLOTS[slot][1],
                 place=EXAM_PLACES[plan.station],
                 region=self.stations[plan.station].region,
-                examiners=examiners,
-                supervisor=supervisor,
-                rooms=[("补考考场", 30)],
+                **session_staff(
+                    station=self.stations[plan.station],
+                    level=plan.level,
+                    candidates=len(group),
+                    day=day,
+                    start=SLOTS[slot][0],
+                    end=SLOTS[slot][1],
+                    examiners=examiners,
+                    supervisor=supervisor,
+                    rooms=[("补考考场", 30)],
+                ),
                 kind=ExamSession.Kind.RETAKE,
             )
             examday.paper_for(session, staff, f"GJTK-2020-{plan.level}{self.papers:04d}")

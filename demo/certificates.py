@@ -39,6 +39,7 @@ from .cases import (
     made,
 )
 from .people import STATION_CODES, first_with_role
+from .registry import irregular_examiners, irregular_session_staff, revoke_back_to, session_staff
 from .timeline import on
 
 # The year's cases (demo.cases) reach their first exams in September, too late for a
@@ -54,8 +55,10 @@ from .timeline import on
 #     FZ001 保育员 (5)      6 candidates, 5 with the same scores: flagged (成绩雷同), a
 #                           hotline complaint about the exam, a supervision finding: their
 #                           certificates are held in the 07-22 batch
-#     XM003 中式面点师 (5)  6 candidates and one examiner (the standard: 1 to 5): the batch
-#                           is held as rushed (07-29) and waits in the supervisors' queue
+#     XM003 中式面点师 (5)  6 candidates and one examiner with a valid certificate (the
+#                           standard: 1 to 5; the other two's registry entries revoked on
+#                           07-24 back to 07-01): the batch is held as rushed (07-29) and
+#                           waits in the supervisors' queue
 #     XM002 电工 (5)        7 candidates, three fail the practical assessment: one gives the
 #                           retake up (closed, 07-10), two retake it on 08-18: one passes,
 #                           one fails (closed); the four who passed are issued 07-22
@@ -76,7 +79,7 @@ class EarlyExam:
     last_registration: datetime.date
     exam_day: datetime.date
     slot: int
-    examiners: int  # how many of the station's examiners sit (the irregular session: one)
+    examiners: int  # how many of the station's examiners sit validly (the irregular session: one)
     confirmed_on: datetime.date
     published_on: datetime.date
     failing: int = 0
@@ -307,9 +310,21 @@ class _EarlyCertificates:
                     end_time=SLOTS[exam.slot][1],
                     place=EXAM_PLACES[station],
                     region=self.stations[station].region,
-                    examiners=examiners,
-                    supervisor=staff.supervisor if exam.examiners > 1 else None,  # the irregular one: nobody
-                    rooms=[("第1考场", 30)],
+                    **(
+                        session_staff(
+                            station=self.stations[station],
+                            level=plan.level,
+                            candidates=exam.size,
+                            day=exam.exam_day,
+                            start=SLOTS[exam.slot][0],
+                            end=SLOTS[exam.slot][1],
+                            examiners=examiners,
+                            supervisor=staff.supervisor,
+                            rooms=[("第1考场", 30)],
+                        )
+                        if exam.examiners > 1
+                        else irregular_session_staff(self.stations[station], examiners[0])
+                    ),
                 )
                 examday.paper_for(session, staff, f"GJTK-2020H1-{plan.level}{self.people.papers:04d}")
                 services.seats_assign(actor=staff.clerk, session=session)
@@ -406,9 +421,17 @@ class _EarlyCertificates:
         batch = self.approve(batch, D(2020, 7, 22))
         self.printed("FZ001", batch, D(2020, 7, 24))
 
-        # XM003: one examiner for six candidates: the approval holds the batch as rushed,
-        # and the next morning's run puts it in the supervisors' queue.
+        # XM003: one examiner for six candidates: the other two's registry entries are
+        # revoked afterwards back to before the exam (their certificates had run out), so
+        # the approval holds the batch as rushed, and the next morning's run puts it in the
+        # supervisors' queue.
         self.appraise(xm003)
+        revoke_back_to(
+            irregular_examiners(self.stations["XM003"]),
+            recorded=D(2020, 7, 24),
+            effective=D(2020, 7, 1),
+            actor=self.staff["XM003"].officer,
+        )
         batch = self.prepare(
             "XM003", self.passed(*xm003.exams), D(2020, 7, 27), "2020年上半年中式面点师（五级）鉴定合格人员"
         )
@@ -457,9 +480,17 @@ class _EarlyCertificates:
                 end_time=SLOTS[0][1],
                 place=EXAM_PLACES[station],
                 region=self.stations[station].region,
-                examiners=staff.examiners[:3],
-                supervisor=staff.supervisor,
-                rooms=[("补考考场", 30)],
+                **session_staff(
+                    station=self.stations[station],
+                    level=exam.announcement.level,
+                    candidates=len(retakes),
+                    day=RETAKE_DAY,
+                    start=SLOTS[0][0],
+                    end=SLOTS[0][1],
+                    examiners=staff.examiners[:3],
+                    supervisor=staff.supervisor,
+                    rooms=[("补考考场", 30)],
+                ),
                 kind=ExamSession.Kind.RETAKE,
             )
             examday.paper_for(session, staff, f"GJTK-2020H1-{exam.announcement.level}{people.papers:04d}")

@@ -17,6 +17,7 @@ from catalog.models import Region, Station
 
 from . import cases as story  # cases calls paper_for: a module import, read at run time
 from .people import STATION_CODES, StationStaff
+from .registry import session_staff
 from .timeline import on
 
 D = datetime.date
@@ -143,9 +144,17 @@ def _offsite_exam_day(builder: story.DemoBuilder) -> None:
             end_time=story.SLOTS[1][1],
             place=SITE,
             region=putian,
-            examiners=staff.examiners[:3],
-            supervisor=staff.supervisor,
-            rooms=[("第1考场", 30)],
+            **session_staff(
+                station=station,
+                level=plan.level,
+                candidates=len(registrations),
+                day=EXAM_DAY,
+                start=story.SLOTS[1][0],
+                end=story.SLOTS[1][1],
+                examiners=staff.examiners[:3],
+                supervisor=staff.supervisor,
+                rooms=[("第1考场", 30)],
+            ),
             offsite_request=request,
         )
         paper_for(session, staff, "GJTK-2020-59001")

@@ -62,7 +62,6 @@ def rush_thresholds() -> dict[str, float | int]:
         "min_registrations": int(settings.JIANDING_RUSH_CUTOFF_MIN_REGISTRATIONS),
         "burst_days": int(settings.JIANDING_RUSH_BURST_DAYS),
         "burst_min": int(settings.JIANDING_RUSH_BURST_MIN_CERTIFICATES),
-        "per_examiner": int(settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER),
     }
 
 
@@ -84,4 +83,15 @@ def photo_limits() -> dict[str, int]:
         "max_pixels": int(settings.JIANDING_PHOTO_MAX_PIXELS),
         "zip_max_files": int(settings.JIANDING_PHOTO_ZIP_MAX_FILES),
         "zip_max_bytes": int(settings.JIANDING_PHOTO_ZIP_MAX_BYTES),
+    }
+
+
+def staffing() -> dict[str, int]:
+    """The standards' staffing template (see ``appraisals.rules.staffing_required``)."""
+    return {
+        "invigilators_min": int(settings.JIANDING_STAFF_INVIGILATORS_MIN),
+        "per_invigilator": int(settings.JIANDING_STAFF_CANDIDATES_PER_INVIGILATOR),
+        "examiners_min": int(settings.JIANDING_STAFF_EXAMINERS_MIN),
+        "per_examiner": int(settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER),
+        "review_panel_min": int(settings.JIANDING_STAFF_REVIEW_PANEL_MIN),
     }

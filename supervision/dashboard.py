@@ -18,10 +18,11 @@ from django.urls import reverse
 
 from appraisals import rules
 from appraisals import selectors as appraisal_selectors
-from appraisals.models import ExamAnnouncement, ExamResult, ExamSession, Registration
+from appraisals.models import Appraiser, ExamAnnouncement, ExamResult, ExamSession, Registration
 from catalog.models import Occupation, Region, SkillLevel, Station
 from catalog.selectors import RuleBook, StationAuthority, visible_stations
 from certificates.models import Certificate
+from kit import clock
 
 from .charts import daily_bars, ratio_bar
 from .filters import DashboardFilter
@@ -137,6 +138,55 @@ def supervision_links(request: HttpRequest) -> list[tuple[str, str]]:
     return links
 
 
+def staff_compliance(stations, today: datetime.date) -> tuple[list[dict], list[dict]]:
+    """考评员、督导员管理 on the sessions still to come (not held, on or after today):
+    registry people not usable on the session's day or suspended/revoked since, and
+    sessions short of the staffing rule (counted on their seats) or with a person who
+    declared a relation to one of its candidates."""
+    sessions = (
+        ExamSession.objects.filter(application__station__in=stations, held=False, date__gte=today)
+        .select_related("occupation", "application__station", "supervisor")
+        .prefetch_related("examiners", "rooms__invigilators", "rooms__seats", "recusals__appraiser")
+        .order_by("date", "start_time", "pk")
+    )
+    people, short = [], []
+    for session in sessions:
+        rooms = list(session.rooms.all())
+        on_it: dict[int, tuple[Appraiser, str]] = {}
+        for person in session.examiners.all():
+            on_it[person.pk] = (person, "考评员")
+        for room in rooms:
+            for person in room.invigilators.all():
+                on_it.setdefault(person.pk, (person, "监考人员"))
+        if session.supervisor is not None:
+            on_it[session.supervisor.pk] = (session.supervisor, "督导员")
+        for person, as_what in on_it.values():
+            if person.usable_on(session.date) and person.status == Appraiser.Status.ACTIVE:
+                continue
+            if person.status != Appraiser.Status.ACTIVE:
+                why = f"{person.status_date:%Y-%m-%d} 起{person.get_status_display()}：{person.status_reason}"
+            else:
+                why = f"有效期 {person.valid_from:%Y-%m-%d} 至 {person.valid_to:%Y-%m-%d}"
+            people.append({"person": person, "as": as_what, "why": why, "session": session})
+        seated = [(room.name, len(room.seats.all()), len(room.invigilators.all())) for room in rooms]
+        candidates = sum(n for _, n, _ in seated)
+        problem = None
+        if candidates:
+            found = rules.staffing_short(
+                candidates=candidates,
+                level=session.level,
+                examiners=len(session.examiners.all()),
+                rooms=[r for r in seated if r[1]],
+            )
+            problem = found.message if found else None
+        recused = [r for r in session.recusals.all() if r.appraiser_id in on_it]
+        if recused and problem is None:
+            problem = f"{recused[0].appraiser.name}已申报回避，仍在该场次。"
+        if problem:
+            short.append({"session": session, "station": session.application.station.name, "problem": problem})
+    return people, short
+
+
 @login_required(login_url="admin:login")
 @permission_required("appraisals.view_registration", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -153,6 +203,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for row in certificates.values("issue_date").annotate(n=Count("*")).order_by("issue_date")
     ]
     breaches = authorisation_breaches(stations, occupation)
+    staff_people, staff_short = staff_compliance(stations, clock.today())
     station_names = dict(Station.objects.filter(pk__in=figures).values_list("pk", "name"))
     rows = [
         {
@@ -174,5 +225,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "breaches": breaches[:BREACHES_SHOWN],
         "breaches_total": len(breaches),
         "total": sum(n for _, n in per_day),
+        "staff_people": staff_people,
+        "staff_short": staff_short,
     }
     return render(request, "supervision/dashboard.html", context)

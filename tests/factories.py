@@ -1,8 +1,10 @@
 import datetime
+from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
 
+from appraisals.models import Appraiser
 from catalog.models import ALL_LEVELS, GuidanceCentre, Occupation, Region, Station, StationAuthorisation, User
 
 
@@ -108,3 +110,57 @@ def approved_offsite(station, *, region, date, candidate_count: int = 1, clerk=N
         reason="考生集中在外地企业",
     )
     return services.offsite_request_decide(actor=officer, request=request, approve=True)
+
+
+class AppraiserFactory(factory.django.DjangoModelFactory):
+    """A registry examiner valid all through 2020 and 2021 in Fujian (add occupations)."""
+
+    class Meta:
+        model = Appraiser
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"考评员{n}")
+    certificate_number = factory.Sequence(lambda n: f"KPY-2020-{n:05d}")
+    role = Appraiser.Role.EXAMINER
+    levels = "54321"
+    region = factory.LazyFunction(lambda: region("350000"))
+    valid_from = datetime.date(2020, 1, 1)
+    valid_to = datetime.date(2021, 12, 31)
+
+    @factory.post_generation
+    def occupations(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.occupations.add(*extracted)
+
+
+def registry_entry(
+    user: User, *, role: str = Appraiser.Role.EXAMINER, occupation: Occupation | None = None
+) -> Appraiser:
+    """The registry entry behind a test user (made once, in the user's province, every
+    level), covering ``occupation``."""
+    entry = Appraiser.objects.filter(user=user, role=role).first()
+    if entry is None:
+        home = user.station or user.centre
+        province = home.region.lineage()[-1] if home is not None else region("350000")
+        entry = AppraiserFactory(user=user, role=role, name=user.get_full_name() or user.username, region=province)
+    if occupation is not None:
+        entry.occupations.add(occupation)
+    return entry
+
+
+def staffed(**kwargs: Any) -> dict[str, Any]:
+    """``session_schedule``'s arguments with the session's people given as test users
+    (``examiners``, ``supervisor``) turned into their registry entries, and the first two
+    examiners as each room's invigilators where a room names none (default: one room of
+    30 seats)."""
+    occupation = kwargs["occupation"]
+    examiners = [
+        e if isinstance(e, Appraiser) else registry_entry(e, occupation=occupation) for e in kwargs["examiners"]
+    ]
+    kwargs["examiners"] = examiners
+    supervisor = kwargs.get("supervisor")
+    if isinstance(supervisor, User):
+        kwargs["supervisor"] = registry_entry(supervisor, role=Appraiser.Role.SUPERVISOR)
+    rooms = kwargs.get("rooms", (("第1考场", 30),))
+    kwargs["rooms"] = [room if len(room) > 2 else (*room, examiners[:2]) for room in rooms]
+    return kwargs

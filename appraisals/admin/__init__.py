@@ -8,7 +8,7 @@ here while other apps' admins still import them from ``appraisals.admin``."""
 
 from kit.admin import report_rows
 
-from . import announcements, case_steps, examday, import_jobs, registrations, sessions, trainees
+from . import announcements, case_steps, examday, import_jobs, registrations, registry, sessions, trainees
 from .shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "examday",
     "import_jobs",
     "registrations",
+    "registry",
     "report_rows",
     "sessions",
     "trainees",

@@ -20,7 +20,7 @@ from kit.admin import ListDisplay, report_rows
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin
-from ..models import ExamResult, ExamRoom, ExamSession, ScoreAmendment, SeatAssignment, SeatCheckIn
+from ..models import Appraiser, ExamResult, ExamRoom, ExamSession, ScoreAmendment, SeatAssignment, SeatCheckIn
 from .shared import candidate_label
 
 
@@ -45,6 +45,20 @@ def short_level(label: str) -> str:
 class RoomInline(admin.TabularInline):
     model = ExamRoom
     extra = 1
+    fields = ["name", "capacity", "invigilators"]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # 监考人员: registry examiners the user may pick (the registry admin's scope);
+        # who may sit is checked when candidates are seated.
+        if db_field.name == "invigilators":
+            registry = self.admin_site._registry[Appraiser]
+            kwargs["queryset"] = registry.get_queryset(request).filter(role=Appraiser.Role.EXAMINER)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # A held session's rooms (and who invigilated) stay as they were.
+        held = isinstance(obj, ExamSession) and obj.held
+        return not held and super().has_change_permission(request, obj)
 
 
 class ExamSessionForm(ServiceForm):
@@ -68,6 +82,23 @@ class ExamSessionForm(ServiceForm):
     def perform(self) -> ExamSession:
         data = dict(self.cleaned_data)
         return services.session_schedule(actor=self.actor, rooms=(), **data)
+
+
+class ExamSessionStaffForm(ServiceForm):
+    """A session not yet held: its examiners and supervisor can be replaced (after a
+    recusal or a suspension), under the rules of scheduling."""
+
+    class Meta:
+        model = ExamSession
+        fields = ["place", "examiners", "supervisor"]
+
+    def perform(self) -> ExamSession:
+        return services.session_staff_set(
+            actor=self.actor,
+            session=self.instance,
+            examiners=self.cleaned_data["examiners"],
+            supervisor=self.cleaned_data["supervisor"],
+        )
 
 
 @admin.register(ExamSession)
@@ -97,9 +128,36 @@ class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
     actions = ["assign_seats", "request_paper", "hold", "publish_results"]
     date_hierarchy = "date"
 
+    def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any) -> Any:
+        if isinstance(obj, ExamSession) and not obj.held:
+            kwargs["form"] = ExamSessionStaffForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool) -> None:
+        if change and getattr(form, "performed", None) is not None:
+            # The staff went through session_staff_set; the place is a plain field.
+            ExamSession.objects.filter(pk=obj.pk).update(place=form.cleaned_data["place"])
+            return
+        super().save_model(request, obj, form, change)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "supervisor":
+            registry = self.admin_site._registry[Appraiser]
+            kwargs["queryset"] = registry.get_queryset(request).filter(role=Appraiser.Role.SUPERVISOR)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "examiners":
+            registry = self.admin_site._registry[Appraiser]
+            kwargs["queryset"] = registry.get_queryset(request).filter(role=Appraiser.Role.EXAMINER)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is not None:  # what the rules were checked against stays as it was
+            staff = [] if isinstance(obj, ExamSession) and not obj.held else ["examiners", "supervisor"]
             return [
+                *staff,
+                "staff_before_registry",
                 "application",
                 "kind",
                 "occupation",
@@ -108,8 +166,6 @@ class ExamSessionAdmin(ServiceFormAdminMixin, ScopedAdmin):
                 "start_time",
                 "end_time",
                 "region",
-                "examiners",
-                "supervisor",
                 "offsite_request",
                 "held",
             ]

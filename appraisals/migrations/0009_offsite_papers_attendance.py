@@ -62,7 +62,7 @@ def restore(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appraisals", "0007_purge_import_files_schedule"),
+        ("appraisals", "0008_staff_registry"),
         ("catalog", "0005_business_clock_stamps"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -176,7 +176,6 @@ JIANDING_RUSH_CUTOFF_FACTOR = env.float("JIANDING_RUSH_CUTOFF_FACTOR", default=3
 JIANDING_RUSH_CUTOFF_MIN_REGISTRATIONS = env.int("JIANDING_RUSH_CUTOFF_MIN_REGISTRATIONS", default=10)
 JIANDING_RUSH_BURST_DAYS = env.int("JIANDING_RUSH_BURST_DAYS", default=10)
 JIANDING_RUSH_BURST_MIN_CERTIFICATES = env.int("JIANDING_RUSH_BURST_MIN_CERTIFICATES", default=20)
-JIANDING_RUSH_CANDIDATES_PER_EXAMINER = env.int("JIANDING_RUSH_CANDIDATES_PER_EXAMINER", default=5)
 # 严禁组织跨区域规模化鉴定 (闽人社办〔2020〕143号): the most candidates an off-site session may
 # seat, per region code (a station's or site's province or city); beyond it a session is
 # refused even with an approval. 30 = one standard exam room (2 invigilators at 1 per 15).
@@ -184,6 +183,15 @@ JIANDING_RUSH_CANDIDATES_PER_EXAMINER = env.int("JIANDING_RUSH_CANDIDATES_PER_EX
 JIANDING_OFFSITE_MAX_CANDIDATES = env.dict(
     "JIANDING_OFFSITE_MAX_CANDIDATES", cast={"value": int}, default={"350000": 30}
 )
+# Staffing from the national occupational skill standards' template: theory rooms at least
+# 2 invigilators and 1 per 15 candidates; practical assessments 1 examiner per 5 candidates,
+# at least 3 (an odd number); review panels at least 3 (odd). The rushed-issuance signal
+# reads the same rule (appraisals.rules.staffing_required).
+JIANDING_STAFF_INVIGILATORS_MIN = env.int("JIANDING_STAFF_INVIGILATORS_MIN", default=2)
+JIANDING_STAFF_CANDIDATES_PER_INVIGILATOR = env.int("JIANDING_STAFF_CANDIDATES_PER_INVIGILATOR", default=15)
+JIANDING_STAFF_EXAMINERS_MIN = env.int("JIANDING_STAFF_EXAMINERS_MIN", default=3)
+JIANDING_STAFF_CANDIDATES_PER_EXAMINER = env.int("JIANDING_STAFF_CANDIDATES_PER_EXAMINER", default=5)
+JIANDING_STAFF_REVIEW_PANEL_MIN = env.int("JIANDING_STAFF_REVIEW_PANEL_MIN", default=3)
 # The public lookup (/verify/), per client IP, counted in the cache (Redis when REDIS_URL is set).
 JIANDING_VERIFY_RATE = env("JIANDING_VERIFY_RATE", default="10/m")
 JIANDING_VERIFY_DAILY_RATE = env("JIANDING_VERIFY_DAILY_RATE", default="100/d")

@@ -7,7 +7,7 @@ from appraisals import services
 from catalog import roles
 from catalog.models import Occupation
 from tests.candidates.factories import CandidateFactory
-from tests.factories import UserFactory, issued_paper
+from tests.factories import UserFactory, issued_paper, staffed
 
 D = datetime.date
 
@@ -95,7 +95,7 @@ class Case:
             "supervisor": self.staff["supervisor_fj"],
         }
         kwargs.update(extra)
-        self.session = services.session_schedule(**kwargs)
+        self.session = services.session_schedule(**staffed(**kwargs))
         if paper:
             issued_paper(self.session, officer=self.staff["officer_xm"])
         return self

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from appraisals import services
+from tests.factories import staffed
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +36,18 @@ def test_each_announcement_shows_its_registration_cutoff_and_exam_date(client, s
         actor=staff["officer_xm"], application=application, approve=True, decided_date=D(2020, 9, 25)
     )
     services.session_schedule(
-        actor=staff["clerk"],
-        application=application,
-        occupation=announcement.occupation,
-        level=announcement.level,
-        date=D(2020, 11, 6),
-        start_time=datetime.time(9),
-        end_time=datetime.time(11),
-        place="厦门市思明区考点",
-        region=orgs["xm1"].region,
-        examiners=[staff["examiner"], staff["examiner2"], staff["examiner3"]],
+        **staffed(
+            actor=staff["clerk"],
+            application=application,
+            occupation=announcement.occupation,
+            level=announcement.level,
+            date=D(2020, 11, 6),
+            start_time=datetime.time(9),
+            end_time=datetime.time(11),
+            place="厦门市思明区考点",
+            region=orgs["xm1"].region,
+            examiners=[staff["examiner"], staff["examiner2"], staff["examiner3"]],
+        )
     )
     assert "2020-11-06" in row_of(client, announcement)
 

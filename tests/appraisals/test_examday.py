@@ -11,7 +11,7 @@ from appraisals import services
 from appraisals.models import ExamPaper, ExamResult, OffsiteRequest, Registration, SeatCheckIn
 from catalog import roles
 from catalog.models import Region
-from tests.factories import UserFactory, approved_offsite, issued_paper
+from tests.factories import UserFactory, approved_offsite, issued_paper, staffed
 
 D = datetime.date
 S = Registration.Status
@@ -285,17 +285,19 @@ def test_absent_from_the_retake_keeps_the_one_retake(case, staff):
 
     def retake_session(day):
         session = services.session_schedule(
-            actor=staff["clerk"],
-            application=case.application,
-            occupation=case.announcement.occupation,
-            level="5",
-            date=day,
-            start_time=datetime.time(9),
-            end_time=datetime.time(11),
-            place="厦门市思明区考点",
-            region=orgs_region(case),
-            examiners=[staff["examiner"]],
-            kind="retake",
+            **staffed(
+                actor=staff["clerk"],
+                application=case.application,
+                occupation=case.announcement.occupation,
+                level="5",
+                date=day,
+                start_time=datetime.time(9),
+                end_time=datetime.time(11),
+                place="厦门市思明区考点",
+                region=orgs_region(case),
+                examiners=[staff["examiner"], staff["examiner2"], staff["examiner3"]],
+                kind="retake",
+            )
         )
         issued_paper(session, officer=staff["officer_xm"], number="GJTK-2020-0002")
         services.retake_assign_session(actor=staff["clerk"], retake=retake, session=session)

@@ -7,7 +7,7 @@ import pytest
 
 from appraisals import services
 from appraisals.models import ExamSession, Registration
-from tests.factories import issued_paper
+from tests.factories import issued_paper, staffed
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -51,17 +51,19 @@ def test_fail_then_retake_only_the_failed_part_then_pass(case):
     assert retake.parts == "practical"
     assert case.refresh().status == S.RETAKE
     retake_session = services.session_schedule(
-        actor=case.staff["clerk"],
-        application=case.application,
-        occupation=case.announcement.occupation,
-        level="5",
-        date=D(2020, 12, 20),
-        start_time=datetime.time(9),
-        end_time=datetime.time(11),
-        place="厦门市思明区考点",
-        region=case.orgs["xm1"].region,
-        examiners=[case.staff["examiner"]],
-        kind=ExamSession.Kind.RETAKE,
+        **staffed(
+            actor=case.staff["clerk"],
+            application=case.application,
+            occupation=case.announcement.occupation,
+            level="5",
+            date=D(2020, 12, 20),
+            start_time=datetime.time(9),
+            end_time=datetime.time(11),
+            place="厦门市思明区考点",
+            region=case.orgs["xm1"].region,
+            examiners=[case.staff["examiner"], case.staff["examiner2"], case.staff["examiner3"]],
+            kind=ExamSession.Kind.RETAKE,
+        )
     )
     services.retake_assign_session(actor=case.staff["clerk"], retake=retake, session=retake_session)
     services.seats_assign(actor=case.staff["clerk"], session=retake_session)
@@ -81,17 +83,19 @@ def test_a_failed_retake_closes_the_case(case):
     )
     assert retake.parts == "both"
     session = services.session_schedule(
-        actor=case.staff["clerk"],
-        application=case.application,
-        occupation=case.announcement.occupation,
-        level="5",
-        date=D(2020, 12, 28),
-        start_time=datetime.time(9),
-        end_time=datetime.time(11),
-        place="考点",
-        region=case.orgs["xm1"].region,
-        examiners=[case.staff["examiner"]],
-        kind=ExamSession.Kind.RETAKE,
+        **staffed(
+            actor=case.staff["clerk"],
+            application=case.application,
+            occupation=case.announcement.occupation,
+            level="5",
+            date=D(2020, 12, 28),
+            start_time=datetime.time(9),
+            end_time=datetime.time(11),
+            place="考点",
+            region=case.orgs["xm1"].region,
+            examiners=[case.staff["examiner"], case.staff["examiner2"], case.staff["examiner3"]],
+            kind=ExamSession.Kind.RETAKE,
+        )
     )
     services.retake_assign_session(actor=case.staff["clerk"], retake=retake, session=session)
     services.seats_assign(actor=case.staff["clerk"], session=session)

@@ -148,7 +148,43 @@ def broken(book, hairdresser, xiamen) -> dict[Code, tuple[Violation | None, str 
             _acts(_authority(hairdresser, sanction="revoke", on_authorisation=True), hairdresser),
             HUNAN,
         ),
+        Code.STAFF_WRONG_ROLE: (_staff(role="supervisor"), None),
+        Code.STAFF_NOT_VALID: (_staff(day=D(2021, 1, 1)), QUALITY),
+        Code.STAFF_SUSPENDED: (_staff(status="suspended", status_date=D(2020, 11, 20)), None),
+        Code.STAFF_OUT_OF_SCOPE: (
+            rules.staff_out_of_scope(
+                name="张三",
+                wanted_label="考评员",
+                in_region=False,
+                covers_occupation=True,
+                covers_level=True,
+                what="美发师",
+            ),
+            None,
+        ),
+        Code.STAFF_OWN_STATION: (rules.staff_own_station(name="张三", station="厦门一站"), None),
+        Code.STAFF_RECUSED: (rules.staff_recused(name="张三", candidate="李四", relation="近亲属"), None),
+        Code.SESSION_UNDERSTAFFED: (rules.staffing_short(candidates=16, level="5", examiners=3), None),
     }
+
+
+def _staff(**changes):
+    """A registry examiner checked for a session on 2020-11-20, with ``changes``."""
+    values = {
+        "name": "张三",
+        "role": "examiner",
+        "role_label": "考评员",
+        "wanted_role": "examiner",
+        "wanted_label": "考评员",
+        "valid_from": D(2020, 1, 1),
+        "valid_to": D(2020, 12, 31),
+        "status": "active",
+        "status_label": "暂停",
+        "status_date": None,
+        "day": D(2020, 11, 20),
+        **changes,
+    }
+    return rules.staff_unusable(**values)
 
 
 @pytest.mark.parametrize("code", list(Code), ids=[c.value for c in Code])
@@ -197,6 +233,13 @@ def test_the_codes_are_stable():
         "authorisation.out_of_date",
         "authorisation.suspended",
         "authorisation.revoked",
+        "staff.wrong_role",
+        "staff.not_valid",
+        "staff.suspended",
+        "staff.out_of_scope",
+        "staff.own_station",
+        "staff.recused",
+        "session.understaffed",
     }
 
 

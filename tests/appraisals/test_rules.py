@@ -290,7 +290,8 @@ def test_an_examiner_cannot_sit_in_two_sessions_at_once(case, staff):
     with pytest.raises(services.RuleError, match="时间冲突"):
         case.schedule(**overlapping, examiners=[staff["examiner3"]], supervisor=None)
     back_to_back = {"start_time": datetime.time(11, 0), "end_time": datetime.time(12, 0)}
-    assert case.schedule(**back_to_back, examiners=[staff["examiner3"]], supervisor=None).session.pk
+    trio = [staff["examiner"], staff["examiner2"], staff["examiner3"]]
+    assert case.schedule(**back_to_back, examiners=trio, supervisor=None).session.pk
 
 
 def test_the_supervisor_cannot_be_in_two_places_either(case, staff):
@@ -324,7 +325,8 @@ def test_seats_fill_rooms_in_order_and_refuse_when_full(case, staff, announcemen
         case.seat()
     from appraisals.models import ExamRoom
 
-    ExamRoom.objects.create(session=case.session, name="C考场", capacity=5)
+    room = ExamRoom.objects.create(session=case.session, name="C考场", capacity=5)
+    services.room_invigilators_set(actor=staff["clerk"], room=room, invigilators=case.session.examiners.all()[:2])
     seats = services.seats_assign(actor=staff["clerk"], session=case.session)
     assert [(s.room.name, s.seat_number) for s in seats] == [("A考场", 1), ("A考场", 2), ("B考场", 1), ("C考场", 1)]
     assert len({s.ticket_number for s in seats}) == 4

@@ -291,11 +291,14 @@ def test_a_session_from_scheduling_to_a_retake(walk, demo_database, tmp_path):
     page.fill("#id_end_time", "21:00")
     page.fill("#id_place", "厦门市思明区湖滨南路考点晚场")
     pick(page, "region", "厦门", "厦门市")
-    for examiner in ("examiner_xm001", "examiner_xm001_2", "examiner_xm001_3"):
+    # From the registry (考评员、督导员名册): the station's three examiners, two of them invigilating.
+    examiners = ("黄建国（考评员 KPY-XM001-01）", "陈美华（考评员 KPY-XM001-02）", "洪志明（考评员 KPY-XM001-03）")
+    for examiner in examiners:
         page.select_option("#id_examiners_from", label=examiner)
         page.click("#id_examiners_add")
     page.fill("#id_rooms-0-name", "第1考场")
     page.fill("#id_rooms-0-capacity", "30")
+    page.select_option("#id_rooms-0-invigilators", label=list(examiners[:2]))
     page.get_by_role("button", name="保存", exact=True).click()
     page.wait_for_load_state()
     page = clerk.check("session-saved")

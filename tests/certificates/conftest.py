@@ -10,7 +10,7 @@ from appraisals import services as appraisal_services
 from catalog import roles
 from tests.appraisals.conftest import Case, announcement, candidate, hairdresser, staff
 from tests.candidates.factories import CandidateFactory
-from tests.factories import UserFactory, issued_paper
+from tests.factories import UserFactory, issued_paper, staffed
 
 __all__ = ["announcement", "candidate", "hairdresser", "staff"]  # fixtures shared with the appraisal tests
 
@@ -116,17 +116,19 @@ def passed_group(staff, orgs, announcement, count, *, registration_day=D(2020, 9
         actor=staff["officer_xm"], application=application, approve=True, decided_date=D(2020, 10, 25)
     )
     session = appraisal_services.session_schedule(
-        actor=staff["clerk"],
-        application=application,
-        occupation=announcement.occupation,
-        level=announcement.level,
-        date=EXAM_DAY,
-        start_time=datetime.time(start, 0),
-        end_time=datetime.time(start + 2, 0),
-        place="厦门市思明区考点",
-        region=orgs["xm1"].region,
-        examiners=examiners or [staff["examiner"], staff["examiner2"], staff["examiner3"]],
-        rooms=[("第1考场", max(30, count))],
+        **staffed(
+            actor=staff["clerk"],
+            application=application,
+            occupation=announcement.occupation,
+            level=announcement.level,
+            date=EXAM_DAY,
+            start_time=datetime.time(start, 0),
+            end_time=datetime.time(start + 2, 0),
+            place="厦门市思明区考点",
+            region=orgs["xm1"].region,
+            examiners=examiners or [staff["examiner"], staff["examiner2"], staff["examiner3"]],
+            rooms=[("第1考场", max(30, count))],
+        )
     )
     appraisal_services.seats_assign(actor=staff["clerk"], session=session)
     issued_paper(session)

@@ -395,18 +395,32 @@ def test_a_station_at_its_usual_rate_is_not_flagged(settings, officers, orgs, st
 
 
 def test_too_many_candidates_per_examiner_holds_the_batch(settings, officers, orgs, staff, announcement):
-    settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER = 1
     group, session = passed_group(staff, orgs, announcement, 4)
+    # the rule tightened after the session was held: the signal reads the rule as it is now
+    settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER = 1
     batch = approve(officers, prepare(officers, orgs, group, day=D(2020, 12, 2)), day=D(2020, 12, 2))
     assert batch.status == IssuanceBatch.Status.HELD
     assert f"考评员配备不足：{session}有考生 4 人、考评员 3 人" in batch.rush_flags
 
 
+def test_examiners_revoked_back_to_before_the_exam_do_not_count(officers, orgs, staff, announcement):
+    """The signal reads the staffing rule with the examiners valid on the session's day."""
+    group, session = passed_group(staff, orgs, announcement, 4)
+    for entry in list(session.examiners.order_by("pk"))[:2]:
+        appraisal_services.appraiser_status_set(
+            actor=staff["officer_xm"], appraiser=entry, status="revoked", reason="证书已过期", day=session.date
+        )
+    batch = approve(officers, prepare(officers, orgs, group, day=D(2020, 12, 2)), day=D(2020, 12, 2))
+    assert batch.status == IssuanceBatch.Status.HELD
+    assert f"{session}有考生 4 人、考评员 1 人（另有 2 人考试当日不在有效资格内）" in batch.rush_flags
+
+
 def test_the_supervisor_releases_a_held_batch_and_the_held_approval_goes_on(
     settings, officers, orgs, staff, announcement
 ):
-    settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER = 1
     group, _ = passed_group(staff, orgs, announcement, 4)
+    # the rule tightened after the session was held: the signal reads the rule as it is now
+    settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER = 1
     batch = approve(officers, prepare(officers, orgs, group, day=D(2020, 12, 2)), day=D(2020, 12, 2))
     assert batch.status == IssuanceBatch.Status.HELD
     with pytest.raises(RuleError, match="制单人和审批人以外"):
@@ -431,8 +445,9 @@ def test_the_supervisor_releases_a_held_batch_and_the_held_approval_goes_on(
 
 
 def test_the_supervisor_refuses_a_held_batch(settings, officers, orgs, staff, announcement):
-    settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER = 1
     group, _ = passed_group(staff, orgs, announcement, 4)
+    # the rule tightened after the session was held: the signal reads the rule as it is now
+    settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER = 1
     batch = approve(officers, prepare(officers, orgs, group, day=D(2020, 12, 2)), day=D(2020, 12, 2))
     batch = services.batch_review(
         actor=officers["supervisor"],

@@ -19,10 +19,12 @@ from django.utils import timezone
 
 from appraisals.models import (
     AppraisalApplication,
+    Appraiser,
     ConsentForm,
     ExamAnnouncement,
     ExamResult,
     ExamSession,
+    Recusal,
     Refund,
     Registration,
     Retake,
@@ -70,12 +72,13 @@ def counts() -> dict[str, int]:
 
 # Dates that plan rather than record an act: a session scheduled for November, the last
 # day of a publicity period that is running, when a student will graduate, a reminder's
-# deadline.
+# deadline, the end of an examiner's validity.
 PLANNED = {
     ("ExamSession", "date"),
     ("ExamResult", "publicity_last_day"),
     ("Candidate", "expected_finish_date"),
     ("ReminderLog", "deadline"),
+    ("Appraiser", "valid_to"),  # until when a registry certificate runs
 }
 # The catalog's reference data (deadlines, holidays, notices...): not the demo's; the test
 # set-up loads it before the demo, on the clock.
@@ -340,3 +343,18 @@ def test_loading_again_changes_nothing(demo):
         re.search(r"证书编号 (\S+)，姓名 (\S+)", out.getvalue()).groups()
         == re.search(r"证书编号 (\S+)，姓名 (\S+)", demo).groups()
     )
+
+
+def test_the_registry_staffs_every_session_and_shows_its_exceptions(demo):
+    """Every session's examiners come from the registry (at least three, an odd number);
+    on the business date an examiner suspended on 09-18 is still on November sessions, a
+    recusal waits on another, and XM003's pastry session counts one valid examiner."""
+    for session in ExamSession.objects.prefetch_related("examiners"):
+        count = len(session.examiners.all())
+        assert count >= 3 and count % 2 == 1, session
+    suspended = Appraiser.objects.get(status=Appraiser.Status.SUSPENDED)
+    assert suspended.examined_sessions.filter(held=False, date__gt=BUSINESS_DATE).exists()
+    assert Recusal.objects.filter(session__held=False).count() == 1
+    assert Appraiser.objects.filter(status=Appraiser.Status.REVOKED).count() == 3
+    held = IssuanceBatch.objects.get(status=IssuanceBatch.Status.HELD)
+    assert "考评员 1 人（另有 2 人考试当日不在有效资格内）" in held.rush_flags

@@ -22,7 +22,6 @@ def test_every_accessor_reads_a_setting_of_base_py():
         "min_registrations",
         "burst_days",
         "burst_min",
-        "per_examiner",
     }
     assert all(conf.verify_rates())
 

@@ -25,8 +25,9 @@ D = datetime.date
 @pytest.fixture
 def held(settings, officers, orgs, staff, announcement):
     """A Xiamen batch held as rushed (one examiner too few for four candidates), in the queue."""
-    settings.JIANDING_RUSH_CANDIDATES_PER_EXAMINER = 1
     group, _ = passed_group(staff, orgs, announcement, 4)
+    # the rule tightened after the session was held: the signal reads the rule as it is now
+    settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER = 1
     batch = certificate_services.batch_prepare(
         actor=officers["a"], centre=orgs["xm"], registrations=group, prepared_on=D(2020, 12, 2)
     )

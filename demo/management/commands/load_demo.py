@@ -25,6 +25,7 @@ from demo.certificates import demo_certificates_load, verify_example
 from demo.examday import demo_examday_load
 from demo.people import CASE_USERS, CENTRES, DEMO_PASSWORD, STATIONS, USERS, demo_people_load
 from demo.photos import demo_photos_load
+from demo.registry import demo_registry_load, demo_registry_story
 from demo.timeline import TooEarly, cut_at
 from kit import clock
 from supervision.models import Complaint, ReviewItem
@@ -42,8 +43,10 @@ class Command(BaseCommand):
         catalog_load()
         demo_people_load()
         demo_authorisations_load()
+        demo_registry_load()
         result = demo_cases_load(cut=cut)
         certificates_created = demo_certificates_load()
+        demo_registry_story(cut)
         demo_examday_load()  # off-site requests and an exam day with an absence (June 2020)
         demo_photos_load()
         self.stdout.write(
