@@ -75,6 +75,17 @@ def test_an_approval_is_for_its_site_and_day_only(case, staff, orgs):
     assert case.schedule(region=fuzhou, offsite_request=request).session.offsite_approved
 
 
+def test_an_approved_session_in_another_province_takes_the_stations_own_examiners(case, staff, orgs):
+    """The station's examiners, registered in Fujian, go with it to Changsha once the
+    request is approved; nobody could take them there without it."""
+    case.register().review().consent().apply().approve()
+    changsha = Region.objects.get(code="430100")
+    request = approved_offsite(orgs["xm1"], region=changsha, date=EXAM_DAY, officer=staff["officer_xm"])
+    session = case.schedule(region=changsha, offsite_request=request).session
+    assert session.offsite_approved
+    assert {e.region.code for e in session.examiners.all()} == {"350000"}
+
+
 def test_no_request_is_needed_inside_the_station_region(staff, orgs):
     with pytest.raises(services.RuleError, match="不是异地鉴定"):
         _request(staff["clerk"], orgs["xm1"], orgs["xm1"].region)
