@@ -843,7 +843,11 @@ def offsite_request_decide(
 
 @service
 def paper_request(*, actor: User, session: ExamSession) -> ExamPaper:
-    """The station asks its guidance centre for the session's paper from the national bank."""
+    """The station asks its guidance centre for the session's paper from the national bank
+    (its own staff, or an officer of its centre on its behalf)."""
+    station = session.application.station
+    if actor.station_id != station.pk and not _is_officer_of(actor, station.centre_id):
+        raise RuleError(f"只有{station.name}的工作人员或其所属指导中心的审核员才能申请该场次的试卷。")
     if session.held:
         raise RuleError("考试已举行，不能再申请试卷。")
     if ExamPaper.objects.filter(session=session).exists():

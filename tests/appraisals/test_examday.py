@@ -330,3 +330,11 @@ def test_absent_from_the_retake_keeps_the_one_retake(case, staff):
 
 def orgs_region(case):
     return case.orgs["xm1"].region
+
+
+def test_only_the_station_or_its_centre_requests_a_sessions_paper(case, staff, orgs):
+    case.register().review().consent().apply().approve().schedule(paper=False)
+    other_clerk = UserFactory(station=orgs["xm2"], role=roles.STATION_CLERK)
+    with pytest.raises(services.RuleError, match="才能申请该场次的试卷"):
+        services.paper_request(actor=other_clerk, session=case.session)
+    assert services.paper_request(actor=staff["clerk"], session=case.session).requested_by == staff["clerk"]
