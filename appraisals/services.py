@@ -1165,7 +1165,7 @@ def retake_request(*, actor: User, registration: Registration, requested_date: d
 
 @service
 def retake_assign_session(*, actor: User, retake: Retake, session: ExamSession) -> Retake:
-    retake = Retake.objects.select_for_update().select_related("session", "registration").get(pk=retake.pk)
+    retake = Retake.objects.select_for_update(of=("self",)).select_related("session", "registration").get(pk=retake.pk)
     if session.kind != ExamSession.Kind.RETAKE:
         raise RuleError("只能安排到补考场次。")
     if session.occupation_id != retake.registration.announcement.occupation_id:

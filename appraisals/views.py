@@ -15,10 +15,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from catalog.selectors import Viewer, visible_stations
-from kit.responses import file_response
+from kit.responses import file_response, stored_file_response
 
 from . import documents
-from .models import ExamSession, SeatAssignment
+from .models import ConsentForm, ExamSession, SeatAssignment
 
 VIEW_SEATS = "appraisals.view_seatassignment"
 
@@ -64,3 +64,19 @@ def session_tickets(request: HttpRequest, session_id: int) -> HttpResponse:
         raise Http404("该场次尚未编排座位。")
     filename = f"准考证-{session.application.station.code}-{session.date:%Y%m%d}-场次{session.pk}.pdf"
     return file_response(documents.admission_tickets_pdf(seats), filename, inline=True)
+
+
+@require_GET
+@never_cache
+@login_required
+def consent_scan(request: HttpRequest, consent_id: int) -> HttpResponse:
+    """The station's scan of a signed 自愿书, for those who may see that registration."""
+    if not request.user.has_perm("appraisals.view_consentform"):
+        raise PermissionDenied
+    visible = ConsentForm.objects.filter(registration__station__in=visible_stations(request.user).values("pk"))
+    consent = get_object_or_404(visible.exclude(scan=""), pk=consent_id)
+    return stored_file_response(consent.scan, f"自愿书扫描件-{consent.registration_id}{_suffix(consent.scan.name)}")
+
+
+def _suffix(name: str) -> str:
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""

@@ -28,10 +28,10 @@ from appraisals.models import Registration
 from candidates.validators import ID_NUMBER_SHAPE, normalise_id_number
 from catalog.selectors import visible_centres, visible_stations
 from kit import audit, clock, conf
-from kit.responses import XLSX, file_response
+from kit.responses import XLSX, file_response, stored_file_response
 
 from . import documents, exports, selectors
-from .models import Certificate, IssuanceBatch, LostCertificateRequest, UploadBatch
+from .models import ArchiveRecord, Certificate, IssuanceBatch, LostCertificateRequest, UploadBatch
 
 NOT_FOUND = "未查询到相关证书信息，请核对证书编号（或公民身份号码）和姓名后重试。"
 LIMITED = "查询过于频繁，请稍后再试。"
@@ -197,3 +197,21 @@ def audit_form_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def upload_data_file(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _confirmed_upload(request, pk)
     return file_response(exports.upload_data_csv(batch), f"证书数据-批次{batch.pk}.csv", "text/csv; charset=utf-8")
+
+
+@require_GET
+@never_cache
+@login_required
+def archive_scan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The consent scan bound into an archive record (its copy, with the SHA-256 kept)."""
+    _require(request, "certificates.view_archiverecord")
+    records = ArchiveRecord.objects.filter(registration__station__in=visible_stations(request.user).values("pk"))
+    record = get_object_or_404(records.select_related("certificate"), pk=pk)
+    audit.record(
+        request,
+        action=audit.ARCHIVE,
+        subject=f"档案：证书 {record.certificate.number} {record.certificate.holder_name} 的自愿书扫描件",
+        reason="查看归档的自愿书扫描件",
+    )
+    suffix = "." + record.consent_scan.name.rsplit(".", 1)[-1].lower() if "." in record.consent_scan.name else ""
+    return stored_file_response(record.consent_scan, f"档案自愿书扫描件-{record.certificate.number}{suffix}")

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -23,5 +21,5 @@ urlpatterns = [
     path("verify/", certificates_views.verify, name="verify"),  # 证书查询: public, no login
     path("complaints/", supervision_views.complaint_new, name="complaint_new"),  # 举报: public, no login
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploads (consent scans, attachments, photos) are personal data: never served by URL, even
+# in development; each opens through a view that checks who asks.

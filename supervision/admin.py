@@ -357,6 +357,23 @@ class SessionSupervisionRecordAdmin(ServiceFormAdminMixin, ScopedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        # A saved record's attachment opens through a checked view, never by its storage URL.
+        return fields if obj is None else [("attachment_link" if f == "attachment" else f) for f in fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return [*super().get_readonly_fields(request, obj), *(["attachment_link"] if obj is not None else [])]
+
+    @admin.display(description="照片或文件")
+    def attachment_link(self, obj: SessionSupervisionRecord) -> str:
+        if not obj.attachment:
+            return "无"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">查看</a>',
+            reverse("supervision_record_attachment", args=[obj.pk]),
+        )
+
 
 class ComplaintReceiveForm(ServiceForm):
     class Meta:

@@ -10,4 +10,5 @@ from .dashboard import dashboard
 urlpatterns = [
     path("", dashboard, name="supervision_dashboard"),
     path("queue/", views.review_queue, name="supervision_review_queue"),
+    path("records/<int:pk>/attachment/", views.record_attachment, name="supervision_record_attachment"),
 ]

@@ -8,16 +8,17 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
 from catalog.models import Station
 from catalog.selectors import visible_stations
 from kit import clock, conf
+from kit.responses import stored_file_response
 
 from .filters import ReviewItemFilter
-from .models import Complaint
+from .models import Complaint, SessionSupervisionRecord
 from .selectors import review_items_for
 from .services import complaint_receive
 
@@ -82,3 +83,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
     }
     return render(request, "supervision/review_queue.html", context)
+
+
+@never_cache
+@login_required(login_url="admin:login")
+@permission_required("supervision.view_sessionsupervisionrecord", raise_exception=True)
+def record_attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervision record's photo or file, for those who may see the session's station."""
+    stations = visible_stations(request.user).values("pk")
+    records = SessionSupervisionRecord.objects.filter(session__application__station__in=stations).exclude(attachment="")
+    record = get_object_or_404(records, pk=pk)
+    name = record.attachment.name.rsplit("/", 1)[-1]
+    return stored_file_response(record.attachment, f"督导记录附件-{record.pk}-{name}")

@@ -107,7 +107,10 @@ class ConsentFormAdmin(ServiceFormAdminMixin, ScopedAdmin):
     @admin.display(description="扫描件")
     def scan_state(self, obj: ConsentForm) -> str:
         if obj.scan:
-            return format_html('<a href="{}" target="_blank" rel="noopener">已上传</a>', obj.scan.url)
+            return format_html(
+                '<a href="{}" target="_blank" rel="noopener">已上传</a>',
+                reverse("appraisals:consent_scan", args=[obj.pk]),
+            )
         if obj.archived_at is not None:
             return "未上传（已归档）"
         return format_html(

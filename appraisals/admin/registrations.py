@@ -60,7 +60,10 @@ class ConsentInline(CaseReadOnlyInline):
         """Whether the scan is there: a consent recorded without it (登记已收到纸质自愿书)
         can never be certified until it is attached."""
         if obj.scan:
-            return format_html('已上传（<a href="{}" target="_blank" rel="noopener">查看扫描件</a>）', obj.scan.url)
+            return format_html(
+                '已上传（<a href="{}" target="_blank" rel="noopener">查看扫描件</a>）',
+                reverse("appraisals:consent_scan", args=[obj.pk]),
+            )
         if obj.archived_at is not None:
             return "未上传（已归档，不能再上传）"
         return format_html(

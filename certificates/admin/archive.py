@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
@@ -61,7 +62,7 @@ class ArchiveRecordAdmin(ServiceFormAdminMixin, ScopedAdmin):
         "certificate",
         "centre",
         "registration",
-        "consent_scan",
+        "consent_scan_link",
         "consent_sha256",
         "created_at",
         "created_by",
@@ -76,6 +77,12 @@ class ArchiveRecordAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return self.readonly_fields if obj is not None else ["corrects", "correction_reason"]
+
+    @admin.display(description="自愿书扫描件")
+    def consent_scan_link(self, obj: ArchiveRecord) -> str:
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">查看</a>', reverse("certificates:archive_scan", args=[obj.pk])
+        )
 
     @admin.display(description="已被更正", boolean=True)
     def superseded(self, obj: ArchiveRecord) -> bool:
