@@ -150,7 +150,9 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line is masked (kit.logs): no full ID or mobile number reaches a log.
+    "formatters": {"masked": {"()": "kit.logs.MaskingFormatter", "fmt": "%(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "masked"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # django-axes tells every failed login and lockout as a warning (user and address
     # masked); its housekeeping chatter at INFO is noise.
