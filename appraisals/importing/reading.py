@@ -185,14 +185,31 @@ def _open_csv(stream: IO[bytes], owned: bool) -> Table:
     text.seek(0)
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(text, delimiter=delimiter)
-    headers = next(reader, [])
+    rows = _csv_rows(reader)
+    headers = next(rows, [])
 
     def close() -> None:
         text.detach()
         if owned:
             stream.close()
 
-    return Table(headers, reader, f"CSV（{_ENCODING_NAMES[encoding]}）", max(lines - 1, 0), close)
+    return Table(headers, rows, f"CSV（{_ENCODING_NAMES[encoding]}）", max(lines - 1, 0), close)
+
+
+def _csv_rows(reader: Any) -> Iterator[list[str]]:
+    """The reader's rows; a line the csv module cannot take (a cell over its 128 K
+    characters, a NUL byte) refuses the file, naming the line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ImportRefused(
+                f"第{reader.line_num}行无法按 CSV 读取（单元格内容过长、含有空字符或引号不成对），"
+                "请检查该行后重新导入。"
+            ) from error
+        yield row
 
 
 def _open_xlsx(stream: IO[bytes], owned: bool) -> Table:
