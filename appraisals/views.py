@@ -75,8 +75,4 @@ def consent_scan(request: HttpRequest, consent_id: int) -> HttpResponse:
         raise PermissionDenied
     visible = ConsentForm.objects.filter(registration__station__in=visible_stations(request.user).values("pk"))
     consent = get_object_or_404(visible.exclude(scan=""), pk=consent_id)
-    return stored_file_response(consent.scan, f"自愿书扫描件-{consent.registration_id}{_suffix(consent.scan.name)}")
-
-
-def _suffix(name: str) -> str:
-    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return stored_file_response(consent.scan, f"自愿书扫描件-{consent.registration_id}")

@@ -213,5 +213,4 @@ def archive_scan(request: HttpRequest, pk: int) -> HttpResponse:
         subject=f"档案：证书 {record.certificate.number} {record.certificate.holder_name} 的自愿书扫描件",
         reason="查看归档的自愿书扫描件",
     )
-    suffix = "." + record.consent_scan.name.rsplit(".", 1)[-1].lower() if "." in record.consent_scan.name else ""
-    return stored_file_response(record.consent_scan, f"档案自愿书扫描件-{record.certificate.number}{suffix}")
+    return stored_file_response(record.consent_scan, f"档案自愿书扫描件-{record.certificate.number}")

@@ -21,11 +21,14 @@ def file_response(content: bytes, filename: str, content_type: str = PDF, *, inl
     return response
 
 
-def stored_file_response(stored: Any, filename: str) -> HttpResponse:
+def stored_file_response(stored: Any, stem: str) -> HttpResponse:
     """An uploaded file (a scan, an attachment) as the browser opens it inline, read from
-    storage by a view that has checked who asks: uploads are never served by URL.
-    Unknown types download rather than render (no stored HTML runs in our origin)."""
+    storage by a view that has checked who asks: uploads are never served by URL. Named
+    ``stem`` plus the stored file's own extension. Unknown types download rather than
+    render (no stored HTML runs in our origin)."""
     name = str(stored.name)
+    base = name.rsplit("/", 1)[-1]
+    filename = stem + ("." + base.rsplit(".", 1)[-1].lower() if "." in base else "")
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     safe = content_type in ("application/pdf", "image/jpeg", "image/png")
     with stored.open("rb") as handle:

@@ -93,5 +93,4 @@ def record_attachment(request: HttpRequest, pk: int) -> HttpResponse:
     stations = visible_stations(request.user).values("pk")
     records = SessionSupervisionRecord.objects.filter(session__application__station__in=stations).exclude(attachment="")
     record = get_object_or_404(records, pk=pk)
-    name = record.attachment.name.rsplit("/", 1)[-1]
-    return stored_file_response(record.attachment, f"督导记录附件-{record.pk}-{name}")
+    return stored_file_response(record.attachment, f"督导记录附件-{record.pk}")
