@@ -206,7 +206,7 @@ NOT_IN_CATALOG = "不是国家职业资格目录中的职业（工种），请�
 
 def _read_years(value: Any) -> int | _Refusal:
     text = _text(value).removesuffix("年")
-    return int(text) if text.isdigit() else _Refusal("工作年限应为整年数，例如 3。")
+    return int(text) if text.isdecimal() else _Refusal("工作年限应为整年数，例如 3。")
 
 
 def shown_value(key: str, value: Any) -> str:

@@ -68,6 +68,14 @@ def test_any_table_in_any_encoding_under_the_real_header(station, clerk, cells, 
     assert_nothing_saved()
 
 
+@pytest.mark.parametrize("years", ["²", "³年", "½", "Ⅲ"])
+def test_digits_that_are_not_decimal_are_refused_as_years(station, clerk, announcement, years):
+    """Found by the fuzzing above: “²” passed str.isdigit() and then broke int()."""
+    message = answer(csv_file(registration_rows(1, 工作年限=years)), station, clerk)
+    assert message.startswith("导入被拒绝")
+    assert_nothing_saved()
+
+
 def test_ten_thousand_columns_are_answered_at_the_header(station, clerk):
     headers = [*HEADERS, *(f"列{n}" for n in range(10_000))]
     message = answer(csv_file(registration_rows(3), headers=headers), station, clerk)
