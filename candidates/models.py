@@ -137,7 +137,7 @@ class Candidate(models.Model):
     )
 
     objects = TracedManager()
-    history = history()
+    history = history(id_field="id_number")
 
     class Meta:
         verbose_name = "考生"

@@ -19,7 +19,7 @@ from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
-from kit import clock
+from kit import clock, privacy
 
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("jianding_actor", default=None)
 _reason: contextvars.ContextVar[str] = contextvars.ContextVar("jianding_reason", default="")
@@ -63,9 +63,33 @@ def _attach_reason_and_business_time(sender: Any, instance: Any, history_instanc
         history_instance.history_change_reason = current_reason() or None
 
 
+class PrivateHistoricalRecords(HistoricalRecords):
+    """simple-history's records with no full resident ID number in them (kit.privacy):
+    every char, text and JSON column of the history table masks ID numbers on write, and a
+    model that carries a person's number (``id_field``) gets ``id_number_digest``, the
+    number's keyed hash, to find that person's history by."""
+
+    def __init__(self, *args: Any, id_field: str | None = None, **kwargs: Any) -> None:
+        self.id_field = id_field
+        super().__init__(*args, **kwargs)
+
+    def copy_fields(self, model: Any) -> dict[str, Any]:
+        fields = super().copy_fields(model)
+        for field in fields.values():
+            privacy.masked_copy(field)
+        return fields
+
+    def get_extra_fields(self, model: Any, fields: Any) -> dict[str, Any]:
+        extra = super().get_extra_fields(model, fields)
+        if self.id_field:
+            extra["id_number_digest"] = privacy.IdNumberDigestField(source=self.id_field)
+        return extra
+
+
 def history(**kwargs: Any) -> HistoricalRecords:
-    """The one way a model gets its trace."""
-    return HistoricalRecords(get_user=current_actor, **kwargs)
+    """The one way a model gets its trace (``id_field``: the column holding a person's
+    resident ID number, whose history is then findable by the full number)."""
+    return PrivateHistoricalRecords(get_user=current_actor, **kwargs)
 
 
 class TracedQuerySet(models.QuerySet):

@@ -370,7 +370,7 @@ class Certificate(models.Model):
     void_reason = models.CharField("撤销（作废）原因", max_length=300, blank=True, editable=False)
 
     objects = CertificateQuerySet.as_manager()
-    history = history()
+    history = history(id_field="holder_id_number")
 
     class Meta:
         verbose_name = "职业资格证书"

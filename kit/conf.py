@@ -95,3 +95,13 @@ def staffing() -> dict[str, int]:
         "per_examiner": int(settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER),
         "review_panel_min": int(settings.JIANDING_STAFF_REVIEW_PANEL_MIN),
     }
+
+
+def id_hash_key() -> str:
+    """The key of the ID numbers' keyed hash in history tables (kit.privacy)."""
+    return settings.JIANDING_ID_HASH_KEY or f"jianding-id-number:{settings.SECRET_KEY}"
+
+
+def retention_days() -> int:
+    """Days after a case ended before its personal data are de-identified."""
+    return int(settings.JIANDING_RETENTION_DAYS)

@@ -223,3 +223,12 @@ JIANDING_PHOTO_ZIP_MAX_BYTES = env.int("JIANDING_PHOTO_ZIP_MAX_BYTES", default=5
 
 # The address printed in certificates' QR codes (the public lookup page).
 JIANDING_PUBLIC_URL = env("JIANDING_PUBLIC_URL", default="http://127.0.0.1:8000")
+
+# Privacy of resident ID numbers (kit.privacy): history tables keep a masked number and its
+# HMAC-SHA256 under this key (empty: derived from SECRET_KEY). Changing it makes earlier
+# history unfindable by number; see README "Privacy".
+JIANDING_ID_HASH_KEY = env("JIANDING_ID_HASH_KEY", default="")
+# Retention (manage.py deidentify_ended_cases): a case's personal data are de-identified this
+# many days after the case ended. Three years: the civil limitation period (Civil Code
+# art. 188) within which a refund or result may be disputed and a complaint investigated.
+JIANDING_RETENTION_DAYS = env.int("JIANDING_RETENTION_DAYS", default=3 * 365)
