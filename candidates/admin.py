@@ -9,17 +9,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 
 from catalog.admin_scope import ScopedAdmin, request_user
-from kit import audit
+from kit import audit, privacy
 from kit.permissions import FULL_ID_PERMISSION
 
 from .models import Candidate
@@ -68,6 +69,21 @@ def photo_tag(candidate: Candidate, height: int = 160) -> str:
     )
 
 
+class HistoryByIdNumberForm(forms.Form):
+    id_number = forms.CharField(
+        label="公民身份号码",
+        max_length=RAW_INPUT_MAX_LENGTH["id_number"],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+        help_text="完整的18位号码（历史记录只保存打码后的号码和它的密钥散列，部分号码无法查找）",
+    )
+
+    def clean_id_number(self) -> str:
+        number = normalise_id_number(self.cleaned_data["id_number"])
+        if not ID_NUMBER_SHAPE.fullmatch(number):
+            raise ValidationError("请输入完整的18位公民身份号码（前17位为数字，末位为数字或X）。")
+        return number
+
+
 class CandidateForm(forms.ModelForm):
     new_photo = forms.FileField(label="上传照片", required=False, help_text=PHOTO_HELP)
 
@@ -100,6 +116,7 @@ class CandidateAdmin(ScopedAdmin):
     list_filter = ["education", "trainee_kind"]
     search_fields = ["name"]
     search_help_text = "按姓名查找，或输入完整的公民身份号码、手机号精确查找"
+    change_list_template = "candidates/candidate_change_list.html"
     form = CandidateForm
     readonly_fields = ["birth_date", "sex", "photo_preview"]
     autocomplete_fields = ["plan_occupation"]
@@ -193,7 +210,55 @@ class CandidateAdmin(ScopedAdmin):
         view = self.admin_site.admin_view(self.photo_view)
         opts = self.opts  # subclasses (proxies of the candidate) get names of their own
         name = f"{opts.app_label}_{opts.model_name}_photo"
-        return [path("<int:object_id>/photo/", view, name=name), *super().get_urls()]
+        by_number = self.admin_site.admin_view(self.history_by_id_number_view)
+        return [
+            path("<int:object_id>/photo/", view, name=name),
+            path("history-by-id-number/", by_number, name=f"{opts.app_label}_{opts.model_name}_history_by_id_number"),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(never_cache)
+    def history_by_id_number_view(self, request: HttpRequest) -> HttpResponse:
+        """按身份证号查找历史记录: the history rows of whoever had this full number, found by
+        its keyed hash (kit.privacy), including a number since corrected; only for users who
+        may see full numbers, only candidates in their scope, and recorded in the access log.
+        The number is posted, never put in the address."""
+        if not (self.has_view_permission(request) and sees_full_id_numbers(request)):
+            raise PermissionDenied
+        form = HistoryByIdNumberForm(request.POST or None)
+        found: list[dict[str, Any]] | None = None
+        if request.method == "POST" and form.is_valid():
+            number = form.cleaned_data["id_number"]
+            rows = Candidate.history.filter(id_number_digest=privacy.id_number_digest(number))
+            visible = set(self.get_queryset(request).filter(pk__in=rows.values("id")).values_list("pk", flat=True))
+            found = []
+            for candidate in Candidate.objects.filter(pk__in=visible).order_by("pk"):
+                records = list(rows.filter(id=candidate.pk).select_related("history_user").order_by("-history_date"))
+                found.append(
+                    {
+                        "candidate": candidate,
+                        "current": candidate.id_number == number,
+                        "records": records,
+                        "history_url": reverse(
+                            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[candidate.pk]
+                        ),
+                    }
+                )
+            names = "、".join(item["candidate"].name for item in found) or "无"
+            audit.record(
+                request,
+                action=audit.UNMASK,
+                subject=f"按公民身份号码 {mask_id_number(number)} 查找历史记录：考生 {names}",
+                reason="按完整身份证号查找历史记录",
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "按公民身份号码查找历史记录",
+            "form": form,
+            "found": found,
+        }
+        return TemplateResponse(request, "candidates/history_by_id_number.html", context)
 
     @method_decorator(never_cache)
     def photo_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
