@@ -139,6 +139,9 @@ class Registration(models.Model):
         WITHDRAWN = "withdrawn", "已放弃（退费）"
 
     BEFORE_EXAM = (Status.REGISTERED, Status.ELIGIBLE, Status.INELIGIBLE, Status.CONSENTED, Status.APPLIED)
+    # Cases that ended without a certificate (a retake failed or not taken; given up with a
+    # refund). A passed case ends when its certificate is issued (certificates.retention).
+    ENDED = (Status.CLOSED, Status.WITHDRAWN)
 
     candidate = models.ForeignKey(
         Candidate, verbose_name="考生", on_delete=models.PROTECT, related_name="registrations"

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from candidates.models import Candidate
 from catalog.models import Occupation, Region
 from catalog.selectors import RuleBook
+from kit import clock
 
 from .models import Registration, SkillLevelReferral
 
@@ -261,3 +262,17 @@ def applications_awaiting_decision(qs: QuerySet) -> QuerySet:
     from .models import AppraisalApplication
 
     return qs.filter(status=AppraisalApplication.Status.SUBMITTED)
+
+
+def registrations_ended_on(registrations: QuerySet[Registration]) -> dict[int, datetime.date]:
+    """The day each of ``registrations`` that ended without a certificate (``Registration.ENDED``)
+    entered that state, read from its trace (the first record in the state it is in: the
+    ended states are final), as a business date."""
+    ended = registrations.filter(status__in=Registration.ENDED)
+    first: dict[int, datetime.date] = {}
+    rows = Registration.history.filter(id__in=ended.values("pk")).values_list("id", "status", "history_date")
+    current = dict(ended.values_list("pk", "status"))
+    for pk, status, moment in rows.order_by("history_date"):
+        if status == current.get(pk) and pk not in first:
+            first[pk] = clock.local_day(moment)
+    return first

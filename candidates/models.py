@@ -135,6 +135,9 @@ class Candidate(models.Model):
         related_name="+",
         editable=False,
     )
+    # Set by the retention rule (certificates.retention): from that day the row keeps only
+    # what statistics, a certificate or an archive record still need.
+    deidentified_on = models.DateField("去标识化日期", null=True, blank=True, editable=False)
 
     objects = TracedManager()
     history = history(id_field="id_number")

@@ -22,6 +22,16 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name="candidate",
+            name="deidentified_on",
+            field=models.DateField(blank=True, editable=False, null=True, verbose_name="去标识化日期"),
+        ),
+        migrations.AddField(
+            model_name="historicalcandidate",
+            name="deidentified_on",
+            field=models.DateField(blank=True, editable=False, null=True, verbose_name="去标识化日期"),
+        ),
+        migrations.AddField(
             model_name="historicalcandidate",
             name="id_number_digest",
             field=models.CharField(
