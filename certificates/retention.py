@@ -26,8 +26,10 @@ again and again (what is done is not done twice)."""
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -146,7 +148,7 @@ def _deidentify_one(pk: int, *, keep_identity: bool, today: datetime.date, repor
         return
     changes: dict = {"phone": "", "deidentified_on": today}
     history_changes: dict = {"phone": ""}
-    files: list[tuple] = []
+    files: list[tuple[Any, str]] = []
     if keep_identity:
         report.contact_removed.append(pk)
     else:
@@ -175,4 +177,4 @@ def _deidentify_one(pk: int, *, keep_identity: bool, today: datetime.date, repor
     Candidate.history.filter(id=pk).update(**history_changes)
     Candidate.objects.filter(pk=pk).update(**changes)
     for storage, name in files:
-        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        transaction.on_commit(functools.partial(storage.delete, name))
