@@ -223,3 +223,10 @@ JIANDING_PHOTO_ZIP_MAX_BYTES = env.int("JIANDING_PHOTO_ZIP_MAX_BYTES", default=5
 
 # The address printed in certificates' QR codes (the public lookup page).
 JIANDING_PUBLIC_URL = env("JIANDING_PUBLIC_URL", default="http://127.0.0.1:8000")
+
+# Short messages to candidates (告知义务): the sending class (kit.sms; no real gateway is
+# shipped), the file backend's directory, and how many days after a moment a candidate is
+# still told of it (a missed sweep catches up, an upgrade does not text about last spring).
+JIANDING_SMS_BACKEND = env("JIANDING_SMS_BACKEND", default="kit.sms.ConsoleBackend")
+JIANDING_SMS_FILE_PATH = env("JIANDING_SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms"))
+JIANDING_CANDIDATE_NOTICE_LOOKBACK_DAYS = env.int("JIANDING_CANDIDATE_NOTICE_LOOKBACK_DAYS", default=14)
