@@ -98,15 +98,18 @@ def notices_send(*, notices: Iterable[Notice], batch_size: int = 1000) -> int:
     return new
 
 
-def notices_deliver_pending(batch_size: int = 200) -> int:
-    """Hand every logged, unsent notice to the SMS backend and mark it sent. Rows are locked
-    and skipped when locked, so two senders at once never take the same row."""
-    backend = sms.get_backend()
+def notices_deliver_pending(batch_size: int = 200, backend: sms.BaseSmsBackend | None = None) -> int:
+    """Hand every logged, unsent notice to the SMS backend (the configured one unless
+    given) and mark it sent. Rows are locked and skipped when locked, so two senders at
+    once never take the same row."""
+    backend = backend or sms.get_backend()
     sent = 0
     while True:
         with transaction.atomic():
             batch = list(
-                CandidateNotice.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True)[:batch_size]
+                CandidateNotice.objects.select_for_update(skip_locked=True)
+                .filter(sent_at__isnull=True)
+                .order_by("pk")[:batch_size]
             )
             if not batch:
                 return sent

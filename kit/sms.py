@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from django.utils.module_loading import import_string
 
 from . import clock, conf
+from .logs import mask_personal_numbers
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ class BaseSmsBackend:
 
 
 class ConsoleBackend(BaseSmsBackend):
-    """Writes each message to a stream (standard output): development and demos."""
+    """Writes each message to a stream (standard output): development and demos. The
+    number is masked, as in the logs: a console is often captured into one."""
 
     def __init__(self, stream: TextIO | None = None, **options: Any) -> None:
         super().__init__(**options)
@@ -51,7 +53,7 @@ class ConsoleBackend(BaseSmsBackend):
     def send_messages(self, messages: Sequence[SmsMessage]) -> int:
         with self._lock:
             for message in messages:
-                self.stream.write(f"[短信] 至 {message.to}：{message.text}\n")
+                self.stream.write(f"[短信] 至 {mask_personal_numbers(message.to)}：{message.text}\n")
             self.stream.flush()
         return len(messages)
 

@@ -31,3 +31,4 @@ INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
 
 # Short messages to candidates stay in kit.sms.outbox.
 JIANDING_SMS_BACKEND = "kit.sms.LocmemBackend"
+JIANDING_SMS_FILE_PATH = str(BASE_DIR / ".test-media" / "sms")

@@ -15,13 +15,13 @@ def test_the_configured_backend_is_loaded_by_its_dotted_path(settings):
     assert isinstance(sms.get_backend(), sms.FileBackend)
 
 
-def test_console_backend_prints_each_message():
+def test_console_backend_prints_each_message_with_the_number_masked():
     stream = io.StringIO()
     sent = sms.ConsoleBackend(stream=stream).send_messages(
         [sms.SmsMessage("13800000001", "您好"), sms.SmsMessage("13800000002", "再见")]
     )
     assert sent == 2
-    assert stream.getvalue().splitlines() == ["[短信] 至 13800000001：您好", "[短信] 至 13800000002：再见"]
+    assert stream.getvalue().splitlines() == ["[短信] 至 138****0001：您好", "[短信] 至 138****0002：再见"]
 
 
 @pytest.mark.django_db
