@@ -292,15 +292,17 @@ def open_announcements(station: Station, today: datetime.date) -> list[PublicAnn
         .select_related("occupation")
         .order_by("-publish_date", "pk")
     )
+    # An application may carry several announcements' registrations: a session counts for
+    # an announcement of its own occupation and level.
+    own = {a.pk: (a.occupation_id, a.level) for a in announcements}
     exam_dates: dict[int, set[datetime.date]] = defaultdict(set)
-    for announcement_id, day in (
-        ExamSession.objects.filter(
-            date__gte=today, application__registrations__announcement__in=[a.pk for a in announcements]
-        )
-        .values_list("application__registrations__announcement", "date")
+    for announcement_id, occupation_id, level, day in (
+        ExamSession.objects.filter(date__gte=today, application__registrations__announcement__in=list(own))
+        .values_list("application__registrations__announcement", "occupation_id", "level", "date")
         .distinct()
     ):
-        exam_dates[announcement_id].add(day)
+        if own[announcement_id] == (occupation_id, level):
+            exam_dates[announcement_id].add(day)
     shown = []
     for announcement in announcements:
         deadlines = book.deadlines_for(announcement.occupation_id, station.region)

@@ -85,3 +85,28 @@ def test_the_lookup_page_links_the_index(client):
 
 def test_the_pages_need_no_login_and_take_no_posts(client, orgs):
     assert client.post(reverse("public_stations")).status_code == 405
+
+
+def test_a_session_counts_only_for_the_announcement_of_its_occupation_and_level(client, case, staff, orgs):
+    from decimal import Decimal
+
+    from appraisals import services
+    from catalog.models import Occupation
+
+    other = services.announcement_publish(
+        actor=staff["clerk"],
+        station=orgs["xm1"],
+        occupation=Occupation.objects.get(name="美容师"),
+        level="5",
+        publish_date=D(2020, 9, 1),
+        fee=Decimal("200.00"),
+    )
+    case.register().review().consent().apply().approve().schedule(day=D(2020, 11, 20)).seat()
+    with on(D(2020, 9, 20)):
+        _, body = page(client)
+    sections = {
+        title: next(part for part in body.split("<section")[1:] if title in part)
+        for title in (case.announcement.title, other.title)
+    }
+    assert "2020年11月20日" in sections[case.announcement.title]
+    assert "2020年11月20日" not in sections[other.title] and "待定" in sections[other.title]
