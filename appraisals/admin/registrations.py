@@ -15,9 +15,9 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import date as date_filter
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from candidates.admin import RAW_INPUT_MAX_LENGTH, photo_tag
@@ -328,7 +328,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
         # Read-only: the sweep and the services send them; the number is not shown here.
         rows = [
             (
-                f"{timezone.localtime(n.created_at):%Y-%m-%d %H:%M}",
+                date_filter(n.created_at, "Y-m-d H:i"),
                 n.get_event_display(),
                 n.text,
                 "已发送" if n.sent_at else "待发送",
