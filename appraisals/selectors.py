@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from candidates.models import Candidate
-from catalog.models import Occupation, Region
+from catalog.models import Occupation, Region, Station
 from catalog.selectors import RuleBook
 from kit import clock
 
-from .models import Registration, SkillLevelReferral
+from . import rules
+from .models import ExamAnnouncement, ExamSession, Registration, SkillLevelReferral
 
 
 @dataclass(frozen=True)
@@ -276,3 +279,63 @@ def registrations_ended_on(registrations: QuerySet[Registration]) -> dict[int, d
         if status == current.get(pk) and pk not in first:
             first[pk] = clock.local_day(moment)
     return first
+
+
+@dataclass(frozen=True)
+class PublicAnnouncement:
+    """One open announcement as the public page shows it: nothing about any person."""
+
+    title: str
+    occupation: str
+    level: str
+    publish_date: datetime.date
+    fee: Decimal
+    last_registration_day: datetime.date | None
+    completion_deadline: datetime.date | None
+    exam_dates: list[datetime.date]
+    taking_registrations: bool
+
+
+def open_announcements(station: Station, today: datetime.date) -> list[PublicAnnouncement]:
+    """The station's announcements still open on ``today``: taking registrations (the cut-off
+    that applies in the station's region not passed) or with an exam still to come. Each
+    with its cut-off, its completion deadline and the dates of its coming exams (three
+    queries, whatever the number of announcements)."""
+    book = RuleBook()
+    announcements = list(
+        ExamAnnouncement.objects.filter(station=station, publish_date__lte=today)
+        .select_related("occupation")
+        .order_by("-publish_date", "pk")
+    )
+    # An application may carry several announcements' registrations: a session counts for
+    # an announcement of its own occupation and level.
+    own = {a.pk: (a.occupation_id, a.level) for a in announcements}
+    exam_dates: dict[int, set[datetime.date]] = defaultdict(set)
+    for announcement_id, occupation_id, level, day in (
+        ExamSession.objects.filter(date__gte=today, application__registrations__announcement__in=list(own))
+        .values_list("application__registrations__announcement", "occupation_id", "level", "date")
+        .distinct()
+    ):
+        if own[announcement_id] == (occupation_id, level):
+            exam_dates[announcement_id].add(day)
+    shown = []
+    for announcement in announcements:
+        deadlines = book.deadlines_for(announcement.occupation_id, station.region)
+        cutoff = deadlines.last_registration_day
+        taking = cutoff is None or today <= cutoff
+        if not taking and not exam_dates[announcement.pk]:
+            continue
+        shown.append(
+            PublicAnnouncement(
+                title=announcement.title,
+                occupation=announcement.occupation.name,
+                level=announcement.get_level_display(),
+                publish_date=announcement.publish_date,
+                fee=announcement.fee,
+                last_registration_day=cutoff,
+                completion_deadline=rules.completion_deadline(deadlines, rules.EXAM),
+                exam_dates=sorted(exam_dates[announcement.pk]),
+                taking_registrations=taking,
+            )
+        )
+    return shown

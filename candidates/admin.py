@@ -20,10 +20,12 @@ from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 
 from catalog.admin_scope import ScopedAdmin, request_user
+from catalog.selectors import station_scope
 from kit import audit, privacy
+from kit.admin import ViewOnlyMixin
 from kit.permissions import FULL_ID_PERMISSION
 
-from .models import Candidate
+from .models import Candidate, CandidateNotice
 from .photos import photo_jpeg
 from .selectors import visible_candidates
 from .services import EDITABLE_FIELDS, candidate_photo_set, candidate_update, candidate_upsert
@@ -333,3 +335,31 @@ class CandidateAdmin(ScopedAdmin):
         obj.birth_date, obj.sex = saved.birth_date, saved.sex
         obj._state.adding = False
         obj._state.db = saved._state.db
+
+
+@admin.register(CandidateNotice)
+class CandidateNoticeAdmin(ViewOnlyMixin, ScopedAdmin):
+    """考生告知短信: what each candidate was told and when, read-only (the sweep and the
+    services write it). The number is always masked: the text is what matters here."""
+
+    scope_station_path = None
+    list_display = ["created_at", "candidate_name", "event", "masked_phone", "text", "sent_at"]
+    list_filter = ["event", "sent_at"]
+    search_fields = ["candidate__name"]
+    list_select_related = ["candidate"]
+    show_full_result_count = False
+    fields = ["candidate_name", "event", "key", "masked_phone", "text", "created_at", "sent_at"]
+    readonly_fields = ["candidate_name", "event", "key", "masked_phone", "text", "created_at", "sent_at"]
+
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        if station_scope(request.user) is None:
+            return qs
+        return qs.filter(candidate__in=visible_candidates(request.user).values("pk"))
+
+    @admin.display(description="考生", ordering="candidate__name")
+    def candidate_name(self, obj: CandidateNotice) -> str:
+        return obj.candidate.name
+
+    @admin.display(description="发送号码")
+    def masked_phone(self, obj: CandidateNotice) -> str:
+        return mask_phone(obj.phone)

@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from catalog.models import SkillLevel
 from catalog.trace import TracedManager, history
+from kit import clock
 from kit.storage import private_storage
 
 from .validators import (
@@ -233,3 +234,41 @@ def candidate_field_rules(values: Mapping[str, Any]) -> dict[str, str]:
     ):
         errors["prior_certificate_level"] = "填写了已有职业资格证书的编号或发证日期，就必须选择证书等级。"
     return errors
+
+
+class CandidateNotice(models.Model):
+    """告知记录: one short message to a candidate about one moment of their case (the duty
+    to inform). One row per candidate, event and key, held by a unique constraint: the
+    sender inserts the row first and texts only the rows its own run inserted, so a
+    moment is told once however often (or however concurrently) the sweep runs."""
+
+    class Event(models.TextChoices):
+        AFTER_CUTOFF = "after_cutoff", "报名截止后：继续鉴定或放弃退费"
+        TICKET_READY = "ticket_ready", "准考证可打印"
+        RESULTS_PUBLISHED = "results_published", "成绩已公示"
+        RETAKE_OFFERED = "retake_offered", "可申请补考"
+        CERTIFICATE_READY = "certificate_ready", "证书已核发"
+        LATE_ENTRY_REFUSED = "late_entry_refused", "补录未予受理"
+
+    candidate = models.ForeignKey(
+        Candidate, verbose_name="考生", on_delete=models.PROTECT, related_name="notices", editable=False
+    )
+    event = models.CharField("告知事项", max_length=30, choices=Event.choices, editable=False)
+    key = models.CharField("对象", max_length=60, editable=False, help_text="如 registration:12、certificate:3")
+    text = models.CharField("短信内容", max_length=300, editable=False)
+    phone = models.CharField("发送号码", max_length=11, editable=False)
+    run = models.CharField("发送批次", max_length=32, db_index=True, editable=False)
+    created_at = models.DateTimeField("记录时间", default=clock.now, editable=False)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "考生告知短信"
+        verbose_name_plural = "考生告知短信"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "event", "key"], name="candidate_notice_once"),
+        ]
+        indexes = [models.Index(fields=["sent_at"], name="candidate_notice_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()}（{self.key}）"

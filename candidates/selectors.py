@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from catalog.selectors import Viewer, station_scope, visible_stations
 
-from .models import Candidate
+from .models import Candidate, CandidateNotice
 from .validators import ID_NUMBER_SHAPE, normalise_id_number
 
 
@@ -39,3 +39,8 @@ def visible_candidates(user: Viewer, qs: QuerySet[Candidate] | None = None) -> Q
     # join, and re-ran the registration subquery for each candidate (minutes at a
     # million registrations; bench/admin_bench.py).
     return qs.filter(pk__in=registered_here.union(entered_here))
+
+
+def notices_of(candidate: Candidate) -> QuerySet[CandidateNotice]:
+    """What ``candidate`` was told (告知短信), newest first: the case page shows it."""
+    return CandidateNotice.objects.filter(candidate=candidate).order_by("-created_at", "-pk")

@@ -166,6 +166,7 @@ ROLE_MENUS: dict[str, list[str]] = {
     STATION_CLERK: [
         "appraisals.registration",
         "candidates.candidate",
+        "candidates.candidatenotice",
         "appraisals.examannouncement",
         "appraisals.consentform",
         "appraisals.appraisalapplication",
@@ -197,6 +198,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "appraisals.offsiterequest",
         "appraisals.registration",
         "candidates.candidate",
+        "candidates.candidatenotice",
         "appraisals.examsession",
         "appraisals.exampaper",
         "appraisals.examresult",

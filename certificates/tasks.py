@@ -1,4 +1,4 @@
-"""Celery tasks of the certificates app: one service call each."""
+"""Celery tasks of the certificates app: no business logic, one service call each."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from celery import shared_task
 
 from kit import clock
 
-from . import retention
+from . import notices, retention
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -22,3 +22,17 @@ def deidentify_ended_cases() -> dict[str, int]:
         "photos": report.photos,
         "consent_scans": report.consent_scans,
     }
+
+
+@shared_task(
+    name="certificates.tasks.candidate_notices",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    max_retries=3,
+    retry_backoff=True,
+)
+def candidate_notices() -> int:
+    """The daily candidate notices (on the beat schedule at 09:00): see ``notices.sweep``.
+    Redelivered or retried, it sends nothing twice (the notice log's unique constraint)."""
+    return notices.sweep(clock.today())

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from appraisals import public as appraisals_public
 from certificates import views as certificates_views
 from supervision import views as supervision_views
 from supervision.home import admin_home
@@ -20,6 +21,13 @@ urlpatterns = [
     path("certificates/", include("certificates.urls")),
     path("verify/", certificates_views.verify, name="verify"),  # 证书查询: public, no login
     path("complaints/", supervision_views.complaint_new, name="complaint_new"),  # 举报: public, no login
+    # 鉴定考试公告: public, no login.
+    path("stations/", appraisals_public.stations, name="public_stations"),
+    path(
+        "stations/<str:code>/announcements/",
+        appraisals_public.station_announcements,
+        name="station_announcements",
+    ),
 ]
 # Uploads (consent scans, attachments, photos) are personal data: never served by URL, even
 # in development; each opens through a view that checks who asks.

@@ -105,3 +105,19 @@ def id_hash_key() -> str:
 def retention_days() -> int:
     """Days after a case ended before its personal data are de-identified."""
     return int(settings.JIANDING_RETENTION_DAYS)
+
+
+def sms_backend() -> str:
+    """The dotted path of the class that sends short messages to candidates (see kit.sms)."""
+    return str(settings.JIANDING_SMS_BACKEND)
+
+
+def sms_file_path() -> str:
+    """The directory the file SMS backend writes its JSON lines to."""
+    return str(settings.JIANDING_SMS_FILE_PATH)
+
+
+def candidate_notice_lookback_days() -> int:
+    """A candidate is told of a moment up to this many days after it (a sweep that missed a
+    day catches up; a first run after an upgrade does not text people about last spring)."""
+    return int(settings.JIANDING_CANDIDATE_NOTICE_LOOKBACK_DAYS)

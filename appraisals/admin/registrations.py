@@ -15,12 +15,14 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import date as date_filter
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from candidates.admin import RAW_INPUT_MAX_LENGTH, photo_tag
 from candidates.models import Candidate
+from candidates.selectors import notices_of
 from candidates.validators import (
     mask_id_number,
     normalise_id_number,
@@ -281,6 +283,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
                 "fee",
                 "status",
                 "application",
+                "candidate_notices",
             ]
         return []
 
@@ -319,6 +322,26 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
         if exact is not None:
             return exact, False
         return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="告知考生的短信")
+    def candidate_notices(self, obj: Registration) -> str:
+        # Read-only: the sweep and the services send them; the number is not shown here.
+        rows = [
+            (
+                date_filter(n.created_at, "Y-m-d H:i"),
+                n.get_event_display(),
+                n.text,
+                "已发送" if n.sent_at else "待发送",
+            )
+            for n in notices_of(obj.candidate)
+        ]
+        if not rows:
+            return "尚未发送"
+        return format_html(
+            '<table class="candidate-notices"><thead><tr><th>时间</th><th>事项</th><th>内容</th><th>状态</th></tr>'
+            "</thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
 
     @admin.display(description="考生照片")
     def candidate_photo(self, obj: Registration) -> str:

@@ -232,3 +232,9 @@ JIANDING_ID_HASH_KEY = env("JIANDING_ID_HASH_KEY", default="")
 # many days after the case ended. Three years: the civil limitation period (Civil Code
 # art. 188) within which a refund or result may be disputed and a complaint investigated.
 JIANDING_RETENTION_DAYS = env.int("JIANDING_RETENTION_DAYS", default=3 * 365)
+# Short messages to candidates (告知义务): the sending class (kit.sms; no real gateway is
+# shipped), the file backend's directory, and how many days after a moment a candidate is
+# still told of it (a missed sweep catches up, an upgrade does not text about last spring).
+JIANDING_SMS_BACKEND = env("JIANDING_SMS_BACKEND", default="kit.sms.ConsoleBackend")
+JIANDING_SMS_FILE_PATH = env("JIANDING_SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms"))
+JIANDING_CANDIDATE_NOTICE_LOOKBACK_DAYS = env.int("JIANDING_CANDIDATE_NOTICE_LOOKBACK_DAYS", default=14)

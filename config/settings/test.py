@@ -28,3 +28,7 @@ if REDIS_URL:  # noqa: F405
 
 # The demo data set (manage.py load_demo): never installed in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
+
+# Short messages to candidates stay in kit.sms.outbox.
+JIANDING_SMS_BACKEND = "kit.sms.LocmemBackend"
+JIANDING_SMS_FILE_PATH = str(BASE_DIR / ".test-media" / "sms")

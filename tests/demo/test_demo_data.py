@@ -358,3 +358,17 @@ def test_the_registry_staffs_every_session_and_shows_its_exceptions(demo):
     assert Appraiser.objects.filter(status=Appraiser.Status.REVOKED).count() == 3
     held = IssuanceBatch.objects.get(status=IssuanceBatch.Status.HELD)
     assert "考评员 1 人（另有 2 人考试当日不在有效资格内）" in held.rush_flags
+
+
+def test_the_candidates_were_told_what_is_due_on_the_business_date(demo):
+    from candidates.models import CandidateNotice
+
+    assert "考生告知短信" in demo
+    events = Counter(CandidateNotice.objects.values_list("event", flat=True))
+    # Results of the September exams, their retake offers and the next sessions' tickets.
+    for event in ("results_published", "retake_offered", "ticket_ready"):
+        assert events[event] > 0, event
+    assert "after_cutoff" not in events  # Fujian's cut-off (09-30) has not passed yet
+    # The last certificate was issued on 09-03: more than two weeks ago, not told any more.
+    assert "certificate_ready" not in events
+    assert not CandidateNotice.objects.filter(sent_at__isnull=True).exists()

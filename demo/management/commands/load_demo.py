@@ -23,6 +23,7 @@ from demo.authorisations import demo_authorisations_load
 from demo.cases import demo_cases_load
 from demo.certificates import demo_certificates_load, verify_example
 from demo.examday import demo_examday_load
+from demo.notices import demo_notices_load
 from demo.people import CASE_USERS, CENTRES, DEMO_PASSWORD, STATIONS, USERS, demo_people_load
 from demo.photos import demo_photos_load
 from demo.registry import demo_registry_load, demo_registry_story
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         demo_registry_story(cut)
         demo_examday_load()  # off-site requests and an exam day with an absence (June 2020)
         demo_photos_load()
+        notices_told = demo_notices_load()  # what the candidates were told on the business date
         self.stdout.write(
             self.style.SUCCESS(f"演示数据已载入：{len(STATIONS)} 个鉴定站，{len(USERS) + len(CASE_USERS)} 个演示账号。")
         )
@@ -62,6 +64,8 @@ class Command(BaseCommand):
             self.stdout.write("已生成证书与督导演示案例（2020年上半年的鉴定）。")
         else:
             self.stdout.write("证书与督导演示案例已存在，未重复生成。")
+        if notices_told:
+            self.stdout.write(f"已生成考生告知短信 {notices_told} 条（见“考生告知短信”和各报名的案卷页）。")
         self.stdout.write(self._status_summary())
         self.stdout.write(self._certificate_summary())
 
