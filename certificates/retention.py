@@ -36,7 +36,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from appraisals.models import ConsentForm, Registration
 from appraisals.selectors import registrations_ended_on
-from candidates.models import Candidate
+from candidates.models import Candidate, CandidateNotice
 from catalog.models import User
 from catalog.trace import acting_as
 from kit import conf
@@ -176,5 +176,12 @@ def _deidentify_one(pk: int, *, keep_identity: bool, today: datetime.date, repor
     # which the traced update records with the reason.
     Candidate.history.filter(id=pk).update(**history_changes)
     Candidate.objects.filter(pk=pk).update(**changes)
+    # The texts told to the person keep the number they went to and their name.
+    notices = CandidateNotice.objects.filter(candidate_id=pk)
+    notices.update(phone="")
+    if not keep_identity:
+        for notice in notices.only("pk", "text"):
+            notice.text = notice.text.replace(candidate.name, DEIDENTIFIED_NAME)
+            notice.save(update_fields=["text"])
     for storage, name in files:
         transaction.on_commit(functools.partial(storage.delete, name))

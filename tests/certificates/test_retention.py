@@ -13,7 +13,8 @@ from PIL import Image
 
 from appraisals import services as appraisal_services
 from appraisals.models import ConsentForm, Registration
-from candidates.models import Candidate
+from candidates.models import Candidate, CandidateNotice
+from candidates.notices import notify
 from candidates.services import candidate_photo_set
 from candidates.validators import mask_id_number
 from certificates.retention import DEIDENTIFIED_NAME, deidentify_ended_cases, placeholder_id_number
@@ -106,6 +107,23 @@ def test_what_goes_and_what_stays(world, django_capture_on_commit_callbacks):
         assert row.name == DEIDENTIFIED_NAME and row.phone == "" and row.id_number_digest is None
         assert row.id_number in (placeholder_id_number(before.pk),)
     assert not any(mask_id_number(before.id_number) == row.id_number for row in person.history.all())
+
+
+def test_the_texts_told_to_a_deidentified_person_lose_name_and_number(world):
+    person = world["withdrawn"]
+    assert notify(
+        person,
+        CandidateNotice.Event.LATE_ENTRY_REFUSED,
+        "registration:1",
+        station="XM001",
+        act="报名",
+        day="2020-09-20",
+        deadline="2020-09-19",
+        reason="",
+    )
+    deidentify_ended_cases(actor=None, today=D(2020, 12, 1), days=DAYS)
+    [notice] = CandidateNotice.objects.filter(candidate=person)
+    assert notice.phone == "" and person.name not in notice.text and DEIDENTIFIED_NAME in notice.text
 
 
 def test_a_certificate_holder_keeps_what_the_certificate_needs(world):
