@@ -14,7 +14,10 @@ def import_registrations_task(self: Task, upload_id: int, user_id: int) -> dict[
     progress and outcome, so the clerk can leave the page and come back. A lost database
     connection (nothing saved, the job says so) is retried with the kept file."""
     last_attempt = self.request.retries >= (self.max_retries or 0)
-    report = importing.run_import_job(upload_id, user_id, last_attempt=last_attempt)
+    # Acknowledged late and rejected when its worker process is lost (settings): the broker
+    # hands the message out again, marked redelivered, and the job it left running runs again.
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    report = importing.run_import_job(upload_id, user_id, last_attempt=last_attempt, redelivered=redelivered)
     return None if report is None else report.to_dict(max_errors=20)
 
 

@@ -33,7 +33,7 @@ class EmailBackend(BaseEmailBackend):
 
 def received(box: Path) -> list[tuple[str, str]]:
     """(recipient, subject) of every message in the mailbox."""
-    found = []
+    found: list[tuple[str, str]] = []
     for path in box.glob("*.json"):
         record = json.loads(path.read_text())
         found.extend((to, record["subject"]) for to in record["to"])

@@ -74,12 +74,16 @@ class ImportInterrupted(Exception):
     """The job's database connection was lost; its file is kept for the task's retry."""
 
 
-def run_import_job(job_id: int, user_id: int, *, last_attempt: bool = True) -> ImportReport | None:
+def run_import_job(
+    job_id: int, user_id: int, *, last_attempt: bool = True, redelivered: bool = False
+) -> ImportReport | None:
     """Run one queued ImportJob (the Celery task calls this).
 
     1. Claim the job: a conditional update from “queued” (or from “failed” with its file kept
-       after a lost database connection) to “running”; a job already claimed (a redelivered
-       task) is left alone.
+       after a lost database connection) to “running”; a job already claimed is left alone
+       (a second delivery of the same message), unless the broker ``redelivered`` the task
+       because the worker process running it died (SIGKILL, out of memory): then nothing of
+       that run was saved (one transaction) and the job is run again.
     2. Import its file as the user, recording progress on the job as it goes.
     3. Store the report and the outcome; remove the uploaded file, which holds personal
        data and is no longer needed. If the database connection is lost (the saving is one
@@ -87,7 +91,11 @@ def run_import_job(job_id: int, user_id: int, *, last_attempt: bool = True) -> I
        ``last_attempt``, keeps its file and raises ``ImportInterrupted`` for the task to retry."""
     claimed = (
         ImportJob.objects.filter(pk=job_id)
-        .filter(Q(status=ImportJob.Status.QUEUED) | Q(status=ImportJob.Status.FAILED, report__retry=True))
+        .filter(
+            Q(status=ImportJob.Status.QUEUED)
+            | Q(status=ImportJob.Status.FAILED, report__retry=True)
+            | (Q(status=ImportJob.Status.RUNNING) if redelivered else Q(pk__in=[]))
+        )
         .update(status=ImportJob.Status.RUNNING, phase="检查")
     )
     if not claimed:

@@ -7,10 +7,13 @@ its candidates written and its registrations not, until the test lets go or kill
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -20,6 +23,7 @@ from appraisals.importing import ImportInterrupted, run_import_job
 from appraisals.models import ImportJob, Registration
 from candidates.models import Candidate
 from tests.appraisals.test_import_engine import csv_file, registration_rows
+from tests.supervision.test_sweep_faults import redis_of_our_own  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.postgres]
 
@@ -161,3 +165,42 @@ def test_the_same_file_imported_twice_at_once_registers_once_and_the_second_says
     report = run_import_job(third.pk, staff["clerk"].pk)
     assert report is not None and report.ok and report.registrations_created == 0
     assert Registration.objects.count() == ROWS
+
+
+@pytest.mark.redis
+def test_a_worker_process_killed_mid_import_runs_the_job_again_and_saves_it_once(
+    committed_db,
+    staff,
+    orgs,
+    announcement,
+    tmp_path,
+    redis_of_our_own,  # noqa: F811 - the fixture imported above
+):
+    """SIGKILL of the pool process saving the file: the task (acknowledged late, rejected when
+    its process is lost) is delivered again, marked redelivered, and the job it left
+    “running” is run again. PostgreSQL ends a dead client's backend when it next reads from
+    it; this one is waiting for the test's lock, so the test ends it, as PostgreSQL would."""
+    from tests.supervision.test_sweep_faults import celery_client, stack, wait
+
+    job = new_job(orgs, staff)
+    with stack(tmp_path / "import-killed", redis_of_our_own) as running:
+        worker_log = running.worker("")
+        with registrations_blocked():
+            celery_client(redis_of_our_own).send_task(
+                "appraisals.tasks.import_registrations_task", args=[job.pk, staff["clerk"].pk]
+            )
+            [backend] = wait_for(backends_waiting)
+            main = running.processes[0].pid
+            [child] = Path(f"/proc/{main}/task/{main}/children").read_text().split()
+            os.kill(int(child), signal.SIGKILL)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+        def finished() -> bool:
+            job.refresh_from_db()
+            return job.is_finished
+
+        wait("导入任务重新执行完毕", finished, 60, worker_log)
+        assert "WorkerLostError" in worker_log.read_text() or "signal 9" in worker_log.read_text()
+    assert job.status == ImportJob.Status.DONE, job.report
+    assert imported_people() == ROWS and Registration.objects.count() == ROWS

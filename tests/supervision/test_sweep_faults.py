@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from catalog.models import Notification, ReminderLog, User
@@ -110,6 +111,7 @@ class Stack:
             "DJANGO_EMAIL_BACKEND": "tests.mailbox.EmailBackend",
             "JIANDING_TEST_MAILBOX": str(self.mailbox),
             "JIANDING_BUSINESS_DATE": business_date,
+            "JIANDING_MEDIA_ROOT": str(django_settings.MEDIA_ROOT),  # the test's uploads
         }
 
     def start(self, name: str, args: list[str], business_date: str) -> Path:
@@ -187,7 +189,9 @@ def assert_each_reminder_once(box: Path, phase: str, after: int = 0) -> int:
     twice = {key: count for key, count in mail.items() if count > 1}
     assert not twice, f"{phase}：有提醒邮件发了不止一次：{twice}"
     logs = list(ReminderLog.objects.filter(pk__gt=after).select_related("recipient", "notification"))
-    expected = Counter((log.recipient.email, log.notification.title) for log in logs if log.recipient.email)
+    expected = Counter(
+        (log.recipient.email, log.notification.title) for log in logs if log.recipient.email and log.notification
+    )
     assert mail == expected, f"{phase}：邮件与发送记录不一致"
     assert Notification.objects.filter(pk__in=[log.notification_id for log in logs]).count() == len(logs)
     assert Notification.objects.count() == ReminderLog.objects.count(), f"{phase}：站内通知与发送记录不一致"
