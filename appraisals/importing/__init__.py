@@ -17,6 +17,7 @@ The names below are the package's interface; callers import them from here.
 from .checking import BATCH_SIZE, PREVIEW_ROWS, Progress, RegistrationImporter, parse_date, shown_value
 from .jobs import (
     STORED_ERRORS,
+    ImportInterrupted,
     import_file,
     import_job_start,
     job_with_live_progress,
@@ -49,6 +50,7 @@ __all__ = [
     "STORED_ERRORS",
     "Column",
     "CopyWriter",
+    "ImportInterrupted",
     "ImportRefused",
     "ImportReport",
     "OrmWriter",

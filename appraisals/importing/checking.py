@@ -32,13 +32,14 @@ import datetime
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 
 from candidates.models import Candidate, candidate_field_rules
 from candidates.validators import (
@@ -317,6 +318,36 @@ def _verbose(name: str) -> str:
 # --- the importer ------------------------------------------------------------------------------
 
 
+IMPORT_IN_PROGRESS = (
+    "本站点的另一份报名名单正在导入（例如同一文件刚刚已提交过一次），为免重复登记，本次未导入任何数据。"
+    "请等那一次完成后查看结果；如仍需导入，再导入一次即可：已登记的行不会重复登记。"
+)
+_IMPORT_LOCK_CLASS = 0x4A44  # “JD”: the advisory-lock namespace of registration imports
+
+
+@contextmanager
+def station_import_lock(station_id: int) -> Iterator[bool]:
+    """Hold PostgreSQL's session advisory lock of one station's imports while a file is
+    checked and saved; yields False at once if another import of the station holds it.
+    The lock goes with the session, so an import whose connection dies releases it. SQLite
+    (development) serialises its writers anyway: no lock there."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_IMPORT_LOCK_CLASS, station_id])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_IMPORT_LOCK_CLASS, station_id])
+            except DatabaseError:  # the connection is gone, and the lock with it
+                logger.warning("导入锁释放时数据库连接已断开（鉴定站 %s）", station_id)
+
+
 class RegistrationImporter:
     """Check a registration file for one station and, if every row passes, save it."""
 
@@ -352,6 +383,27 @@ class RegistrationImporter:
         if header_errors:
             report.errors, report.error_total = header_errors, len(header_errors)
             return report
+        if dry_run:
+            return self._run(report, positions, rows, dry_run=True, file_name=file_name, estimated_rows=estimated_rows)
+        # One import per station at a time, checking and saving: a second one (the same file
+        # sent twice at once, two clerks) is refused at once instead of checked against rows
+        # the first is about to save.
+        with station_import_lock(self.station.pk) as held:
+            if not held:
+                report.problem = IMPORT_IN_PROGRESS
+                return report
+            return self._run(report, positions, rows, dry_run=False, file_name=file_name, estimated_rows=estimated_rows)
+
+    def _run(
+        self,
+        report: ImportReport,
+        positions: dict[str, int],
+        rows: Iterable[Sequence[Any]],
+        *,
+        dry_run: bool,
+        file_name: str,
+        estimated_rows: int | None,
+    ) -> ImportReport:
         self._reference = _Reference(self.station)
         self._positions = positions
         self.today = clock.today()

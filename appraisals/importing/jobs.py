@@ -13,7 +13,8 @@ from typing import IO
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
 
 from catalog.models import Station, User
 from catalog.trace import service
@@ -64,16 +65,38 @@ def import_file(
         table.close()
 
 
-def run_import_job(job_id: int, user_id: int) -> ImportReport | None:
+DATABASE_LOST = "数据库连接中断，本次未保存任何数据（保存是一个整体，已全部撤销）。"
+RETRY_COMING = "文件已保留，系统将自动重新导入，请稍后刷新本页查看结果。"
+RETRY_BY_HAND = "自动重试已用完，请稍后重新上传文件导入；已登记的行不会重复登记。"
+
+
+class ImportInterrupted(Exception):
+    """The job's database connection was lost; its file is kept for the task's retry."""
+
+
+def run_import_job(
+    job_id: int, user_id: int, *, last_attempt: bool = True, redelivered: bool = False
+) -> ImportReport | None:
     """Run one queued ImportJob (the Celery task calls this).
 
-    1. Claim the job: a conditional update from “queued” to “running”; a job already
-       claimed (a redelivered task) is left alone.
+    1. Claim the job: a conditional update from “queued” (or from “failed” with its file kept
+       after a lost database connection) to “running”; a job already claimed is left alone
+       (a second delivery of the same message), unless the broker ``redelivered`` the task
+       because the worker process running it died (SIGKILL, out of memory): then nothing of
+       that run was saved (one transaction) and the job is run again.
     2. Import its file as the user, recording progress on the job as it goes.
     3. Store the report and the outcome; remove the uploaded file, which holds personal
-       data and is no longer needed."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, phase="检查"
+       data and is no longer needed. If the database connection is lost (the saving is one
+       transaction, so nothing is half-saved), the job says so and, unless this was the
+       ``last_attempt``, keeps its file and raises ``ImportInterrupted`` for the task to retry."""
+    claimed = (
+        ImportJob.objects.filter(pk=job_id)
+        .filter(
+            Q(status=ImportJob.Status.QUEUED)
+            | Q(status=ImportJob.Status.FAILED, report__retry=True)
+            | (Q(status=ImportJob.Status.RUNNING) if redelivered else Q(pk__in=[]))
+        )
+        .update(status=ImportJob.Status.RUNNING, phase="检查")
     )
     if not claimed:
         return None
@@ -88,6 +111,7 @@ def run_import_job(job_id: int, user_id: int) -> ImportReport | None:
         ImportJob.objects.filter(pk=job_id).update(**live)
 
     report = None
+    keep_file = False
     try:
         with job.file.open("rb") as stream:
             report = import_file(
@@ -100,15 +124,28 @@ def run_import_job(job_id: int, user_id: int) -> ImportReport | None:
             )
         status = ImportJob.Status.DONE if report.ok else ImportJob.Status.REFUSED
         stored = report.to_dict(max_errors=STORED_ERRORS)
+    except (OperationalError, InterfaceError):
+        # The connection died (a restarted or failed-over database, a killed backend):
+        # drop it, so that recording the outcome opens a new one.
+        logger.warning("报名导入任务 %s 的数据库连接中断", job_id, exc_info=True)
+        connection.close()
+        status = ImportJob.Status.FAILED
+        keep_file = not last_attempt
+        stored = {"problem": DATABASE_LOST + (RETRY_COMING if keep_file else RETRY_BY_HAND), "retry": keep_file}
     except Exception:
         logger.exception("报名导入任务 %s 出错", job_id)
         status = ImportJob.Status.FAILED
         stored = {"problem": "处理文件时出错，未保存任何数据。请检查文件后重新导入，或联系系统管理员。"}
     finally:
-        if job.file:
+        if job.file and not keep_file:
             job.file.delete(save=False)
-    ImportJob.objects.filter(pk=job_id).update(status=status, report=stored, file="", finished_at=clock.now())
+    finished = None if keep_file else clock.now()
+    ImportJob.objects.filter(pk=job_id).update(
+        status=status, report=stored, file=job.file.name if keep_file else "", finished_at=finished
+    )
     cache.delete(_progress_key(job_id))
+    if keep_file:
+        raise ImportInterrupted(stored["problem"])
     return report
 
 
@@ -178,6 +215,8 @@ def purge_import_files(*, now: datetime.datetime | None = None, max_age: datetim
                 path.unlink(missing_ok=True)
                 removed += 1
     for job in ImportJob.objects.filter(status__in=ImportJob.FINISHED).exclude(file=""):
+        if job.report.get("retry"):
+            continue  # kept for the task's retry after a lost database connection
         job.file.delete(save=False)
         ImportJob.objects.filter(pk=job.pk).update(file="")
         removed += 1
