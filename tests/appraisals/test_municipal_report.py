@@ -53,7 +53,12 @@ def registered(orgs, staff, hairdresser):
     services.registration_withdraw(
         actor=admin,
         registration=made[0],
-        refund=services.RefundTerms(amount=Decimal("0"), refund_date=D(2020, 9, 20), method=Refund.Method.ORIGINAL),
+        refund=services.RefundTerms(
+            amount=Decimal("0"),
+            refund_date=D(2020, 9, 20),
+            method=Refund.Method.ORIGINAL,
+            reason_kind=Refund.Reason.AFTER_CUTOFF,
+        ),
     )
     return made
 
