@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from appraisals.exporting import EscapingResourceMixin, PersonalDataResourceMixin
+from kit import clock
 
 from .models import Certificate, ConsentArchive
 
@@ -59,7 +59,7 @@ class ConsentArchiveExportResource(EscapingResourceMixin, resources.ModelResourc
     signed_date = fields.Field(column_name="签署日期", attribute="signed_date", widget=widgets.DateWidget("%Y-%m-%d"))
     scan = fields.Field(column_name="扫描件")
     archived = fields.Field(column_name="归档状态")
-    archived_at = fields.Field(column_name="归档时间")
+    archived_at = fields.Field(column_name="归档日期")
     archived_by = fields.Field(column_name="归档人", attribute="archived_by__username")
     scan_sha256 = fields.Field(column_name="扫描件SHA-256", attribute="scan_sha256")
 
@@ -103,4 +103,4 @@ class ConsentArchiveExportResource(EscapingResourceMixin, resources.ModelResourc
         return "已归档" if obj.archived_at else "未归档"
 
     def dehydrate_archived_at(self, obj: ConsentArchive) -> str:
-        return f"{timezone.localtime(obj.archived_at):%Y-%m-%d %H:%M}" if obj.archived_at else ""
+        return f"{clock.local_day(obj.archived_at):%Y-%m-%d}" if obj.archived_at else ""
