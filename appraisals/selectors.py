@@ -339,9 +339,12 @@ def referral_counts(stations: QuerySet, *, occupation_id: int | None = None) -> 
     the routing list, and their referrals by outcome."""
     from django.db.models import Count, Q
 
-    trainees = Candidate.objects.filter(
-        Q(registrations__station__in=stations) | Q(created_by__station__in=stations)
-    ).distinct()
+    # Trainees first (a few among many candidates), then the stations through a subquery:
+    # an OR across a join would make the database try it on every candidate.
+    registered_here = Registration.objects.filter(station__in=stations).values("candidate_id")
+    trainees = Candidate.objects.exclude(trainee_kind=Candidate.TraineeKind.NONE).filter(
+        Q(pk__in=registered_here) | Q(created_by__station__in=stations)
+    )
     routing = [
         item for item in trainees_to_route(trainees) if occupation_id is None or item.occupation.pk == occupation_id
     ]

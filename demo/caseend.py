@@ -13,6 +13,7 @@ import datetime
 from appraisals import services as appraisal_services
 from appraisals.models import Refund, SkillLevelReferral
 from appraisals.selectors import trainees_to_route
+from catalog import roles
 from catalog.models import EvaluationOrganisation, Occupation, Region, User
 from catalog.trace import acting_as
 from certificates import selectors as certificate_selectors
@@ -95,9 +96,9 @@ def _referrals(cut: Cut, officers: dict[str, User]) -> None:
         if len(chosen) == len(plans):
             break
     for (item, organisation), (referred_on, outcomes) in zip(chosen, plans, strict=False):
-        if not cut.done(referred_on):
+        if not cut.done(referred_on) or item.station_id is None:
             continue
-        clerk = User.objects.filter(station_id=item.station_id, groups__name="站点考务员").order_by("pk").first()
+        clerk = User.objects.filter(station_id=item.station_id, groups__name=roles.STATION_CLERK).order_by("pk").first()
         actor = clerk or officers["FJ"]
         with on(referred_on):
             referral = appraisal_services.referral_record(
@@ -118,11 +119,12 @@ def _referrals(cut: Cut, officers: dict[str, User]) -> None:
 
 
 def _outcome_note(outcome: str) -> str:
-    return {
+    notes: dict[str, str] = {
         SkillLevelReferral.Status.ACCEPTED: "评价机构已受理，安排参加下一期等级认定",
         SkillLevelReferral.Status.CERTIFIED: "已取得职业技能等级证书（五级）",
         SkillLevelReferral.Status.DECLINED: "该机构本年度认定计划已满，未受理；另行转介",
-    }[outcome]
+    }
+    return notes[outcome]
 
 
 def _archive_consents(cut: Cut, officers: dict[str, User]) -> None:
