@@ -109,8 +109,9 @@ class RefundConfirmForm(forms.Form):
 
     refund_date = forms.DateField(label="退费日期", widget=admin_widgets.AdminDateWidget)
     method = forms.ChoiceField(label="退费方式", choices=Refund.Method.choices, initial=Refund.Method.ORIGINAL)
+    reason_kind = forms.ChoiceField(label="退费原因", choices=Refund.Reason.choices, initial=Refund.Reason.AFTER_CUTOFF)
     reason = forms.CharField(
-        label="放弃原因",
+        label="原因说明",
         max_length=300,
         widget=admin_widgets.AdminTextInputWidget(attrs={"size": 60}),
         help_text="必填，记入退费记录，例如：考生自愿放弃鉴定。",
@@ -151,6 +152,7 @@ class RefundConfirmForm(forms.Form):
             refund_date=data["refund_date"],
             method=data["method"],
             reason=data["reason"],
+            reason_kind=data["reason_kind"],
         )
 
 

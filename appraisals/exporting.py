@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_permission_codename
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest
 from import_export.admin import ExportActionMixin
 from import_export.formats import base_formats
@@ -39,7 +41,7 @@ from catalog.selectors import visible_stations
 from kit import audit, clock
 from kit.permissions import FULL_ID_PERMISSION
 
-from .models import Registration
+from .models import Refund, Registration
 
 # What a spreadsheet takes for the start of a formula (OWASP “CSV injection”): = + - @,
 # and a tab or carriage return, which some programs skip before looking for one.
@@ -156,6 +158,9 @@ class MunicipalLine:
     registrations: int
     withdrawn: int
     unreported: int
+    refunds: int = 0
+    refunded: Decimal = Decimal("0")
+    refunds_unconfirmed: int = 0
 
     @property
     def level_label(self) -> str:
@@ -187,6 +192,9 @@ def municipal_lines(registrations: QuerySet[Registration]) -> list[MunicipalLine
             total=Count("pk"),
             withdrawn=Count("pk", filter=Q(status=Registration.Status.WITHDRAWN)),
             unreported=Count("pk", filter=Q(reported_at__isnull=True)),
+            refunds=Count("refund"),
+            refunded=Sum("refund__amount"),
+            refunds_unconfirmed=Count("refund", filter=Q(refund__confirmed_at__isnull=True)),
         )
         .order_by(
             "station__code",
@@ -204,6 +212,9 @@ def municipal_lines(registrations: QuerySet[Registration]) -> list[MunicipalLine
             row["total"],
             row["withdrawn"],
             row["unreported"],
+            row["refunds"],
+            row["refunded"] or Decimal("0"),
+            row["refunds_unconfirmed"],
         )
         for row in rows
     ]
@@ -218,6 +229,24 @@ MUNICIPAL_HEADERS = [
     "报名人数",
     "其中已放弃（退费）",
     "其中首次上报",
+    "退费笔数",
+    "退费金额（元）",
+    "其中待复核确认",
+]
+
+REFUND_HEADERS = [
+    "序号",
+    "鉴定站（所）",
+    "报名编号",
+    "姓名",
+    "职业（工种）",
+    "退费日期",
+    "退费金额（元）",
+    "退费方式",
+    "退费原因",
+    "原因说明",
+    "经办人",
+    "复核确认人",
 ]
 
 
@@ -228,9 +257,11 @@ def municipal_report_xlsx(
     end: datetime.date,
     prepared_by: User,
     prepared_at: datetime.datetime,
+    refunds: Iterable[Refund] | None = None,
 ) -> bytes:
     """The report as an XLSX workbook: title, period, who prepared it, one row per
-    station, occupation and level, and the totals."""
+    station, occupation and level (with its refunds), and the totals; a second sheet
+    lists each refund of those registrations."""
     book = Workbook()
     sheet = book.worksheets[0]  # a new workbook has one sheet, its active one
     sheet.title = "报名数据上报"
@@ -258,6 +289,9 @@ def municipal_report_xlsx(
                 line.registrations,
                 line.withdrawn,
                 line.unreported,
+                line.refunds,
+                line.refunded,
+                line.refunds_unconfirmed,
             ]
         )
     sheet.append(
@@ -270,13 +304,60 @@ def municipal_report_xlsx(
             sum(line.registrations for line in lines),
             sum(line.withdrawn for line in lines),
             sum(line.unreported for line in lines),
+            sum(line.refunds for line in lines),
+            sum((line.refunded for line in lines), Decimal("0")),
+            sum(line.refunds_unconfirmed for line in lines),
         ]
     )
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for index, column_width in enumerate([6, 12, 24, 20, 14, 10, 14, 12], start=1):
+    for index, column_width in enumerate([6, 12, 24, 20, 14, 10, 14, 12, 10, 14, 14], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column_width
     sheet.freeze_panes = "A4"
+    if refunds is not None:
+        _refund_sheet(book, refunds)
     stream = io.BytesIO()
     book.save(stream)
     return stream.getvalue()
+
+
+def municipal_refunds(registrations: QuerySet[Registration]) -> QuerySet[Refund]:
+    """The refunds of the report's registrations, for its second sheet."""
+    return (
+        Refund.objects.filter(registration__in=registrations.values("pk"))
+        .select_related("registration__station", "registration__candidate", "registration__announcement__occupation")
+        .select_related("recorded_by", "confirmed_by")
+        .order_by("registration__station__code", "refund_date", "pk")
+    )
+
+
+def _person(user: User | None) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def _refund_sheet(book: Workbook, refunds: Iterable[Refund]) -> None:
+    sheet = book.create_sheet("退费明细")
+    sheet.append(REFUND_HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for number, refund in enumerate(refunds, start=1):
+        registration = refund.registration
+        sheet.append(
+            [
+                number,
+                escape_formula(registration.station.name),
+                registration.pk,
+                escape_formula(registration.candidate.name),
+                escape_formula(registration.announcement.occupation.name),
+                f"{refund.refund_date:%Y-%m-%d}",
+                refund.amount,
+                refund.get_method_display(),
+                refund.get_reason_kind_display(),
+                escape_formula(refund.reason),
+                escape_formula(_person(refund.recorded_by)),
+                escape_formula(_person(refund.confirmed_by)) or "待复核",
+            ]
+        )
+    for index, column_width in enumerate([6, 24, 10, 12, 20, 12, 12, 10, 24, 30, 12, 12], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column_width
+    sheet.freeze_panes = "A2"

@@ -19,7 +19,7 @@ from django.db.models import F, Q
 
 from candidates.models import Candidate
 from candidates.validators import check_minimum_age
-from catalog.models import GuidanceCentre, Occupation, Region, SkillLevel, Station
+from catalog.models import EvaluationOrganisation, GuidanceCentre, Occupation, Region, SkillLevel, Station
 from catalog.selectors import RuleBook, StationAuthority
 from catalog.trace import TracedManager, TracedQuerySet, history
 from kit import clock
@@ -298,6 +298,18 @@ class ConsentForm(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.PROTECT, related_name="+"
     )
     archived_at = models.DateTimeField("归档时间", null=True, blank=True, editable=False)
+    # Set when the guidance centre archives the form at the end of the case
+    # (``certificates.services.consent_archive``): the scan's hash as it was archived.
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="归档人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    scan_sha256 = models.CharField("扫描件SHA-256", max_length=64, blank=True, editable=False)
 
     objects = UndeletableQuerySet.as_manager()
     history = history()
@@ -305,6 +317,13 @@ class ConsentForm(models.Model):
     class Meta:
         verbose_name = "职业技能鉴定自愿书"
         verbose_name_plural = "职业技能鉴定自愿书"
+        constraints = [
+            models.CheckConstraint(
+                name="consent_archived_with_scan_hash",
+                condition=Q(archived_at__isnull=True) | Q(scan_sha256__regex=r"^[0-9a-f]{64}$"),
+                violation_error_message="自愿书归档时必须有扫描件及其SHA-256。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.registration.candidate}的自愿书（{self.signed_date:%Y-%m-%d}）"
@@ -645,12 +664,20 @@ class Retake(models.Model):
 
 
 class Refund(models.Model):
-    """退费 when a candidate gives up before the exam."""
+    """退费 when a candidate gives up before the exam. Money: recorded by one person and
+    confirmed by another (four eyes, as issuance is), ``services.refund_confirm``."""
 
     class Method(models.TextChoices):
         ORIGINAL = "original", "原路退回"
         TRANSFER = "transfer", "银行转账"
         CASH = "cash", "现金"
+
+    class Reason(models.TextChoices):
+        AFTER_CUTOFF = "after_cutoff", "截止后选择放弃鉴定（目录退出）"
+        INELIGIBLE = "ineligible", "资格审查未通过"
+        CANCELLED = "cancelled", "鉴定取消或无法按期组织"
+        PERSONAL = "personal", "个人原因"
+        OTHER = "other", "其他"
 
     registration = models.OneToOneField(
         Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="refund"
@@ -658,10 +685,21 @@ class Refund(models.Model):
     amount = models.DecimalField("退费金额（元）", max_digits=8, decimal_places=2)
     refund_date = models.DateField("退费日期")
     method = models.CharField("退费方式", max_length=20, choices=Method.choices)
-    reason = models.CharField("放弃原因", max_length=300, blank=True)
+    reason_kind = models.CharField("退费原因", max_length=20, choices=Reason.choices, default=Reason.OTHER)
+    reason = models.CharField("原因说明", max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+"
     )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="复核确认人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    confirmed_at = models.DateTimeField("复核确认时间", null=True, blank=True, editable=False)
 
     objects = TracedManager()
     history = history()
@@ -670,26 +708,70 @@ class Refund(models.Model):
         verbose_name = "退费"
         verbose_name_plural = "退费"
         ordering = ["-refund_date"]
+        permissions = [("verify_refund", "复核确认退费")]
         constraints = [
             models.CheckConstraint(name="refund_amount_not_negative", condition=Q(amount__gte=0)),
+            models.CheckConstraint(
+                name="refund_confirmed_by_another",
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("recorded_by")),
+                violation_error_message="退费须由经办人以外的另一人复核确认。",
+            ),
+            models.CheckConstraint(
+                name="refund_confirmation_complete",
+                condition=Q(confirmed_by__isnull=True, confirmed_at__isnull=True)
+                | Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
+                violation_error_message="复核确认须同时记录确认人和确认时间。",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.registration.candidate} 退费 {self.amount} 元"
 
+    def clean(self) -> None:
+        if self.reason_kind == self.Reason.OTHER and not (self.reason or "").strip():
+            raise ValidationError({"reason": "退费原因选“其他”时必须写明原因。"})
+        if self.registration_id and self.amount is not None and self.amount > self.registration.fee:
+            raise ValidationError({"amount": f"退费金额 {self.amount} 元超过所缴鉴定费 {self.registration.fee} 元。"})
+
 
 class SkillLevelReferral(models.Model):
     """A student or apprentice whose occupation has left the catalog and who cannot finish
-    in time, routed to vocational skill level recognition (职业技能等级认定)."""
+    in time, routed to vocational skill level recognition (职业技能等级认定) at a recognised
+    evaluation organisation; what became of it is tracked (``services.referral_*``)::
+
+        referred ──▶ accepted ──▶ certified
+            └──────────┴──▶ declined (the trainee is on the routing list again)"""
+
+    class Status(models.TextChoices):
+        REFERRED = "referred", "已转介"
+        ACCEPTED = "accepted", "评价机构已受理"
+        CERTIFIED = "certified", "已取得职业技能等级证书"
+        DECLINED = "declined", "未受理或终止"
 
     candidate = models.ForeignKey(Candidate, verbose_name="考生", on_delete=models.PROTECT, related_name="referrals")
     occupation = models.ForeignKey(Occupation, verbose_name="职业（工种）", on_delete=models.PROTECT, related_name="+")
     referred_on = models.DateField("转介日期")
-    referred_to = models.CharField("转介至（评价机构）", max_length=200, help_text="用人单位或社会培训评价组织")
+    organisation = models.ForeignKey(
+        EvaluationOrganisation,
+        verbose_name="备案评价机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    # Before the registry: the organisation as typed (kept on old rows, not asked any more).
+    referred_to = models.CharField("转介至（原登记文字）", max_length=200, blank=True, editable=False)
     note = models.CharField("说明", max_length=300, blank=True)
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+"
     )
+    status = models.CharField(
+        "办理结果", max_length=20, choices=Status.choices, default=Status.REFERRED, editable=False
+    )
+    accepted_on = models.DateField("受理日期", null=True, blank=True, editable=False)
+    certified_on = models.DateField("取证日期", null=True, blank=True, editable=False)
+    declined_on = models.DateField("未受理或终止日期", null=True, blank=True, editable=False)
+    outcome_note = models.CharField("结果说明", max_length=300, blank=True, editable=False)
 
     objects = TracedManager()
     history = history()
@@ -700,12 +782,65 @@ class SkillLevelReferral(models.Model):
         ordering = ["-referred_on"]
         constraints = [
             models.UniqueConstraint(
-                fields=["candidate", "occupation"], name="referral_one_per_candidate_and_occupation"
+                fields=["candidate", "occupation"],
+                condition=~Q(status="declined"),
+                name="referral_one_open_per_candidate_and_occupation",
+                violation_error_message="该学生或学徒已转介这一职业，尚未办结。",
+            ),
+            models.CheckConstraint(
+                name="referral_outcome_dates",
+                condition=(
+                    Q(status="referred", accepted_on__isnull=True, certified_on__isnull=True, declined_on__isnull=True)
+                    | Q(
+                        status="accepted",
+                        accepted_on__isnull=False,
+                        certified_on__isnull=True,
+                        declined_on__isnull=True,
+                    )
+                    | Q(
+                        status="certified",
+                        accepted_on__isnull=False,
+                        certified_on__isnull=False,
+                        declined_on__isnull=True,
+                    )
+                    | Q(status="declined", certified_on__isnull=True, declined_on__isnull=False)
+                ),
+                violation_error_message="转介的办理结果与日期不一致。",
+            ),
+            models.CheckConstraint(
+                name="referral_dates_in_order",
+                condition=(Q(accepted_on__isnull=True) | Q(accepted_on__gte=F("referred_on")))
+                & (Q(certified_on__isnull=True) | Q(certified_on__gte=F("accepted_on")))
+                & (Q(declined_on__isnull=True) | Q(declined_on__gte=F("referred_on"))),
+                violation_error_message="受理、取证、终止日期不能早于转介日期（取证不早于受理）。",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.candidate} → {self.referred_to}"
+        return f"{self.candidate} → {self.organisation or self.referred_to}"
+
+    def clean(self) -> None:
+        if self.organisation is not None and self.occupation_id:
+            refusal = self.organisation.refusal_for(self.occupation, self.candidate_region())
+            if refusal:
+                raise ValidationError({"organisation": refusal})
+
+    def candidate_region(self) -> Region | None:
+        """Where the trainee is routed from, as the routing list has it
+        (``selectors.trainees_to_route``): the station of a registration for the
+        occupation, else the station that entered the person."""
+        if not self.candidate_id:
+            return None
+        registration = (
+            Registration.objects.filter(candidate_id=self.candidate_id, announcement__occupation_id=self.occupation_id)
+            .select_related("station__region")
+            .first()
+        )
+        if registration is not None:
+            return registration.station.region
+        creator = self.candidate.created_by
+        station = creator.station if creator is not None else None
+        return station.region if station is not None else None
 
 
 class TraineeToRoute(Candidate):

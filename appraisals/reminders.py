@@ -149,7 +149,7 @@ def due_items(today: datetime.date) -> list[DueItem]:
             row["n"],
         )
 
-    for routing in trainees_to_route():
+    for routing in trainees_to_route(today=today):
         if routing.station_id is not None:
             add("trainee_routing", routing.station_id, routing.occupation.pk, routing.occupation.name, 1)
     return list(items.values())

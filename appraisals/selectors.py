@@ -25,16 +25,43 @@ class TraineeRouting:
     region: Region | None
     station_id: int | None
     completion_deadline: datetime.date
-    expected_finish_date: datetime.date
+    expected_finish_date: datetime.date | None
+    # Why the trainee cannot be appraised in time: "finish" (finishes after the last day an
+    # appraisal can happen) or "cutoff" (not registered by the registration cut-off).
+    reason: str = "finish"
+    registration_cutoff: datetime.date | None = None
+
+    @property
+    def reason_text(self) -> str:
+        if self.reason == "cutoff" and self.registration_cutoff is not None:
+            return f"报名已于 {self.registration_cutoff:%Y-%m-%d} 截止，未报名"
+        finish = f"{self.expected_finish_date:%Y-%m-%d}" if self.expected_finish_date else "—"
+        return f"鉴定须于 {self.completion_deadline:%Y-%m-%d} 前完成，预计 {finish} 毕（结）业"
 
 
-def trainees_to_route(candidates: QuerySet[Candidate] | None = None) -> list[TraineeRouting]:
+# A registration that no longer carries the trainee to an appraisal: refused or given up.
+NOT_REGISTERED = (Registration.Status.INELIGIBLE, Registration.Status.WITHDRAWN)
+
+
+def trainees_to_route(
+    candidates: QuerySet[Candidate] | None = None, *, today: datetime.date | None = None
+) -> list[TraineeRouting]:
     """Students and apprentices under a certificate training plan whose occupation leaves
-    the catalog and who will not finish before the last day an appraisal can be completed,
-    not yet passed and not yet referred. They must be helped to a skill level certificate.
+    the catalog and who cannot be appraised in time, not yet passed and without an open
+    referral (a declined one puts them back). They must be helped to a skill level
+    certificate. Cannot be appraised in time means either:
+
+    1. they finish after the last day an appraisal can happen (the completion deadline,
+       else the exit day), registered or not; or
+    2. the registration cut-off has passed (``today`` is after it) and they hold no
+       registration for the occupation that is still going (refused or withdrawn ones do
+       not count), whenever they finish.
 
     The occupation is the one of each registration (in its station's region), or the
     training plan's occupation (in the region of the station that entered the person)."""
+    from kit import clock
+
+    today = today or clock.today()
     book = RuleBook()
     trainees = (candidates if candidates is not None else Candidate.objects.all()).exclude(
         trainee_kind=Candidate.TraineeKind.NONE
@@ -46,18 +73,29 @@ def trainees_to_route(candidates: QuerySet[Candidate] | None = None) -> list[Tra
     by_candidate: dict[int, list[Registration]] = {}
     for registration in registrations:
         by_candidate.setdefault(registration.candidate_id, []).append(registration)
-    referred = set(SkillLevelReferral.objects.values_list("candidate_id", "occupation_id"))
+    referred = set(
+        SkillLevelReferral.objects.exclude(status=SkillLevelReferral.Status.DECLINED).values_list(
+            "candidate_id", "occupation_id"
+        )
+    )
 
     found: list[TraineeRouting] = []
     for candidate in trainees:
-        targets: dict[int, tuple[Occupation, Region | None, int | None, bool]] = {}
+        # occupation -> (occupation, region, station, passed, registered)
+        targets: dict[int, tuple[Occupation, Region | None, int | None, bool, bool]] = {}
         for registration in by_candidate.get(candidate.pk, []):
+            occupation_id = registration.announcement.occupation_id
+            earlier = targets.get(occupation_id)
+            live = registration.status not in NOT_REGISTERED
             passed = registration.status == Registration.Status.PASSED
-            targets[registration.announcement.occupation_id] = (
+            if earlier is not None and earlier[4] and not live:
+                continue  # a live registration says more than a withdrawn one
+            targets[occupation_id] = (
                 registration.announcement.occupation,
                 registration.station.region,
                 registration.station_id,
-                passed,
+                passed or bool(earlier and earlier[3]),
+                live or bool(earlier and earlier[4]),
             )
         plan_occupation = candidate.plan_occupation
         if plan_occupation is not None and plan_occupation.pk not in targets:
@@ -68,18 +106,25 @@ def trainees_to_route(candidates: QuerySet[Candidate] | None = None) -> list[Tra
                 station.region if station else None,
                 station.pk if station else None,
                 False,
+                False,
             )
-        for occupation, region, station_id, passed in targets.values():
+        for occupation, region, station_id, passed, registered in targets.values():
             if passed or (candidate.pk, occupation.pk) in referred:
                 continue
             deadlines = book.deadlines_for(occupation, region)
             # The last day an appraisal can happen: the completion deadline, else the exit day.
             last_day = deadlines.appraisal_deadline or book.exit_date(occupation)
-            if last_day is None or candidate.expected_finish_date is None:
-                continue
-            if candidate.expected_finish_date > last_day:
+            if last_day is None:
+                continue  # not an exited occupation
+            finish = candidate.expected_finish_date
+            cutoff = deadlines.last_registration_day
+            if finish is not None and finish > last_day:
                 found.append(
-                    TraineeRouting(candidate, occupation, region, station_id, last_day, candidate.expected_finish_date)
+                    TraineeRouting(candidate, occupation, region, station_id, last_day, finish, "finish", cutoff)
+                )
+            elif not registered and cutoff is not None and today > cutoff:
+                found.append(
+                    TraineeRouting(candidate, occupation, region, station_id, last_day, finish, "cutoff", cutoff)
                 )
     return found
 
@@ -222,11 +267,20 @@ def registrations_without_consent(qs: QuerySet[Registration]) -> QuerySet[Regist
     return qs.filter(status=Registration.Status.ELIGIBLE)
 
 
+# A case ends without a certificate when it is closed (failed after the retake, or the
+# retake given up) or withdrawn (``Registration.ENDED``); with one when a certificate is
+# issued (``certificates.selectors.cases_ended`` adds that, the one definition of the end).
+
+
+def registrations_ended_without_certificate(qs: QuerySet[Registration]) -> QuerySet[Registration]:
+    """已结案 (no certificate): closed or withdrawn."""
+    return qs.filter(status__in=Registration.ENDED)
+
+
 def registrations_without_consent_scan(qs: QuerySet[Registration]) -> QuerySet[Registration]:
     """缺扫描件: a paper consent form recorded without its scan, on a case still going
     (the archive and the certificate need the scan)."""
-    S = Registration.Status
-    return qs.filter(consent_form__scan="").exclude(status__in=[S.WITHDRAWN, S.CLOSED])
+    return qs.filter(consent_form__scan="").exclude(status__in=Registration.ENDED)
 
 
 def registrations_awaiting_application(qs: QuerySet[Registration]) -> QuerySet[Registration]:
@@ -339,3 +393,47 @@ def open_announcements(station: Station, today: datetime.date) -> list[PublicAnn
             )
         )
     return shown
+
+
+# --- students and apprentices: the supervisors' counts ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferralCounts:
+    to_route: int
+    referred: int
+    accepted: int
+    certified: int
+    declined: int
+
+    @property
+    def total(self) -> int:
+        return self.referred + self.accepted + self.certified + self.declined
+
+
+def referral_counts(stations: QuerySet, *, occupation_id: int | None = None) -> ReferralCounts:
+    """Trainees of these stations (registered there, or entered by its staff) waiting on
+    the routing list, and their referrals by outcome."""
+    from django.db.models import Count, Q
+
+    # Trainees first (a few among many candidates), then the stations through a subquery:
+    # an OR across a join would make the database try it on every candidate.
+    registered_here = Registration.objects.filter(station__in=stations).values("candidate_id")
+    trainees = Candidate.objects.exclude(trainee_kind=Candidate.TraineeKind.NONE).filter(
+        Q(pk__in=registered_here) | Q(created_by__station__in=stations)
+    )
+    routing = [
+        item for item in trainees_to_route(trainees) if occupation_id is None or item.occupation.pk == occupation_id
+    ]
+    referrals = SkillLevelReferral.objects.filter(candidate__in=trainees.values("pk"))
+    if occupation_id:
+        referrals = referrals.filter(occupation_id=occupation_id)
+    S = SkillLevelReferral.Status
+    counts = referrals.aggregate(**{status.value: Count("pk", filter=Q(status=status)) for status in S})
+    return ReferralCounts(
+        to_route=len(routing),
+        referred=counts[S.REFERRED.value],
+        accepted=counts[S.ACCEPTED.value],
+        certified=counts[S.CERTIFIED.value],
+        declined=counts[S.DECLINED.value],
+    )

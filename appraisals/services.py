@@ -22,7 +22,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from candidates.models import Candidate
-from catalog.models import EligibilityRoute, Occupation, Region, Station, User
+from catalog.models import EligibilityRoute, EvaluationOrganisation, Occupation, Region, Station, User
 from catalog.selectors import (
     Deadlines,
     StationAuthority,
@@ -1194,13 +1194,15 @@ class RefundTerms:
     amount: Decimal
     refund_date: datetime.date
     method: str
+    reason_kind: str  # Refund.Reason: a refund always says why (“其他” needs the text)
     reason: str = ""
 
 
 @service
 def registration_withdraw(*, actor: User, registration: Registration, refund: RefundTerms) -> Refund:
     """The candidate gives up before the exam: the fee is refunded and the registration
-    leaves every session it was seated in; it never reaches an exam."""
+    leaves every session it was seated in; it never reaches an exam. The refund waits for a
+    second person's confirmation (``refund_confirm``)."""
     registration = _locked(registration)
     _require_status(registration, Registration.BEFORE_EXAM, "放弃鉴定并退费")
     if refund.amount > registration.fee:
@@ -1212,7 +1214,8 @@ def registration_withdraw(*, actor: User, registration: Registration, refund: Re
         amount=refund.amount,
         refund_date=refund.refund_date,
         method=refund.method,
-        reason=refund.reason,
+        reason_kind=refund.reason_kind,
+        reason=refund.reason.strip(),
         recorded_by=actor,
     )
     record.full_clean()
@@ -1223,30 +1226,103 @@ def registration_withdraw(*, actor: User, registration: Registration, refund: Re
 
 
 @service
+def refund_confirm(*, actor: User, refund: Refund, now: datetime.datetime | None = None) -> Refund:
+    """A second person confirms that the money went back (four eyes on money, as on
+    issuance): anyone of the refund's station or of a guidance centre over it who may
+    change refunds, never the person who recorded it; once."""
+    refund = Refund.objects.select_for_update().select_related("registration__station").get(pk=refund.pk)
+    if refund.confirmed_at is not None:
+        raise RuleError(f"{refund}已于 {clock.local_day(refund.confirmed_at):%Y-%m-%d} 复核确认，不能重复确认。")
+    if refund.recorded_by_id == actor.pk:
+        raise RuleError("退费须由经办人以外的另一人复核确认。")
+    station = refund.registration.station
+    if not visible_stations(actor).filter(pk=station.pk).exists():
+        raise RuleError(f"您无权确认{station.name}的退费。")
+    refund.confirmed_by, refund.confirmed_at = actor, now or clock.now()
+    refund.full_clean()
+    refund.save(update_fields=["confirmed_by", "confirmed_at"])
+    return refund
+
+
+@service
 def referral_record(
     *,
     actor: User,
     candidate: Candidate,
     occupation: Occupation,
     referred_on: datetime.date,
-    referred_to: str,
+    organisation: EvaluationOrganisation,
     note: str = "",
 ) -> SkillLevelReferral:
-    """Record that a student or apprentice was routed to skill level recognition."""
+    """Refer a student or apprentice to a recognised evaluation organisation that covers
+    the occupation and the trainee's region (``EvaluationOrganisation.refusal_for``)."""
     if candidate.trainee_kind == Candidate.TraineeKind.NONE:
         raise RuleError(f"{candidate.name}不是按培养计划培养的学生或企业新型学徒，无须转介。")
-    if not referred_to.strip():
-        raise RuleError("请填写转介至哪一家用人单位或社会培训评价组织。")
+    open_referral = (
+        SkillLevelReferral.objects.filter(candidate=candidate, occupation=occupation)
+        .exclude(status=SkillLevelReferral.Status.DECLINED)
+        .first()
+    )
+    if open_referral is not None:
+        raise RuleError(
+            f"{candidate.name}的“{occupation.name}”已于 {open_referral.referred_on:%Y-%m-%d} 转介"
+            f"（{open_referral.get_status_display()}），不能重复转介。"
+        )
     referral = SkillLevelReferral(
         candidate=candidate,
         occupation=occupation,
         referred_on=referred_on,
-        referred_to=referred_to,
+        organisation=organisation,
         note=note,
         referred_by=actor,
     )
+    refusal = organisation.refusal_for(occupation, referral.candidate_region())
+    if refusal:
+        raise RuleError(refusal)
     referral.full_clean()
     referral.save()
+    return referral
+
+
+REFERRAL_STEPS: dict[str, tuple[list[str], str, str]] = {
+    # outcome: (allowed from, date field, label)
+    SkillLevelReferral.Status.ACCEPTED: ([SkillLevelReferral.Status.REFERRED], "accepted_on", "受理"),
+    SkillLevelReferral.Status.CERTIFIED: ([SkillLevelReferral.Status.ACCEPTED], "certified_on", "取证"),
+    SkillLevelReferral.Status.DECLINED: (
+        [SkillLevelReferral.Status.REFERRED, SkillLevelReferral.Status.ACCEPTED],
+        "declined_on",
+        "未受理或终止",
+    ),
+}
+
+
+@service
+def referral_outcome(
+    *, actor: User, referral: SkillLevelReferral, outcome: str, day: datetime.date, note: str = ""
+) -> SkillLevelReferral:
+    """Record what became of a referral, with its date: accepted by the organisation,
+    certified (a skill level certificate obtained) after acceptance, or declined/ended
+    before that. A declined referral puts the trainee back on the routing list."""
+    referral = SkillLevelReferral.objects.select_for_update().get(pk=referral.pk)
+    if outcome not in REFERRAL_STEPS:
+        raise RuleError(f"未知的转介办理结果“{outcome}”。")
+    allowed, field, label = REFERRAL_STEPS[outcome]
+    if referral.status not in allowed:
+        raise RuleError(f"{referral}当前为“{referral.get_status_display()}”，不能登记{label}。")
+    if outcome == SkillLevelReferral.Status.CERTIFIED and referral.accepted_on is not None:
+        earliest, since = referral.accepted_on, "受理"
+    else:
+        earliest, since = referral.referred_on, "转介"
+    if day < earliest:
+        raise RuleError(f"{label}日期 {day:%Y-%m-%d} 早于{since}日期 {earliest:%Y-%m-%d}。")
+    if day > clock.today():
+        raise RuleError(f"{label}日期 {day:%Y-%m-%d} 晚于今天，不能预先登记。")
+    referral.status = outcome
+    setattr(referral, field, day)
+    if note.strip():
+        referral.outcome_note = note.strip()
+    referral.full_clean()
+    referral.save(update_fields=["status", field, "outcome_note"])
     return referral
 
 

@@ -419,7 +419,10 @@ def municipal_report(request: HttpRequest) -> HttpResponse:
         "form": form,
         "download_form": MunicipalDownloadForm(),
         "lines": lines,
-        "totals": [sum(getattr(line, name) for line in lines) for name in ("registrations", "withdrawn", "unreported")],
+        "totals": [
+            sum(getattr(line, name) for line in lines)
+            for name in ("registrations", "withdrawn", "unreported", "refunds", "refunded", "refunds_unconfirmed")
+        ],
         "can_download": user.has_perm(EXPORT_PERMISSION),
         "can_mark": user.has_perm(EXPORT_PERMISSION) and user.has_perm(CHANGE_PERMISSION),
     }
@@ -438,7 +441,14 @@ def _municipal_download(
     if not user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied
     now = clock.now()
-    content = exporting.municipal_report_xlsx(lines, start=start, end=end, prepared_by=user, prepared_at=now)
+    content = exporting.municipal_report_xlsx(
+        lines,
+        start=start,
+        end=end,
+        prepared_by=user,
+        prepared_at=now,
+        refunds=exporting.municipal_refunds(registrations),
+    )
     if form.is_valid() and form.cleaned_data["mark_reported"]:
         if not user.has_perm(CHANGE_PERMISSION):
             raise PermissionDenied

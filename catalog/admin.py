@@ -19,6 +19,7 @@ from .models import (
     AuthorisationSanction,
     DeadlineRule,
     EligibilityRoute,
+    EvaluationOrganisation,
     GuidanceCentre,
     Holiday,
     Notification,
@@ -365,6 +366,29 @@ class EligibilityRouteAdmin(ScopedAdmin):
     @admin.display(description="适用职业", ordering="occupation__name")
     def occupation_or_default(self, obj: EligibilityRoute) -> str:
         return obj.occupation.name if obj.occupation else "全国默认"
+
+
+@admin.register(EvaluationOrganisation)
+class EvaluationOrganisationAdmin(ScopedAdmin):
+    """备案评价机构: kept by guidance-centre officers, read by everyone who refers trainees.
+    Never deleted (referrals point to them): one that stops is marked not in use."""
+
+    list_display = ["name", "region", "occupation_list", "contact_person", "contact_phone", "is_active"]
+    list_filter = ["is_active", "region"]
+    search_fields = ["name", "occupations__name", "contact_person"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region", "occupations"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("occupations")
+
+    @admin.display(description="备案职业（工种）")
+    def occupation_list(self, obj: EvaluationOrganisation) -> str:
+        names = [o.name for o in obj.occupations.all()]
+        return "、".join(names[:5]) + ("等" if len(names) > 5 else "")
 
 
 @admin.register(Holiday)

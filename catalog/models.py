@@ -626,3 +626,59 @@ class AuthorisationSanction(models.Model):
         authorisation = self.authorisation if self.authorisation_id else None
         if authorisation is not None and self.station_id and authorisation.station_id != self.station_id:
             raise ValidationError({"authorisation": "所选授权不属于该鉴定站。"})
+
+
+class EvaluationOrganisation(models.Model):
+    """备案评价机构: an employer or social training-evaluation organisation recognised to
+    run vocational skill level recognition (职业技能等级认定), kept by guidance-centre
+    officers. Students and apprentices who cannot be appraised in time are referred to
+    one that covers their occupation and region."""
+
+    name = models.CharField("机构名称", max_length=200)
+    occupations = models.ManyToManyField(Occupation, verbose_name="备案职业（工种）", related_name="+")
+    region = models.ForeignKey(
+        Region,
+        verbose_name="服务地区",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="覆盖该地区及其下级地区",
+    )
+    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=30, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    filing_number = models.CharField("备案文号", max_length=100, blank=True)
+    is_active = models.BooleanField("在用", default=True)
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "备案评价机构"
+        verbose_name_plural = "备案评价机构"
+        ordering = ["region__code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "region"], name="evaluation_organisation_unique_name_in_region"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def covers_region(self, region: Region | None) -> bool:
+        """The organisation's region is the trainee's region or above it."""
+        while region is not None:
+            if region.pk == self.region_id:
+                return True
+            region = region.parent
+        return False
+
+    def refusal_for(self, occupation: Occupation, region: Region | None) -> str | None:
+        """Why this organisation cannot take a trainee of ``occupation`` from ``region``
+        (None: it can)."""
+        if not self.is_active:
+            return f"备案评价机构“{self.name}”已停用，不能转介。"
+        if not self.occupations.filter(pk=occupation.pk).exists():
+            return f"备案评价机构“{self.name}”未备案“{occupation.name}”的职业技能等级认定，不能转介。"
+        if not self.covers_region(region):
+            where = region.name if region is not None else "（未知地区）"
+            return f"备案评价机构“{self.name}”的服务地区为{self.region.name}，不覆盖{where}，不能转介。"
+        return None

@@ -25,6 +25,8 @@ REFERENCE_VIEW = [
     # Who may appraise what: everyone reads (a clerk only its own station's, by the admin's scope).
     "catalog.view_stationauthorisation",
     "catalog.view_authorisationsanction",
+    # Recognised evaluation organisations students and apprentices are referred to.
+    "catalog.view_evaluationorganisation",
 ]
 
 # A case's records are archived, never deleted (a mistaken registration is withdrawn, a
@@ -121,6 +123,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "catalog.change_stationauthorisation",
         "catalog.add_authorisationsanction",
         "catalog.change_authorisationsanction",
+        # The registry of recognised evaluation organisations (备案评价机构) is the officers'.
+        "catalog.add_evaluationorganisation",
+        "catalog.change_evaluationorganisation",
         "catalog.view_user",
         "candidates.*",
         "appraisals.*",
@@ -180,6 +185,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "appraisals.refund",
         "appraisals.importjob",
         "appraisals.traineetoroute",
+        "appraisals.skilllevelreferral",
         "certificates.certificate",
         "certificates.lostcertificaterequest",
         "catalog.stationauthorisation",
@@ -207,6 +213,7 @@ ROLE_MENUS: dict[str, list[str]] = {
         "certificates.issuancebatch",
         "certificates.certificate",
         "certificates.archiverecord",
+        "certificates.consentarchive",
         "certificates.uploadbatch",
         "certificates.lostcertificaterequest",
         "certificates.supervisionfinding",
@@ -216,6 +223,8 @@ ROLE_MENUS: dict[str, list[str]] = {
         "catalog.stationauthorisation",
         "catalog.authorisationsanction",
         "catalog.eligibilityroute",
+        "catalog.evaluationorganisation",
+        "appraisals.skilllevelreferral",
         *REFERENCE_MENU,
     ],
     SUPERVISOR: [

@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 
-from appraisals.models import ExamResult, ExamSession, Registration
+from appraisals.models import ConsentForm, ExamResult, ExamSession, Registration
 from candidates.models import Candidate
 from candidates.validators import mask_id_number
 from catalog.models import GuidanceCentre, Occupation, SkillLevel
@@ -722,3 +722,14 @@ class PassedRegistration(Registration):
         proxy = True
         verbose_name = "待发证的合格考生"
         verbose_name_plural = "待发证的合格考生"
+
+
+class ConsentArchive(ConsentForm):
+    """The guidance centres' register of every signed consent form (自愿书归档登记簿):
+    archived when its case ends (``services.consent_archive``), by centre, exportable."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "自愿书归档登记"
+        verbose_name_plural = "自愿书归档登记簿"
+        permissions = [("archive_consentarchive", "归档自愿书"), ("export_consentarchive", "导出自愿书归档登记簿")]

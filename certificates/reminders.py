@@ -51,3 +51,37 @@ def certificate_reminders(today: datetime.date) -> list[Reminder]:
                 )
             )
     return found
+
+
+def consent_scan_reminders(today: datetime.date) -> list[Reminder]:
+    """A consent form whose case has ended cannot be archived without its scan: each of
+    the station's clerks is reminded once per form (the send log's subject is the form;
+    its deadline field holds the signing day, fixed, so a later run sends nothing new)."""
+    from .selectors import consents_blocked_without_scan
+
+    forms = list(
+        consents_blocked_without_scan()
+        .select_related("registration__candidate", "registration__station")
+        .order_by("registration__station_id", "pk")
+    )
+    clerks: dict[int, list[int]] = defaultdict(list)
+    for user_id, station_id in User.objects.filter(
+        is_active=True, station__isnull=False, groups__name=roles.STATION_CLERK
+    ).values_list("pk", "station_id"):
+        clerks[station_id].append(user_id)
+    found = []
+    for consent in forms:
+        registration = consent.registration
+        title = (
+            f"{registration.station.code} {registration.station.name}：{registration.candidate.name}"
+            f"（报名 #{registration.pk}）的案件已办结，自愿书（{consent.signed_date:%Y-%m-%d} 签署）"
+            "没有扫描件，指导中心无法归档，请上传扫描件"
+        )
+        link = reverse("admin:appraisals_consentform_attach_scan", args=[consent.pk])
+        for user_id in clerks.get(registration.station_id, []):
+            found.append(
+                Reminder(
+                    user_id, "consent_archive_scan", f"consent:{consent.pk}", consent.signed_date, 0, title, title, link
+                )
+            )
+    return found

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from appraisals import rules
 from appraisals.models import (
@@ -422,6 +422,8 @@ def rush_signals(
             f"成绩集中录入后立即发证：{len(burst)} 本证书的成绩在发证日 {_day(issue_date)} 前 "
             f"{t['burst_days']} 天内才录入确认（提示线 {t['burst_min']} 本）。"
         )
+    else:
+        signals.extend(_burst_across_batches(regs, burst, issue_date=issue_date, since=since, t=t))
 
     # 3. fewer examiners than the staffing rule the sessions are scheduled under
     session_ids = set(
@@ -443,6 +445,65 @@ def rush_signals(
             more = f"（另有 {invalid} 人考试当日不在有效资格内）" if invalid else ""
             signals.append(
                 f"考评员配备不足：{session}有考生 {candidates} 人、考评员 {examiners} 人{more}。{short.message}"
+            )
+    return signals
+
+
+def _burst_across_batches(
+    regs: list[Registration],
+    burst: list[ExamResult],
+    *,
+    issue_date: datetime.date,
+    since: datetime.date,
+    t: Mapping,
+) -> list[str]:
+    """The one burst counted in a rolling window across batches, so that splitting a burst
+    into batches below ``burst_min`` does not hide it: per station, and per guidance centre
+    (the station's), this batch's burst results plus the certificates already issued in
+    the window (issue date from ``since`` to ``issue_date``) whose results were confirmed in
+    it too (reissues not counted: they rest on an old result)."""
+    station_of = {r.pk: r.station_id for r in regs}
+    centre_of_station = {r.station_id: r.station.centre_id for r in regs}
+    names = {r.station_id: r.station.name for r in regs}
+    here_station: Counter[int] = Counter(station_of[r.registration_id] for r in burst)
+    here_centre: Counter[int] = Counter(centre_of_station[s] for s in here_station.elements())
+    if not here_station:
+        return []
+    issued = Certificate.objects.filter(
+        issue_date__gte=since,
+        issue_date__lte=issue_date,
+        reissue_of__isnull=True,
+        registration__station__centre_id__in=set(here_centre),
+        result__confirmed_at__isnull=False,
+    ).exclude(registration_id__in=list(station_of))
+    earlier_station: Counter[int] = Counter()
+    earlier_centre: Counter[int] = Counter()
+    for station_id, centre_id, confirmed_at in issued.values_list(
+        "registration__station_id", "registration__station__centre_id", "result__confirmed_at"
+    ):
+        if clock.local_day(confirmed_at) >= since:
+            earlier_station[station_id] += 1
+            earlier_centre[centre_id] += 1
+    window = f"{_day(since)} 至 {_day(issue_date)}"
+    signals: list[str] = []
+    flagged_centres: set[int] = set()
+    for station_id, count in sorted(here_station.items()):
+        total = count + earlier_station[station_id]
+        if earlier_station[station_id] and total >= t["burst_min"]:
+            flagged_centres.add(centre_of_station[station_id])
+            signals.append(
+                f"成绩集中录入后分批发证：{names[station_id]}在 {window} 的 {t['burst_days']} 天内，"
+                f"已发 {earlier_station[station_id]} 本、本批次 {count} 本证书的成绩在这期间才录入确认，"
+                f"合计 {total} 本（提示线 {t['burst_min']} 本，跨批次累计）。"
+            )
+    centres = {c.pk: c for c in GuidanceCentre.objects.filter(pk__in=set(here_centre) - flagged_centres)}
+    for centre_id, centre in sorted(centres.items()):
+        total = here_centre[centre_id] + earlier_centre[centre_id]
+        if earlier_centre[centre_id] and total >= t["burst_min"]:
+            signals.append(
+                f"成绩集中录入后分批发证：{centre}所辖鉴定站在 {window} 的 {t['burst_days']} 天内，"
+                f"已发 {earlier_centre[centre_id]} 本、本批次 {here_centre[centre_id]} 本证书的成绩在这期间才录入确认，"
+                f"合计 {total} 本（提示线 {t['burst_min']} 本，跨批次累计）。"
             )
     return signals
 
@@ -679,3 +740,32 @@ def batches_held_for_review(qs: QuerySet[IssuanceBatch]) -> QuerySet[IssuanceBat
 def upload_batches_in_audit(qs: QuerySet[UploadBatch]) -> QuerySet[UploadBatch]:
     """上报批次 still being audited (not yet confirmed)."""
     return qs.filter(status=UploadBatch.Status.DRAFT)
+
+
+# --- every consent form archived when its case ends (闽人社办〔2020〕143号) -------------------------
+
+
+def cases_ended(qs: QuerySet[Registration] | None = None) -> QuerySet[Registration]:
+    """The end of a case: a certificate issued (any, revoked too: the case ended with it),
+    or ended without one (``appraisals.selectors.registrations_ended_without_certificate``:
+    failed after the retake, retake given up, withdrawn)."""
+
+    qs = qs if qs is not None else Registration.objects.all()
+    issued = Certificate.objects.filter(registration=OuterRef("pk"))
+    return qs.filter(Q(status__in=Registration.ENDED) | Q(Exists(issued)))
+
+
+def consents_of_ended_cases(qs: QuerySet[ConsentForm] | None = None) -> QuerySet[ConsentForm]:
+    """Signed consent forms whose case has ended (archived or not)."""
+    qs = qs if qs is not None else ConsentForm.objects.all()
+    return qs.filter(registration__in=cases_ended().values("pk"))
+
+
+def consents_to_archive(qs: QuerySet[ConsentForm] | None = None) -> QuerySet[ConsentForm]:
+    """待归档: the case has ended, the form is not archived yet (with or without its scan)."""
+    return consents_of_ended_cases(qs).filter(archived_at__isnull=True)
+
+
+def consents_blocked_without_scan(qs: QuerySet[ConsentForm] | None = None) -> QuerySet[ConsentForm]:
+    """缺扫描件无法归档: due for the archive, but the station never attached the scan."""
+    return consents_to_archive(qs).filter(scan="")

@@ -27,7 +27,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
-from appraisals.models import ExamSession, Registration
+from appraisals.models import ConsentForm, ExamSession, Registration
 from appraisals.rules import Violation
 from candidates.validators import mask_id_number
 from catalog.models import GuidanceCentre, User
@@ -224,7 +224,48 @@ def _archive(
     record.consent_scan.save(f"consent{extension}", ContentFile(data), save=False)
     record.full_clean()
     record.save()
+    if case.consent.archived_at is None:
+        # The case ends with the certificate: the signed form is archived with it.
+        _mark_consent_archived(case.consent, actor=actor, sha256=record.consent_sha256, now=now)
     return record
+
+
+def _mark_consent_archived(consent: ConsentForm, *, actor: User, sha256: str, now: datetime.datetime) -> None:
+    consent.archived_at, consent.archived_by, consent.scan_sha256 = now, actor, sha256
+    consent.full_clean()
+    consent.save(update_fields=["archived_at", "archived_by", "scan_sha256"])
+
+
+@service
+def consent_archive(*, actor: User, consent: ConsentForm, now: datetime.datetime | None = None) -> ConsentForm:
+    """The guidance centre archives a signed consent form when its case has ended
+    (``selectors.cases_ended``: certificate issued, failed after the retake, retake given
+    up, withdrawn after consent), with the SHA-256 of its scan as it is on that day.
+
+    1. Lock the form; refuse one already archived.
+    2. Refuse unless the actor is an officer of the station's centre or above it.
+    3. Refuse a case still going, and a form without its scan (the station is reminded,
+       ``reminders.consent_scan_reminders``).
+    4. Hash the scan and record who archived it and when."""
+    consent = ConsentForm.objects.select_for_update().get(pk=consent.pk)
+    registration = Registration.objects.select_related("candidate", "station__centre").get(pk=consent.registration_id)
+    who = f"{registration.candidate.name}（{mask_id_number(registration.candidate.id_number)}）的自愿书"
+    if consent.archived_at is not None:
+        raise RuleError(f"{who}已于 {clock.local_day(consent.archived_at):%Y-%m-%d} 归档。")
+    _require_issuer(actor, registration.station.centre)
+    if not selectors.cases_ended(Registration.objects.filter(pk=registration.pk)).exists():
+        raise RuleError(
+            f"{who}：案件尚未办结（当前状态“{registration.get_status_display()}”），"
+            "发证、补考不合格结案、放弃补考结案或放弃鉴定后才归档。"
+        )
+    if not consent.scan:
+        raise RuleError(f"{who}没有扫描件，无法归档；请{registration.station.name}先上传扫描件。")
+    digest = hashlib.sha256()
+    with consent.scan.open("rb") as scan:
+        for chunk in scan.chunks():
+            digest.update(chunk)
+    _mark_consent_archived(consent, actor=actor, sha256=digest.hexdigest(), now=now or clock.now())
+    return consent
 
 
 @service

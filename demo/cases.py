@@ -707,7 +707,11 @@ class DemoBuilder:
                 actor=self.staff[case.station].clerk,
                 registration=registration,
                 refund=services.RefundTerms(
-                    amount=amount, refund_date=refund_date, method=rng.choice(Refund.Method.values), reason=reason
+                    amount=amount,
+                    refund_date=refund_date,
+                    method=rng.choice(Refund.Method.values),
+                    reason_kind=Refund.Reason.AFTER_CUTOFF if after else Refund.Reason.PERSONAL,
+                    reason=reason,
                 ),
             )
 

@@ -227,5 +227,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "total": sum(n for _, n in per_day),
         "staff_people": staff_people,
         "staff_short": staff_short,
+        "referrals": appraisal_selectors.referral_counts(
+            stations, occupation_id=occupation.pk if occupation is not None else None
+        ),
     }
     return render(request, "supervision/dashboard.html", context)

@@ -17,7 +17,7 @@ from catalog.services import reminders_send
 from catalog.trace import acting_as, service
 from certificates import services as certificate_services
 from certificates.models import IssuanceBatch
-from certificates.reminders import certificate_reminders
+from certificates.reminders import certificate_reminders, consent_scan_reminders
 from certificates.selectors import registration_bunching, station_cutoffs
 from kit import clock
 from kit.errors import RuleError
@@ -336,7 +336,9 @@ def daily_sweep_run(*, today: datetime.date) -> dict[str, int]:
 
     Not one transaction: each step commits its own work (the reminders per batch, with their
     send log), so a failure in a later step keeps what was sent and a retry sends nothing twice."""
-    sent = reminders.sweep(today) + reminders_send(reminders=certificate_reminders(today))
+    sent = reminders.sweep(today) + reminders_send(
+        reminders=certificate_reminders(today) + consent_scan_reminders(today)
+    )
     flagged = review_queue_refresh(actor=None, today=today)
     return {"reminders": sent, "review_items": flagged}
 

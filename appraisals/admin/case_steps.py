@@ -231,7 +231,7 @@ class RetakeAdmin(ScopedAdmin):
 class RefundForm(ServiceForm):
     class Meta:
         model = Refund
-        fields = ["registration", "amount", "refund_date", "method", "reason"]
+        fields = ["registration", "amount", "refund_date", "method", "reason_kind", "reason"]
 
     def perform(self) -> Refund:
         data = self.cleaned_data
@@ -243,6 +243,7 @@ class RefundForm(ServiceForm):
                 refund_date=data["refund_date"],
                 method=data["method"],
                 reason=data["reason"],
+                reason_kind=data["reason_kind"],
             ),
         )
 
@@ -251,11 +252,37 @@ class RefundForm(ServiceForm):
 class RefundAdmin(ServiceFormAdminMixin, ScopedAdmin):
     scope_station_path = "registration__station"
     add_form = RefundForm
-    list_display = ["registration", "amount", "refund_date", "method", "reason", "recorded_by"]
-    list_filter = ["method", "refund_date"]
+    list_display = [
+        "registration",
+        "amount",
+        "refund_date",
+        "method",
+        "reason_kind",
+        "reason",
+        "recorded_by",
+        "confirmed_by",
+        "confirmed_at",
+    ]
+    list_filter = ["method", "reason_kind", ("confirmed_at", admin.EmptyFieldListFilter), "refund_date"]
     search_fields = ["registration__candidate__name"]
-    list_select_related = ["registration__candidate", "registration__announcement__occupation", "recorded_by"]
+    list_select_related = [
+        "registration__candidate",
+        "registration__announcement__occupation",
+        "recorded_by",
+        "confirmed_by",
+    ]
     autocomplete_fields = ["registration"]
+    actions = ["confirm"]
+
+    def has_verify_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("appraisals.verify_refund")
+
+    @admin.action(description="复核确认退费（须由经办人以外的另一人确认）", permissions=["verify"])
+    def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request_user(request)
+        report_rows(
+            self, request, queryset, lambda r: services.refund_confirm(actor=actor, refund=r), "复核确认退费", str
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)

@@ -102,7 +102,7 @@ class RetakeInline(CaseReadOnlyInline):
 
 class RefundInline(CaseReadOnlyInline):
     model = Refund
-    fields = ["amount", "refund_date", "method", "reason", "recorded_by"]
+    fields = ["amount", "refund_date", "method", "reason_kind", "reason", "recorded_by", "confirmed_by"]
 
 
 def _candidate_field(name: str, **kwargs: Any) -> forms.Field:

@@ -6,15 +6,17 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Model, QuerySet
+from django.forms import ModelChoiceField
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from candidates.admin import CandidateAdmin
 from candidates.models import Candidate
-from catalog.admin_scope import ScopedAdmin
+from catalog.admin_scope import ScopedAdmin, request_user
+from catalog.models import EvaluationOrganisation
 from kit import clock
-from kit.admin import ListDisplay, ViewOnlyMixin
+from kit.admin import ListDisplay, ViewOnlyMixin, report_rows
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin
@@ -43,11 +45,7 @@ class TraineeToRouteAdmin(ViewOnlyMixin, CandidateAdmin):
 
     @admin.display(description="职业与时限")
     def routing(self, obj: Candidate) -> str:
-        return "；".join(
-            f"{item.occupation}：鉴定须于 {item.completion_deadline:%Y-%m-%d} 前完成，"
-            f"预计 {item.expected_finish_date:%Y-%m-%d} 毕（结）业"
-            for item in self._routing(obj)
-        )
+        return "；".join(f"{item.occupation}：{item.reason_text}" for item in self._routing(obj))
 
     @admin.display(description="办理")
     def refer_link(self, obj: Candidate) -> str:
@@ -67,7 +65,14 @@ class TraineeToRouteAdmin(ViewOnlyMixin, CandidateAdmin):
 class ReferralForm(ServiceForm):
     class Meta:
         model = SkillLevelReferral
-        fields = ["candidate", "occupation", "referred_on", "referred_to", "note"]
+        fields = ["candidate", "occupation", "referred_on", "organisation", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].required = True
+        field = self.fields["organisation"]
+        assert isinstance(field, ModelChoiceField)
+        field.queryset = EvaluationOrganisation.objects.filter(is_active=True)
 
     def perform(self) -> SkillLevelReferral:
         return services.referral_record(actor=self.actor, **self.cleaned_data)
@@ -76,11 +81,50 @@ class ReferralForm(ServiceForm):
 @admin.register(SkillLevelReferral)
 class SkillLevelReferralAdmin(ServiceFormAdminMixin, ScopedAdmin):
     add_form = ReferralForm
-    list_display = ["candidate", "occupation", "referred_on", "referred_to", "referred_by"]
-    list_filter = ["referred_on", ("occupation", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["candidate__name", "referred_to"]
-    list_select_related = ["candidate", "occupation", "referred_by"]
+    list_display = [
+        "candidate",
+        "occupation",
+        "referred_on",
+        "organisation_or_text",
+        "status",
+        "accepted_on",
+        "certified_on",
+        "declined_on",
+        "referred_by",
+    ]
+    list_filter = ["status", "referred_on", ("occupation", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["candidate__name", "organisation__name", "referred_to"]
+    list_select_related = ["candidate", "occupation", "organisation", "referred_by"]
     autocomplete_fields = ["candidate", "occupation"]
+    actions = ["mark_accepted", "mark_certified", "mark_declined"]
+
+    @admin.display(description="转介至", ordering="organisation__name")
+    def organisation_or_text(self, obj: SkillLevelReferral) -> str:
+        return str(obj.organisation) if obj.organisation_id else obj.referred_to
+
+    def _outcome(self, request: HttpRequest, queryset: QuerySet, outcome: str, label: str) -> None:
+        actor = request_user(request)
+        today = clock.today()
+        report_rows(
+            self,
+            request,
+            queryset,
+            lambda r: services.referral_outcome(actor=actor, referral=r, outcome=outcome, day=today),
+            label,
+            str,
+        )
+
+    @admin.action(description="登记：评价机构已受理（日期为今天）", permissions=["change"])
+    def mark_accepted(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._outcome(request, queryset, SkillLevelReferral.Status.ACCEPTED, "登记受理")
+
+    @admin.action(description="登记：已取得职业技能等级证书（日期为今天）", permissions=["change"])
+    def mark_certified(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._outcome(request, queryset, SkillLevelReferral.Status.CERTIFIED, "登记取证")
+
+    @admin.action(description="登记：未受理或终止（日期为今天）", permissions=["change"])
+    def mark_declined(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._outcome(request, queryset, SkillLevelReferral.Status.DECLINED, "登记未受理或终止")
 
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
         candidates = self.admin_site._registry[Candidate].get_queryset(request)

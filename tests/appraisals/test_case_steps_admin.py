@@ -67,7 +67,9 @@ def test_a_consent_recorded_without_its_scan_gets_it_later_once(client, staff, c
 
 def test_an_archived_consent_takes_no_scan(client, staff, case):
     case.register().review().consent()
-    ConsentForm.objects.filter(pk=case.registration.consent_form.pk).update(archived_at=clock.now())
+    ConsentForm.objects.filter(pk=case.registration.consent_form.pk).update(
+        archived_at=clock.now(), scan_sha256="0" * 64
+    )
     client.force_login(staff["clerk"])
     attach = reverse("admin:appraisals_consentform_attach_scan", args=[case.registration.consent_form.pk])
     response = client.post(attach, {"scan": scan()})
@@ -152,6 +154,7 @@ def test_a_confirmed_refund_records_amount_method_and_reason(client, staff, case
         confirm_refund="确认退费",
         refund_date="2020-09-20",
         method="transfer",
+        reason_kind="personal",
         reason="工作调动，无法参加考试",
         **{f"amount_{case.registration.pk}": "150.00"},
     )

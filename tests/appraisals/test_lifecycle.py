@@ -114,7 +114,9 @@ def test_withdrawal_refunds_and_never_reaches_the_exam(case):
     refund = services.registration_withdraw(
         actor=case.staff["clerk"],
         registration=case.registration,
-        refund=services.RefundTerms(amount=Decimal("200.00"), refund_date=D(2020, 10, 30), method="transfer"),
+        refund=services.RefundTerms(
+            amount=Decimal("200.00"), refund_date=D(2020, 10, 30), method="transfer", reason_kind="after_cutoff"
+        ),
     )
     assert refund.amount == Decimal("200.00")
     assert case.refresh().status == S.WITHDRAWN
@@ -129,7 +131,9 @@ def test_no_withdrawal_after_the_exam(case):
         services.registration_withdraw(
             actor=case.staff["clerk"],
             registration=case.registration,
-            refund=services.RefundTerms(amount=Decimal("200"), refund_date=D(2020, 11, 21), method="cash"),
+            refund=services.RefundTerms(
+                amount=Decimal("200"), refund_date=D(2020, 11, 21), method="cash", reason_kind="personal"
+            ),
         )
 
 
@@ -139,7 +143,9 @@ def test_refund_cannot_exceed_the_fee(case):
         services.registration_withdraw(
             actor=case.staff["clerk"],
             registration=case.registration,
-            refund=services.RefundTerms(amount=Decimal("200.01"), refund_date=D(2020, 10, 1), method="cash"),
+            refund=services.RefundTerms(
+                amount=Decimal("200.01"), refund_date=D(2020, 10, 1), method="cash", reason_kind="personal"
+            ),
         )
     assert case.refresh().status == S.REGISTERED
 

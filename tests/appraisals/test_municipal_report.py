@@ -53,7 +53,12 @@ def registered(orgs, staff, hairdresser):
     services.registration_withdraw(
         actor=admin,
         registration=made[0],
-        refund=services.RefundTerms(amount=Decimal("0"), refund_date=D(2020, 9, 20), method=Refund.Method.ORIGINAL),
+        refund=services.RefundTerms(
+            amount=Decimal("0"),
+            refund_date=D(2020, 9, 20),
+            method=Refund.Method.ORIGINAL,
+            reason_kind=Refund.Reason.AFTER_CUTOFF,
+        ),
     )
     return made
 
@@ -98,7 +103,7 @@ def test_the_xlsx_download_has_the_numbers_and_marks_the_registrations_reported(
         ("XM001", "美发师", "五级/初级工"): (3, 1, 3),
         ("XM001", "美发师", "四级/中级工"): (1, 0, 1),
     }
-    assert rows[-1][0] == "合计" and rows[-1][5:] == [6, 1, 6]
+    assert rows[-1][0] == "合计" and rows[-1][5:8] == [6, 1, 6]
     assert "2020-09-01 至 2020-09-30" in sheet["A2"].value and "2020-10-08 09:30" in sheet["A2"].value
 
     reported = Registration.objects.filter(reported_at__isnull=False)

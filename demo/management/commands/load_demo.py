@@ -20,6 +20,7 @@ from appraisals.models import Registration
 from catalog.services import catalog_load
 from certificates.models import Certificate, IssuanceBatch
 from demo.authorisations import demo_authorisations_load
+from demo.caseend import demo_caseend_load
 from demo.cases import demo_cases_load
 from demo.certificates import demo_certificates_load, verify_example
 from demo.examday import demo_examday_load
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         demo_registry_story(cut)
         demo_examday_load()  # off-site requests and an exam day with an absence (June 2020)
         demo_photos_load()
+        demo_caseend_load(cut)  # evaluation organisations, referrals, archived consents, refunds confirmed
         notices_told = demo_notices_load()  # what the candidates were told on the business date
         self.stdout.write(
             self.style.SUCCESS(f"演示数据已载入：{len(STATIONS)} 个鉴定站，{len(USERS) + len(CASE_USERS)} 个演示账号。")
