@@ -46,7 +46,9 @@ def test_a_withdrawn_candidate_is_not_told_after_the_cutoff(case, staff):
     services.registration_withdraw(
         actor=staff["clerk"],
         registration=case.registration,
-        refund=RefundTerms(amount=Decimal("200.00"), refund_date=D(2020, 9, 20), method="original"),
+        refund=RefundTerms(
+            amount=Decimal("200.00"), refund_date=D(2020, 9, 20), method="original", reason_kind="after_cutoff"
+        ),
     )
     assert notices.after_cutoff(D(2020, 10, 1)) == []
 

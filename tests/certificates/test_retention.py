@@ -47,7 +47,7 @@ def world(settings, staff, orgs, announcement, officers, passed):
         actor=staff["clerk"],
         registration=withdrawn.registration,
         refund=appraisal_services.RefundTerms(
-            amount=Decimal("0"), refund_date=WITHDRAWN_ON, method="cash", reason="个人原因"
+            amount=Decimal("0"), refund_date=WITHDRAWN_ON, method="cash", reason_kind="personal"
         ),
     )
     settings.JIANDING_BUSINESS_DATE = FIRST_ISSUE_DAY
