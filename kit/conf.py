@@ -95,3 +95,14 @@ def staffing() -> dict[str, int]:
         "per_examiner": int(settings.JIANDING_STAFF_CANDIDATES_PER_EXAMINER),
         "review_panel_min": int(settings.JIANDING_STAFF_REVIEW_PANEL_MIN),
     }
+
+
+def late_entry_grace() -> datetime.timedelta:
+    """How long after the end of a deadline day an act dated inside it may still be entered
+    without a late-entry approval (``JIANDING_LATE_ENTRY_GRACE_HOURS``)."""
+    return datetime.timedelta(hours=settings.JIANDING_LATE_ENTRY_GRACE_HOURS)
+
+
+def late_entry_approval_validity() -> datetime.timedelta:
+    """How long a late-entry approval may be used after it is given (``JIANDING_LATE_ENTRY_APPROVAL_DAYS``)."""
+    return datetime.timedelta(days=settings.JIANDING_LATE_ENTRY_APPROVAL_DAYS)

@@ -223,3 +223,9 @@ JIANDING_PHOTO_ZIP_MAX_BYTES = env.int("JIANDING_PHOTO_ZIP_MAX_BYTES", default=5
 
 # The address printed in certificates' QR codes (the public lookup page).
 JIANDING_PUBLIC_URL = env("JIANDING_PUBLIC_URL", default="http://127.0.0.1:8000")
+
+# Late entries (补录, issue 13): an act dated inside a deadline may still be entered this many
+# hours after the deadline day ends (a clerk finishing the day's pile after midnight); later it
+# needs a guidance-centre officer's approval, which stays usable for so many days.
+JIANDING_LATE_ENTRY_GRACE_HOURS = env.int("JIANDING_LATE_ENTRY_GRACE_HOURS", default=6)
+JIANDING_LATE_ENTRY_APPROVAL_DAYS = env.int("JIANDING_LATE_ENTRY_APPROVAL_DAYS", default=7)
