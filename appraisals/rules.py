@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from catalog.models import AuthorisationSanction, Occupation, Region, SkillLevel, levels_label
 from catalog.selectors import Deadlines, RuleBook, StationAuthority
-from kit import conf
+from kit import clock, conf
 from kit.errors import RuleError
 
 # The notices a message names when the rule is theirs and no deadline rule says otherwise.
@@ -671,15 +671,16 @@ def late_entry(
     closes = entry_closes_at(deadline)
     if entered_at <= closes:
         return None
-    entered = timezone.localtime(entered_at)
+    local = timezone.get_current_timezone()
     return Violation(
         Code.LATE_ENTRY,
         f"补录须经批准：{ACT_LABELS[act]}日期 {_d(act_date)} 在截止日 {_d(deadline)}（{source}）之内，"
-        f"但录入时间 {entered:%Y-%m-%d %H:%M} 已过截止日及宽限期（至 {timezone.localtime(closes):%Y-%m-%d %H:%M}）："
+        f"但录入时间 {entered_at.astimezone(local):%Y-%m-%d %H:%M} 已过截止日及宽限期"
+        f"（至 {closes.astimezone(local):%Y-%m-%d %H:%M}）："
         "须先由指导中心审核员批准补录并写明理由（补录批准），录入时选用该批准。",
     )
 
 
 def late_entry_gap_days(*, deadline: datetime.date, entered_at: datetime.datetime) -> int:
     """How many days after the deadline a late entry was made (the day after it: 1)."""
-    return (timezone.localdate(entered_at) - deadline).days
+    return (clock.local_day(entered_at) - deadline).days
