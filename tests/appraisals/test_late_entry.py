@@ -214,9 +214,11 @@ def test_every_act_goes_through_the_gate(case, staff, orgs):
 def test_a_late_application_and_a_late_consent_are_refused_without_approval(case, staff, orgs):
     with at(D(2020, 9, 10)):
         case.register().review()
-    with at(D(2021, 1, 1), 7):
-        with pytest.raises(RuleError, match="补录须经批准：自愿书日期 2020-09-12 在截止日 2020-12-31"):
-            case.consent()
+    with (
+        at(D(2021, 1, 1), 7),
+        pytest.raises(RuleError, match="补录须经批准：自愿书日期 2020-09-12 在截止日 2020-12-31"),
+    ):
+        case.consent()
     with at(D(2020, 9, 12)):
         case.consent()
     with at(D(2020, 11, 2)):
