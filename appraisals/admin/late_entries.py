@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
@@ -28,7 +29,8 @@ class LateEntryApprovalForm(ServiceForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.actor is not None:
-            self.fields["station"].queryset = visible_stations(self.actor)
+            station_field: forms.ModelChoiceField = self.fields["station"]  # type: ignore[assignment]
+            station_field.queryset = visible_stations(self.actor)
 
     def perform(self) -> LateEntryApproval:
         data = self.cleaned_data

@@ -187,7 +187,8 @@ class RegistrationForm(ServiceForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.actor is not None:
-            self.fields["late_entry_approval"].queryset = usable_approvals(visible_stations(self.actor))
+            approvals: forms.ModelChoiceField = self.fields["late_entry_approval"]  # type: ignore[assignment]
+            approvals.queryset = usable_approvals(visible_stations(self.actor))
 
     def clean_id_number(self) -> str:
         id_number = normalise_id_number(self.cleaned_data["id_number"])
