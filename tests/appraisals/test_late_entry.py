@@ -327,3 +327,17 @@ def test_officers_give_approvals_in_the_admin_and_clerks_cannot(client, staff, o
     assert response.status_code == 302
     approval = LateEntryApproval.objects.get()
     assert approval.approved_by == staff["officer_xm"] and approval.requested_by == staff["clerk"]
+
+
+def test_the_daily_sweep_flags_a_late_entry_once(staff, orgs, announcement, candidate):
+    from supervision.services import review_queue_refresh
+
+    with at(D(2020, 11, 19)):
+        approval = approve(staff, orgs)
+    with at(D(2020, 11, 20)):
+        register(staff, announcement, candidate, late_entry_approval=approval)
+        ReviewItem.objects.filter(kind=ReviewItem.Kind.LATE_ENTRY).delete()  # as if the signal had missed it
+        review_queue_refresh(actor=None, today=D(2020, 11, 21))
+        review_queue_refresh(actor=None, today=D(2020, 11, 22))
+    item = ReviewItem.objects.get(kind=ReviewItem.Kind.LATE_ENTRY)
+    assert item.flagged_on == D(2020, 11, 21) and "后 51 天录入" in item.summary
