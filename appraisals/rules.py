@@ -78,7 +78,7 @@ class Code(StrEnum):
     STAFF_OWN_STATION = "staff.own_station"
     STAFF_RECUSED = "staff.recused"
     SESSION_UNDERSTAFFED = "session.understaffed"
-    LATE_ENTRY = "late_entry.unapproved"
+    LATE_ENTRY = "entry.late"
 
 
 @dataclass(frozen=True)
