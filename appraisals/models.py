@@ -173,6 +173,7 @@ class Registration(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    entered_at = models.DateTimeField("录入时间", default=clock.now, editable=False)
     reported_at = models.DateTimeField("上报市鉴定中心时间", null=True, blank=True, editable=False)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -297,6 +298,7 @@ class ConsentForm(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.PROTECT, related_name="+"
     )
+    entered_at = models.DateTimeField("录入时间", default=clock.now, editable=False)
     archived_at = models.DateTimeField("归档时间", null=True, blank=True, editable=False)
     # Set when the guidance centre archives the form at the end of the case
     # (``certificates.services.consent_archive``): the scan's hash as it was archived.
@@ -360,6 +362,7 @@ class AppraisalApplication(models.Model):
         editable=False,
     )
     decision_note = models.CharField("审批意见", max_length=300, blank=True)
+    entered_at = models.DateTimeField("录入时间", default=clock.now, editable=False)
 
     objects = TracedManager()
     history = history()
@@ -423,6 +426,7 @@ class ExamSession(models.Model):
         help_text="考点不在鉴定站所在地区时，须选择指导中心已批准的异地鉴定申请",
     )
     held = models.BooleanField("已举行", default=False, editable=False)
+    entered_at = models.DateTimeField("录入时间", default=clock.now, editable=False)
 
     objects = TracedManager()
     history = history(m2m_fields=[examiners])
@@ -879,6 +883,14 @@ class ImportJob(models.Model):
     file = models.FileField("导入文件", upload_to=import_upload_path, blank=True)
     original_name = models.CharField("原文件名", max_length=255)
     dry_run = models.BooleanField("仅检查，不保存", default=False)
+    late_entry_approval = models.ForeignKey(
+        "LateEntryApproval",
+        verbose_name="补录批准",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+    )
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
     phase = models.CharField("阶段", max_length=20, blank=True)
     total_rows = models.PositiveIntegerField("总行数", default=0)
@@ -1251,3 +1263,140 @@ class Recusal(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("回避申报只能登记，不能删除。")
+
+
+# --- late entries (补录, issue 13) --------------------------------------------------------------
+
+
+class LateEntryApproval(models.Model):
+    """补录批准: a guidance-centre officer allows acts dated inside a deadline that has passed
+    to be entered, with a reason, before they are entered (four eyes: the officer never
+    enters them). Scope: one station, one kind of act, and the candidates listed (none
+    listed: a whole file of the station). Used once (one entry, or one imported file),
+    before it expires (``JIANDING_LATE_ENTRY_APPROVAL_DAYS``)."""
+
+    class Act(models.TextChoices):
+        REGISTRATION = rules.REGISTRATION, "报名"
+        CONSENT = rules.CONSENT, "自愿书"
+        APPLICATION = rules.APPLICATION, "鉴定申请"
+        SESSION = rules.SESSION, "考试场次"
+        RESULT = rules.RESULT, "成绩"
+
+    station = models.ForeignKey(
+        Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="late_entry_approvals"
+    )
+    act = models.CharField("补录事项", max_length=20, choices=Act.choices)
+    candidates = models.ManyToManyField(
+        Candidate,
+        verbose_name="考生",
+        blank=True,
+        related_name="+",
+        help_text="留空表示该站一个导入文件（或一次录入）中的全部考生",
+    )
+    reason = models.TextField("补录理由")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请补录的考务员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="批准人", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    approved_at = models.DateTimeField("批准时间", default=clock.now, editable=False)
+    expires_at = models.DateTimeField("有效期至", editable=False)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True, editable=False)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="使用人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = TracedManager()
+    history = history(m2m_fields=[candidates])
+
+    class Meta:
+        verbose_name = "补录批准"
+        verbose_name_plural = "补录批准"
+        ordering = ["-approved_at", "-pk"]
+        permissions = [("approve_lateentry", "批准补录")]
+        constraints = [
+            models.CheckConstraint(
+                name="late_entry_approval_has_a_reason",
+                condition=~Q(reason=""),
+                violation_error_message="须写明补录理由。",
+            ),
+            models.CheckConstraint(
+                name="late_entry_approval_four_eyes",
+                condition=(Q(used_by__isnull=True) | ~Q(used_by=F("approved_by")))
+                & (Q(requested_by__isnull=True) | ~Q(requested_by=F("approved_by"))),
+                violation_error_message="批准补录的人不能是录入补录数据的人。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code} {self.get_act_display()}补录批准 #{self.pk}"
+
+    def refusal(
+        self, *, actor: Any, station_id: int, act: str, candidate_ids: set[int], now: datetime.datetime
+    ) -> str | None:
+        """Why this approval does not cover the entry (None: it does). ``candidate_ids``: the
+        candidates the entry concerns."""
+        if self.used_at is not None:
+            return f"补录批准 #{self.pk} 已于 {clock.local_day(self.used_at):%Y-%m-%d} 使用过，每项批准只能使用一次。"
+        if now > self.expires_at:
+            return f"补录批准 #{self.pk} 已于 {clock.local_day(self.expires_at):%Y-%m-%d} 过期。"
+        if self.station_id != station_id:
+            return f"补录批准 #{self.pk} 是{self.station}的，不适用于本站。"
+        if self.act != act:
+            return f"补录批准 #{self.pk} 批准的是{self.get_act_display()}补录，不是{rules.ACT_LABELS[act]}补录。"
+        if actor is not None and actor.pk == self.approved_by_id:
+            return f"批准补录的人不能自己录入（四眼原则）：补录批准 #{self.pk} 由您本人批准。"
+        listed = set(self.candidates.values_list("pk", flat=True))
+        if listed and not candidate_ids <= listed:
+            return f"补录批准 #{self.pk} 没有列入这位（这些）考生。"
+        return None
+
+
+class LateEntry(models.Model):
+    """One accepted late entry (补录记录): what was entered, its own date, the deadline it
+    lies inside, when it was entered, and the approval it was entered under. Supervision
+    raises a review item for each one (with the gap in days)."""
+
+    approval = models.ForeignKey(
+        LateEntryApproval, verbose_name="补录批准", on_delete=models.PROTECT, related_name="entries"
+    )
+    station = models.ForeignKey(Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="+")
+    act = models.CharField("补录事项", max_length=20, choices=LateEntryApproval.Act.choices)
+    candidate = models.ForeignKey(
+        Candidate, verbose_name="考生", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    record_id = models.PositiveBigIntegerField("记录编号")
+    act_date = models.DateField("事项日期")
+    deadline = models.DateField("截止日")
+    notice = models.CharField("截止日依据", max_length=50, blank=True)
+    entered_at = models.DateTimeField("录入时间")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    gap_days = models.PositiveIntegerField("逾期天数", help_text="录入日晚于截止日的天数")
+
+    objects = TracedManager()
+    history = history()
+
+    class Meta:
+        verbose_name = "补录记录"
+        verbose_name_plural = "补录记录"
+        ordering = ["-entered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["act", "record_id"], name="late_entry_once_per_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_act_display()}补录：{self.act_date:%Y-%m-%d}，截止日后 {self.gap_days} 天录入"

@@ -18,7 +18,7 @@ from catalog.models import User
 from catalog.trace import service
 
 from . import services
-from .models import ExamAnnouncement, Registration
+from .models import ExamAnnouncement, LateEntryApproval, Registration
 
 NAME_MISMATCH = "姓名与该公民身份号码已登记的姓名不一致，请核对公民身份号码和姓名。"
 
@@ -37,6 +37,7 @@ def registration_accept_by_id_number(
     announcement: ExamAnnouncement,
     registration_date: datetime.date,
     fee: Decimal | None = None,
+    late_entry_approval: LateEntryApproval | None = None,
     **candidate_fields: Any,
 ) -> Registration:
     """Enter the person (new, or brought up to date) and register them, together: a
@@ -63,4 +64,5 @@ def registration_accept_by_id_number(
         announcement=announcement,
         registration_date=registration_date,
         fee=fee,
+        late_entry_approval=late_entry_approval,
     )

@@ -27,7 +27,7 @@ from catalog.models import Station, User
 
 from .exporting import PersonalDataResourceMixin
 from .importing import LABELS, ImportReport, RegistrationImporter, open_table
-from .models import Registration
+from .models import LateEntryApproval, Registration
 
 ACTION_HEADER = "处理"
 
@@ -90,10 +90,17 @@ class RegistrationImportResource(resources.Resource):
     expected_finish_date = fields.Field(column_name=LABELS["expected_finish_date"])
     plan_occupation = fields.Field(column_name=LABELS["plan_occupation"])
 
-    def __init__(self, station: Station | None = None, actor: User | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        station: Station | None = None,
+        actor: User | None = None,
+        late_entry_approval: LateEntryApproval | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.station = station
         self.actor = actor
+        self.late_entry_approval = late_entry_approval
 
     @classmethod
     def get_display_name(cls) -> str:
@@ -113,7 +120,11 @@ class RegistrationImportResource(resources.Resource):
         engine. The engine keeps its own transaction: all rows or none."""
         if self.station is None:
             raise ValueError("导入报名必须指定鉴定站。")
-        importer = RegistrationImporter(station=self.station, actor=kwargs.get("user") or self.actor)
+        importer = RegistrationImporter(
+            station=self.station,
+            actor=kwargs.get("user") or self.actor,
+            late_entry_approval=self.late_entry_approval,
+        )
         report = importer.run(
             dataset.headers or [],
             iter(dataset),

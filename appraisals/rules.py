@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils import timezone
+
 from catalog.models import AuthorisationSanction, Occupation, Region, SkillLevel, levels_label
 from catalog.selectors import Deadlines, RuleBook, StationAuthority
-from kit import conf
+from kit import clock, conf
 from kit.errors import RuleError
 
 # The notices a message names when the rule is theirs and no deadline rule says otherwise.
@@ -76,6 +78,7 @@ class Code(StrEnum):
     STAFF_OWN_STATION = "staff.own_station"
     STAFF_RECUSED = "staff.recused"
     SESSION_UNDERSTAFFED = "session.understaffed"
+    LATE_ENTRY = "entry.late"
 
 
 @dataclass(frozen=True)
@@ -305,15 +308,24 @@ def application_not_approved(*, approved: bool) -> Violation | None:
     )
 
 
+def application_deadline(deadlines: Deadlines) -> tuple[datetime.date | None, str]:
+    """The last day an application may be submitted, and the notice that set it: the
+    application deadline, or else the appraisal's completion date."""
+    if deadlines.application_deadline is not None:
+        return deadlines.application_deadline, _source(deadlines, "application_deadline", FUJIAN)
+    return deadlines.appraisal_deadline, _source(deadlines, "appraisal_deadline", NATIONAL_PLAN)
+
+
 def application_late(
     *, deadlines: Deadlines, occupation: Occupation | str, submitted_date: datetime.date
 ) -> Violation | None:
     """The appraisal application reaches the guidance centre by the application deadline
-    (闽人社办〔2020〕143号: 2020-10-31), checked on the day it was submitted."""
-    deadline = deadlines.application_deadline
+    (闽人社办〔2020〕143号: 2020-10-31), checked on the day it was submitted. Where no rule
+    sets one, an application after the completion date is refused too (nationally
+    人社厅发〔2020〕80号: 上述有关工作请于今年年底前完成): nothing could be appraised under it."""
+    deadline, source = application_deadline(deadlines)
     if deadline is None or submitted_date <= deadline:
         return None
-    source = _source(deadlines, "application_deadline", FUJIAN)
     return Violation(
         Code.APPLICATION_LATE,
         f"鉴定申请应在 {_d(deadline)} 前（含当日）提交指导中心（{source}）；"
@@ -604,3 +616,71 @@ def staffing_short(
                 f"监考人员不足：{name}有考生 {seated} 人，需要至少 {needed} 名监考人员，现有 {invigilators} 名。",
             )
     return None
+
+
+# --- late entries (补录) ----------------------------------------------------------------------
+
+# The acts that are entered after the fact, and what they are called (LateEntryApproval.Act's values).
+REGISTRATION = "registration"
+CONSENT = "consent"
+APPLICATION = "application"
+SESSION = "session"
+RESULT = "result"
+ACT_LABELS = {
+    REGISTRATION: "报名",
+    CONSENT: "自愿书",
+    APPLICATION: "鉴定申请",
+    SESSION: "考试场次",
+    RESULT: "成绩",
+}
+
+
+def entry_deadline(deadlines: Deadlines, act: str, kind: str = EXAM) -> tuple[datetime.date | None, str]:
+    """The deadline an act's own date is checked against, and the notice that set it: a
+    registration the last registration day; an application the application deadline (or the
+    completion date); a consent form, a session and a result the completion date of the
+    exam (or retake) they belong to."""
+    if act == REGISTRATION:
+        return deadlines.last_registration_day, _source(deadlines, "last_registration_day", NATIONAL_PLAN)
+    if act == APPLICATION:
+        return application_deadline(deadlines)
+    return _completion(deadlines, kind)
+
+
+def entry_closes_at(deadline: datetime.date) -> datetime.datetime:
+    """The moment entries dated inside ``deadline`` stop being accepted without approval:
+    the end of the deadline day (local time) plus the grace (``JIANDING_LATE_ENTRY_GRACE_HOURS``)."""
+    midnight = datetime.datetime.combine(deadline + datetime.timedelta(days=1), datetime.time.min)
+    return timezone.make_aware(midnight) + conf.late_entry_grace()
+
+
+def late_entry(
+    *,
+    act: str,
+    act_date: datetime.date,
+    deadline: datetime.date | None,
+    source: str,
+    entered_at: datetime.datetime,
+) -> Violation | None:
+    """补录: an act whose own date lies inside its deadline but which is entered after the
+    deadline has passed (and the grace after it) needs a guidance-centre officer's approval
+    with a reason, given before it is entered. An act dated after the deadline is not a late
+    entry: its own rule refuses it. The deadline is the one ``entry_deadline`` names."""
+    if deadline is None or act_date > deadline:
+        return None
+    closes = entry_closes_at(deadline)
+    if entered_at <= closes:
+        return None
+    local = timezone.get_current_timezone()
+    return Violation(
+        Code.LATE_ENTRY,
+        f"补录须经批准：{ACT_LABELS[act]}日期 {_d(act_date)} 在截止日 {_d(deadline)}（{source}）之内，"
+        f"但录入时间 {entered_at.astimezone(local):%Y-%m-%d %H:%M} 已过截止日及宽限期"
+        f"（至 {closes.astimezone(local):%Y-%m-%d %H:%M}）："
+        "须先由指导中心审核员批准补录并写明理由（补录批准），录入时选用该批准。",
+    )
+
+
+def late_entry_gap_days(*, deadline: datetime.date, entered_at: datetime.datetime) -> int:
+    """How many days after the deadline a late entry was made (the day after it: 1)."""
+    return (clock.local_day(entered_at) - deadline).days

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.dispatch import Signal
 
 from candidates.models import Candidate
 from catalog.models import EligibilityRoute, EvaluationOrganisation, Occupation, Region, Station, User
@@ -47,6 +48,8 @@ from .models import (
     ExamResult,
     ExamRoom,
     ExamSession,
+    LateEntry,
+    LateEntryApproval,
     OffsiteRequest,
     Recusal,
     Refund,
@@ -86,6 +89,161 @@ def case_deadlines(registration: Registration) -> Deadlines:
     return deadlines_for(registration.announcement.occupation, registration.station.region)
 
 
+# --- late entries (补录) -------------------------------------------------------------------
+
+# Sent inside the transaction that accepts late entries, with ``entries`` (LateEntry rows):
+# supervision, which sits above this app, raises a review item for each (its apps.ready
+# connects the receiver; an exception there rolls the entry back).
+late_entry_accepted = Signal()
+
+
+@service
+def late_entry_approve(
+    *,
+    actor: User,
+    station: Station,
+    act: str,
+    reason: str,
+    candidates: Iterable[Candidate] = (),
+    requested_by: User | None = None,
+    now: datetime.datetime | None = None,
+) -> LateEntryApproval:
+    """A guidance-centre officer of the station's centre approves late entries (补录) of one
+    kind of act at the station, with a reason, before they are entered. Four eyes: the
+    officer cannot approve their own request, and cannot use the approval."""
+    now = now or clock.now()
+    if not _is_officer_of(actor, station.centre_id):
+        raise RuleError("只有该鉴定站所属指导中心的审核员才能批准补录。")
+    if not reason.strip():
+        raise RuleError("批准补录必须写明理由。")
+    if requested_by is not None and requested_by.pk == actor.pk:
+        raise RuleError("不能批准自己申请的补录（四眼原则）。")
+    approval = LateEntryApproval(
+        station=station,
+        act=act,
+        reason=reason.strip(),
+        requested_by=requested_by,
+        approved_by=actor,
+        approved_at=now,
+        expires_at=now + conf.late_entry_approval_validity(),
+    )
+    approval.full_clean()
+    approval.save()
+    approval.candidates.set(list(candidates))
+    return approval
+
+
+@dataclass(frozen=True)
+class LateEntryCheck:
+    """What ``late_entry_check`` found for one entry: whether it is late, under which approval."""
+
+    act: str
+    act_date: datetime.date
+    deadline: datetime.date | None
+    notice: str
+    entered_at: datetime.datetime
+    approval: LateEntryApproval | None = None
+
+    @property
+    def is_late(self) -> bool:
+        return self.approval is not None
+
+
+def late_entry_check(
+    *,
+    actor: User | None,
+    station: Station,
+    act: str,
+    act_date: datetime.date,
+    deadlines: Deadlines,
+    candidate_ids: Iterable[int] = (),
+    approval: LateEntryApproval | None = None,
+    kind: str = rules.EXAM,
+    now: datetime.datetime | None = None,
+) -> LateEntryCheck:
+    """Is this entry late (``rules.late_entry``)? If so it needs ``approval``, which must
+    cover it (``LateEntryApproval.refusal``); without one, or with one that does not cover
+    it, the entry is refused. The one gate every service and the importer pass."""
+    now = now or clock.now()
+    deadline, notice = rules.entry_deadline(deadlines, act, kind)
+    late = rules.late_entry(act=act, act_date=act_date, deadline=deadline, source=notice, entered_at=now)
+    found = LateEntryCheck(act=act, act_date=act_date, deadline=deadline, notice=notice, entered_at=now)
+    if late is None:
+        return found
+    if approval is None:
+        raise late.error()
+    approval = LateEntryApproval.objects.select_for_update().get(pk=approval.pk)
+    refused = approval.refusal(actor=actor, station_id=station.pk, act=act, candidate_ids=set(candidate_ids), now=now)
+    if refused:
+        raise RuleError(f"{late.message}{refused}", code=rules.Code.LATE_ENTRY)
+    return LateEntryCheck(
+        act=act, act_date=act_date, deadline=deadline, notice=notice, entered_at=now, approval=approval
+    )
+
+
+@dataclass(frozen=True)
+class LateRecord:
+    """One row accepted as a late entry: the act's row id, its candidate, date and deadline."""
+
+    record_id: int
+    candidate_id: int | None
+    act_date: datetime.date
+    deadline: datetime.date
+    notice: str
+
+
+def late_entries_record(
+    *,
+    actor: User | None,
+    station: Station,
+    approval: LateEntryApproval,
+    act: str,
+    entered_at: datetime.datetime,
+    records: Sequence[LateRecord],
+) -> list[LateEntry]:
+    """Record accepted late entries, use up the approval (once: one entry or one file), and
+    tell supervision (``late_entry_accepted``), which raises a review item for each with
+    the gap in days. Call inside the transaction that saved the rows."""
+    entries = LateEntry.objects.bulk_create(
+        [
+            LateEntry(
+                approval=approval,
+                station=station,
+                act=act,
+                candidate_id=record.candidate_id,
+                record_id=record.record_id,
+                act_date=record.act_date,
+                deadline=record.deadline,
+                notice=record.notice,
+                entered_at=entered_at,
+                entered_by=actor,
+                gap_days=rules.late_entry_gap_days(deadline=record.deadline, entered_at=entered_at),
+            )
+            for record in records
+        ]
+    )
+    approval.used_at, approval.used_by = entered_at, actor
+    approval.save(update_fields=["used_at", "used_by"])
+    late_entry_accepted.send(sender=LateEntry, entries=entries)
+    return entries
+
+
+def _late_recorded(
+    found: LateEntryCheck, *, actor: User | None, station: Station, record_id: int, candidate_id: int | None
+) -> None:
+    """Record one act's late entry, if ``late_entry_check`` found it late."""
+    if found.approval is None or found.deadline is None:
+        return
+    late_entries_record(
+        actor=actor,
+        station=station,
+        approval=found.approval,
+        act=found.act,
+        entered_at=found.entered_at,
+        records=[LateRecord(record_id, candidate_id, found.act_date, found.deadline, found.notice)],
+    )
+
+
 # --- announcement and registration -----------------------------------------------------
 
 
@@ -123,9 +281,21 @@ def registration_accept(
     announcement: ExamAnnouncement,
     registration_date: datetime.date,
     fee: Decimal | None = None,
+    late_entry_approval: LateEntryApproval | None = None,
 ) -> Registration:
     """Accept a registration: within the registration window of the occupation in the
-    station's region, inside the catalog, candidate at least 16, no duplicate."""
+    station's region, inside the catalog, candidate at least 16, no duplicate; entered
+    after the window closed only under a late-entry approval (``late_entry_check``)."""
+    station = announcement.station
+    found = late_entry_check(
+        actor=actor,
+        station=station,
+        act=rules.REGISTRATION,
+        act_date=registration_date,
+        deadlines=deadlines_for(announcement.occupation, station.region),
+        candidate_ids=[candidate.pk],
+        approval=late_entry_approval,
+    )
     registration = Registration(
         candidate=candidate,
         announcement=announcement,
@@ -133,9 +303,11 @@ def registration_accept(
         registration_date=registration_date,
         fee=announcement.fee if fee is None else fee,
         registered_by=actor,
+        entered_at=found.entered_at,
     )
     registration.full_clean()
     registration.save()
+    _late_recorded(found, actor=actor, station=station, record_id=registration.pk, candidate_id=candidate.pk)
     return registration
 
 
@@ -252,19 +424,39 @@ def eligibility_review(
 
 @service
 def consent_record(
-    *, actor: User, registration: Registration, signed_date: datetime.date, scan: Any = None
+    *,
+    actor: User,
+    registration: Registration,
+    signed_date: datetime.date,
+    scan: Any = None,
+    late_entry_approval: LateEntryApproval | None = None,
 ) -> ConsentForm:
-    """Record the signed 职业技能鉴定自愿书. Without it there is no appraisal."""
+    """Record the signed 职业技能鉴定自愿书. Without it there is no appraisal. A form signed
+    by the completion date but entered after it is a late entry (``late_entry_check``)."""
     registration = _locked(registration)
     _require_status(registration, [Status.ELIGIBLE], "登记自愿书")
     if signed_date < registration.registration_date:
         raise RuleError("自愿书签署日期不能早于报名日期。")
-    consent = ConsentForm(registration=registration, signed_date=signed_date, received_by=actor)
+    found = late_entry_check(
+        actor=actor,
+        station=registration.station,
+        act=rules.CONSENT,
+        act_date=signed_date,
+        deadlines=case_deadlines(registration),
+        candidate_ids=[registration.candidate_id],
+        approval=late_entry_approval,
+    )
+    consent = ConsentForm(
+        registration=registration, signed_date=signed_date, received_by=actor, entered_at=found.entered_at
+    )
     if scan is not None:
         consent.scan = scan
     consent.full_clean()
     consent.save()
     _set_status(registration, Status.CONSENTED)
+    _late_recorded(
+        found, actor=actor, station=registration.station, record_id=consent.pk, candidate_id=registration.candidate_id
+    )
     return consent
 
 
@@ -273,10 +465,16 @@ def consent_record(
 
 @service
 def application_submit(
-    *, actor: User, station: Station, registrations: Iterable[Registration], submitted_date: datetime.date
+    *,
+    actor: User,
+    station: Station,
+    registrations: Iterable[Registration],
+    submitted_date: datetime.date,
+    late_entry_approval: LateEntryApproval | None = None,
 ) -> AppraisalApplication:
     """A station applies to its guidance centre for consented registrations, by the
-    application deadline of each registration's occupation (Fujian: 2020-10-31)."""
+    application deadline of each registration's occupation (Fujian: 2020-10-31; elsewhere
+    the completion date). Entered after that deadline only under a late-entry approval."""
     locked = [_locked(r) for r in registrations]
     if not locked:
         raise RuleError("鉴定申请至少要包含一条报名。")
@@ -291,13 +489,32 @@ def application_submit(
         )
         if late:
             raise late.error()
+    # The earliest deadline among the registrations decides whether the entry is late.
+    checks = [
+        late_entry_check(
+            actor=actor,
+            station=station,
+            act=rules.APPLICATION,
+            act_date=submitted_date,
+            deadlines=case_deadlines(registration),
+            candidate_ids=[r.candidate_id for r in locked],
+            approval=late_entry_approval,
+        )
+        for registration in locked
+    ]
+    found = next((c for c in checks if c.is_late), checks[0])
     application = AppraisalApplication.objects.create(
-        station=station, centre=station.centre, submitted_date=submitted_date, submitted_by=actor
+        station=station,
+        centre=station.centre,
+        submitted_date=submitted_date,
+        submitted_by=actor,
+        entered_at=found.entered_at,
     )
     for registration in locked:
         registration.application = application
         registration.status = Status.APPLIED
         registration.save(update_fields=["application", "status"])
+    _late_recorded(found, actor=actor, station=station, record_id=application.pk, candidate_id=None)
     return application
 
 
@@ -535,6 +752,7 @@ def session_schedule(
     rooms: Iterable[tuple[str, int] | tuple[str, int, Sequence[Appraiser]]] = (("第1考场", 30),),
     kind: str = ExamSession.Kind.EXAM,
     offsite_request: OffsiteRequest | None = None,
+    late_entry_approval: LateEntryApproval | None = None,
 ) -> ExamSession:
     """Schedule a session under an approved application, within the completion deadline,
     in the station's region unless its guidance centre approved an off-site request for
@@ -547,9 +765,19 @@ def session_schedule(
     A room is ``(name, seats)`` or ``(name, seats, invigilators)``; invigilators are
     counted against the seats when candidates are seated. The paper is requested from the
     national question bank afterwards (``paper_request``): it must be handed over before
-    the session is held."""
+    the session is held. A session dated by the completion date but entered after it is a
+    late entry (``late_entry_check``)."""
     examiners = list(examiners)
     application = AppraisalApplication.objects.select_related("station__region").get(pk=application.pk)
+    found = late_entry_check(
+        actor=actor,
+        station=application.station,
+        act=rules.SESSION,
+        act_date=date,
+        deadlines=deadlines_for(occupation, application.station.region),
+        approval=late_entry_approval,
+        kind=kind,
+    )
     if not examiners:
         raise RuleError("考试场次至少要安排一名考评员。")
     planned = [(room[0], room[1], list(room[2]) if len(room) > 2 else []) for room in rooms]
@@ -565,6 +793,7 @@ def session_schedule(
         region=region,
         supervisor=supervisor,
         offsite_request=offsite_request,
+        entered_at=found.entered_at,
     )
     session.full_clean()
     _check_session_rules(session)
@@ -575,6 +804,7 @@ def session_schedule(
     for name, capacity, invigilators in planned:
         room = ExamRoom.objects.create(session=session, name=name, capacity=capacity)
         room.invigilators.set(invigilators)
+    _late_recorded(found, actor=actor, station=application.station, record_id=session.pk, candidate_id=None)
     return session
 
 
@@ -999,8 +1229,11 @@ def result_enter(
     theory_score: Decimal | None,
     practical_score: Decimal | None,
     review_score: Decimal | None = None,
+    late_entry_approval: LateEntryApproval | None = None,
 ) -> ExamResult:
-    """Enter (or correct, until confirmed) the scores of the candidate's current attempt."""
+    """Enter (or correct, until confirmed) the scores of the candidate's current attempt.
+    Scores of an exam held by the completion date but first entered after it are a late
+    entry (``late_entry_check``)."""
     registration = _locked(registration)
     _require_status(registration, [Status.EXAMINED, Status.RETAKE], "录入成绩")
     if registration.status == Status.RETAKE:
@@ -1043,12 +1276,37 @@ def result_enter(
     result = ExamResult.objects.filter(registration=registration, attempt=attempt).first()
     if result and result.is_locked:
         raise RuleError("成绩已复核确认并锁定；如需更正，请办理成绩更正并写明理由。")
+    found = None
     if result is None:
-        result = ExamResult(registration=registration, session=session, attempt=attempt, entered_by=actor)
+        found = late_entry_check(
+            actor=actor,
+            station=registration.station,
+            act=rules.RESULT,
+            act_date=session.date,
+            deadlines=case_deadlines(registration),
+            candidate_ids=[registration.candidate_id],
+            approval=late_entry_approval,
+            kind=session.kind,
+        )
+        result = ExamResult(
+            registration=registration,
+            session=session,
+            attempt=attempt,
+            entered_by=actor,
+            entered_at=found.entered_at,
+        )
     result.theory_score, result.practical_score, result.review_score = theory_score, practical_score, review_score
     result.entered_by = actor
     result.full_clean()
     result.save()
+    if found is not None:
+        _late_recorded(
+            found,
+            actor=actor,
+            station=registration.station,
+            record_id=result.pk,
+            candidate_id=registration.candidate_id,
+        )
     return result
 
 

@@ -55,7 +55,7 @@ from .importing import (
     job_with_live_progress,
     preview_dir,
 )
-from .models import ExamAnnouncement, ImportJob, Registration
+from .models import ExamAnnouncement, ImportJob, LateEntryApproval, Registration
 from .resources import RegistrationExportResource, RegistrationFileFormat, RegistrationImportResource
 
 IMPORT_PERMISSION = "appraisals.import_registration"
@@ -94,23 +94,41 @@ class RegistrationImportForm(ImportForm):
         required=False,
         help_text="大文件在后台处理：勾选时只检查并给出报告；不勾选时检查全部通过即保存。",
     )
-    field_order = ["resource", "station", "import_file", "format", "check_only"]
+    late_entry_approval = forms.ModelChoiceField(
+        label="补录批准",
+        queryset=LateEntryApproval.objects.none(),
+        required=False,
+        help_text="报名日期在截止日之内、但截止日（及宽限期）已过才录入的文件，须选用指导中心审核员事先给出的补录批准。",
+    )
+    field_order = ["resource", "station", "import_file", "format", "check_only", "late_entry_approval"]
 
     def __init__(self, formats: Any, resources: Any, *, user: Any = None, **kwargs: Any) -> None:
         super().__init__(formats, resources, **kwargs)
         stations = visible_stations(user).filter(is_active=True) if user is not None else Station.objects.none()
         self.fields["station"].queryset = stations
+        self.fields["late_entry_approval"].queryset = usable_approvals(stations)
         if user is not None and user.station_id:
             self.fields["station"].initial = user.station_id
         self.fields["import_file"].help_text = "CSV（UTF-8 或 GBK 编码均可）或 Excel 工作簿（.xlsx），表头见导入模板。"
 
 
+def usable_approvals(stations: Any) -> Any:
+    """Registration late-entry approvals of these stations not yet used nor expired."""
+    return LateEntryApproval.objects.filter(
+        station__in=stations, act=LateEntryApproval.Act.REGISTRATION, used_at__isnull=True, expires_at__gte=clock.now()
+    ).select_related("station")
+
+
 class RegistrationConfirmImportForm(ConfirmImportForm):
     station = forms.ModelChoiceField(queryset=Station.objects.none(), widget=forms.HiddenInput)
+    late_entry_approval = forms.ModelChoiceField(
+        queryset=LateEntryApproval.objects.none(), widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = visible_stations(user).filter(is_active=True)
+        self.fields["station"].queryset = stations = visible_stations(user).filter(is_active=True)
+        self.fields["late_entry_approval"].queryset = usable_approvals(stations)
 
 
 class RegistrationImportAdminMixin(ImportMixin):
@@ -149,12 +167,18 @@ class RegistrationImportAdminMixin(ImportMixin):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["station"] = import_form.cleaned_data["station"].pk
+            approval = import_form.cleaned_data.get("late_entry_approval")
+            initial["late_entry_approval"] = approval.pk if approval is not None else ""
         return initial
 
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
         form = kwargs.get("form")
-        station = getattr(form, "cleaned_data", {}).get("station") if form is not None else None
-        return {"station": station, "actor": request.user}
+        cleaned = getattr(form, "cleaned_data", {}) if form is not None else {}
+        return {
+            "station": cleaned.get("station"),
+            "actor": request.user,
+            "late_entry_approval": cleaned.get("late_entry_approval"),
+        }
 
     def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # The engine needs nothing from the form; drop what the library passes along.
@@ -192,6 +216,7 @@ class RegistrationImportAdminMixin(ImportMixin):
             station=form.cleaned_data["station"],
             upload=form.cleaned_data["import_file"],
             dry_run=form.cleaned_data["check_only"],
+            late_entry_approval=form.cleaned_data.get("late_entry_approval"),
         )
         messages.info(
             request, f"文件较大，已转入后台处理（任务 {job.pk}）。可以离开本页，稍后在“报名导入任务”中查看结果。"

@@ -101,6 +101,7 @@ class DeadlineRuleAdmin(ScopedAdmin):
         "application_cutoff",
         "appraisal_cutoff",
         "retake_cutoff",
+        "exit_day_closed",
         "requires_municipal_report",
         "occupation_count",
     ]

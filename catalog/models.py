@@ -236,6 +236,13 @@ class DeadlineRule(models.Model):
     appraisal_deadline = models.DateField("完成鉴定的截止日", null=True, blank=True)
     retake_deadline = models.DateField("完成补考的截止日", null=True, blank=True)
     requires_municipal_report = models.BooleanField("报名数据须上报市鉴定中心", default=False)
+    # 湘人社办发〔2020〕25号 reads “退出之日起一律停止……”: on such a rule the last day itself
+    # is closed. Off by default: the national and Fujian dates are “by the day” (含当日).
+    exit_day_closed = models.BooleanField(
+        "最后受理日当天即停止",
+        default=False,
+        help_text="勾选：自该日起（含当日）停止发布公告和受理报名；不勾选：该日仍可受理（含当日）",
+    )
 
     objects = TracedManager()
     history = history(m2m_fields=[occupations])

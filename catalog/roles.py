@@ -49,6 +49,8 @@ CASE_RECORDS_KEPT = [
             "offsiterequest",
             "exampaper",
             "seatcheckin",
+            "lateentryapproval",
+            "lateentry",
         )
     ),
 ]
@@ -63,6 +65,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "!candidates.view_full_id_number",
         "appraisals.*",
         "!appraisals.approve_*",
+        # Late entries (补录) are approved by the guidance centre (four eyes); their records
+        # are written by the services only.
+        "!appraisals.add_lateentryapproval",
+        "!appraisals.change_lateentryapproval",
+        "!appraisals.add_lateentry",
+        "!appraisals.change_lateentry",
         *CASE_RECORDS_KEPT,
         # Papers are issued, handed over and taken back by the guidance centre (four eyes).
         "!appraisals.issue_*",

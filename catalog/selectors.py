@@ -40,11 +40,30 @@ class Deadlines:
     appraisal_deadline: datetime.date | None = None
     retake_deadline: datetime.date | None = None
     requires_municipal_report: bool = False
+    # The rule that set the last registration day closes that day itself (exit_day_closed).
+    last_day_closed: bool = False
     sources: dict[str, DeadlineRule] = field(default_factory=dict, compare=False)
 
     def accepts_registration_on(self, day: datetime.date) -> bool:
-        """Announcements and registrations are allowed up to and including the last day."""
-        return self.last_registration_day is None or day <= self.last_registration_day
+        """Announcements and registrations are allowed up to and including the last day,
+        or up to the day before it when its rule closes the day itself."""
+        if self.last_registration_day is None:
+            return True
+        if self.last_day_closed:
+            return day < self.last_registration_day
+        return day <= self.last_registration_day
+
+    def notice_of(self, name: str) -> str:
+        """The document number of the notice that set the date ``name`` ('' if none did)."""
+        rule = self.sources.get(name)
+        return rule.notice.doc_number if rule is not None else ""
+
+    def with_notice(self, name: str) -> str:
+        """A date and the notice that set it, as screens show it: “2020-12-31（人社厅发〔2020〕80号）”."""
+        day = getattr(self, name)
+        if day is None:
+            return "不限"
+        return f"{day:%Y-%m-%d}（{self.notice_of(name)}）"
 
 
 class RuleBook:
@@ -98,6 +117,9 @@ class RuleBook:
             occupation_id=occupation_id,
             region_id=region.pk if region else None,
             requires_municipal_report=any(rule.requires_municipal_report for rule in applicable),
+            last_day_closed=bool(
+                "last_registration_day" in sources and sources["last_registration_day"].exit_day_closed
+            ),
             sources=sources,
             **values,
         )

@@ -160,7 +160,10 @@ def _load_notices_and_rules(regions: dict[str, Region]) -> tuple[int, int]:
                 name: _date(item[name])
                 for name in ("last_registration_day", "application_deadline", "appraisal_deadline", "retake_deadline")
             }
-            | {"requires_municipal_report": item["requires_municipal_report"]},
+            | {
+                "requires_municipal_report": item["requires_municipal_report"],
+                "exit_day_closed": item.get("exit_day_closed", False),
+            },
         )
         selector = item["occupations"]
         if "batch" in selector:

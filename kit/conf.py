@@ -121,3 +121,14 @@ def candidate_notice_lookback_days() -> int:
     """A candidate is told of a moment up to this many days after it (a sweep that missed a
     day catches up; a first run after an upgrade does not text people about last spring)."""
     return int(settings.JIANDING_CANDIDATE_NOTICE_LOOKBACK_DAYS)
+
+
+def late_entry_grace() -> datetime.timedelta:
+    """How long after the end of a deadline day an act dated inside it may still be entered
+    without a late-entry approval (``JIANDING_LATE_ENTRY_GRACE_HOURS``)."""
+    return datetime.timedelta(hours=settings.JIANDING_LATE_ENTRY_GRACE_HOURS)
+
+
+def late_entry_approval_validity() -> datetime.timedelta:
+    """How long a late-entry approval may be used after it is given (``JIANDING_LATE_ENTRY_APPROVAL_DAYS``)."""
+    return datetime.timedelta(days=settings.JIANDING_LATE_ENTRY_APPROVAL_DAYS)

@@ -22,3 +22,10 @@ class SupervisionConfig(AppConfig):
         from .services import personal_data_access_record
 
         personal_data_accessed.connect(personal_data_access_record, dispatch_uid="supervision.personal_data_access")
+
+        # Every accepted late entry (补录) raises a review item in the same transaction.
+        from appraisals.services import late_entry_accepted
+
+        from .services import on_late_entries_accepted
+
+        late_entry_accepted.connect(on_late_entries_accepted, dispatch_uid="supervision.late_entry_item")

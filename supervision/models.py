@@ -32,6 +32,7 @@ class ReviewItem(models.Model):
         IDENTICAL_SCORES = "identical_scores", "成绩雷同"
         SEVERAL_STATIONS = "several_stations", "同一考生在多个鉴定站报名"
         OFFSITE_UNAPPROVED = "offsite_unapproved", "未经批准的异地鉴定"
+        LATE_ENTRY = "late_entry", "补录（截止后录入）"
 
     class Status(models.TextChoices):
         OPEN = "open", "待处理"

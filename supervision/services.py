@@ -11,7 +11,7 @@ from typing import Any
 
 from appraisals import reminders
 from appraisals import selectors as appraisal_selectors
-from appraisals.models import ExamSession
+from appraisals.models import ExamSession, LateEntry
 from catalog.models import Station, User
 from catalog.services import reminders_send
 from catalog.trace import acting_as, service
@@ -98,6 +98,8 @@ def review_queue_refresh(*, actor: User | None, today: datetime.date, stations: 
                 evidence={"session": session.pk, "region": session.region.name},
             )
         )
+    for entry in LateEntry.objects.filter(station__in=stations).select_related("station", "candidate"):
+        candidates.append(late_entry_item(entry))
     # Only the new problems are created, without ignore_conflicts: that returns no primary keys,
     # and an item without one gets no creation row in its trace. A sweep running at the same time
     # fails on the unique (kind, key) and is retried, finding them flagged.
@@ -107,6 +109,46 @@ def review_queue_refresh(*, actor: User | None, today: datetime.date, stations: 
         item.flagged_on = today
     ReviewItem.objects.bulk_create(new.values())
     return len(new)
+
+
+def late_entry_item(entry: LateEntry) -> ReviewItem:
+    """The review item of one accepted late entry (补录), with the gap in days."""
+    who = f"（{entry.candidate.name}）" if entry.candidate_id and entry.candidate else ""
+    return ReviewItem(
+        kind=Kind.LATE_ENTRY,
+        key=f"late:{entry.act}:{entry.record_id}",
+        station_id=entry.station_id,
+        summary=(
+            f"{entry.station}补录{entry.get_act_display()}{who}：{entry.act_date:%Y-%m-%d} 的事项在截止日 "
+            f"{entry.deadline:%Y-%m-%d} 后 {entry.gap_days} 天录入（补录批准 #{entry.approval_id}）"
+        ),
+        evidence={
+            "late_entry": entry.pk,
+            "approval": entry.approval_id,
+            "act": entry.act,
+            "record": entry.record_id,
+            "act_date": entry.act_date,
+            "deadline": entry.deadline,
+            "notice": entry.notice,
+            "entered_at": entry.entered_at,
+            "gap_days": entry.gap_days,
+        },
+    )
+
+
+def on_late_entries_accepted(*, entries: list[LateEntry], **kwargs: Any) -> None:
+    """Receiver of ``appraisals.services.late_entry_accepted`` (connected in ``apps.ready``):
+    every accepted late entry is flagged for the supervisors at once, in the transaction that
+    accepted it (the daily sweep flags any it missed; the unique kind and key keep one item)."""
+    items = [late_entry_item(entry) for entry in entries]
+    flagged = set(
+        ReviewItem.objects.filter(kind=Kind.LATE_ENTRY, key__in=[i.key for i in items]).values_list("key", flat=True)
+    )
+    today = clock.today()
+    new = [item for item in items if item.key not in flagged]
+    for item in new:
+        item.flagged_on = today
+    ReviewItem.objects.bulk_create(new)
 
 
 @service

@@ -8,7 +8,17 @@ here while other apps' admins still import them from ``appraisals.admin``."""
 
 from kit.admin import report_rows
 
-from . import announcements, case_steps, examday, import_jobs, registrations, registry, sessions, trainees
+from . import (
+    announcements,
+    case_steps,
+    examday,
+    import_jobs,
+    late_entries,
+    registrations,
+    registry,
+    sessions,
+    trainees,
+)
 from .shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label
 
 __all__ = [
@@ -19,6 +29,7 @@ __all__ = [
     "case_steps",
     "examday",
     "import_jobs",
+    "late_entries",
     "registrations",
     "registry",
     "report_rows",

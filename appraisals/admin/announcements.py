@@ -83,8 +83,8 @@ class ExamAnnouncementAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
         @admin.display(description="报名截止")
         def registration_cutoff(obj: ExamAnnouncement) -> str:
-            last = book.deadlines_for(obj.occupation_id, obj.station.region).last_registration_day
-            return f"{last:%Y-%m-%d}" if last else "不限"
+            # With the notice that set the day (the resolver keeps each date's source).
+            return book.deadlines_for(obj.occupation_id, obj.station.region).with_notice("last_registration_day")
 
         @admin.display(description="考试日期", ordering="first_exam_date")
         def exam_date(obj: ExamAnnouncement) -> str:

@@ -31,14 +31,24 @@ from candidates.validators import (
     validate_phone,
 )
 from catalog.admin_scope import ScopedAdmin, request_user
+from catalog.selectors import visible_stations
 from kit import clock
 from kit.admin import ListDisplay, report_rows
 
 from .. import services
 from ..admin_forms import RefundConfirmForm, ServiceForm, ServiceFormAdminMixin
-from ..models import ConsentForm, EligibilityReview, ExamResult, Refund, Registration, Retake, SeatAssignment
+from ..models import (
+    ConsentForm,
+    EligibilityReview,
+    ExamResult,
+    LateEntryApproval,
+    Refund,
+    Registration,
+    Retake,
+    SeatAssignment,
+)
 from ..registering import registration_accept_by_id_number
-from ..views_io import RegistrationImportExportMixin
+from ..views_io import RegistrationImportExportMixin, usable_approvals
 from .shared import AnnouncedOccupationFilter, CaseReadOnlyInline, candidate_label, registrations_by_number
 
 
@@ -162,6 +172,12 @@ class RegistrationForm(ServiceForm):
     prior_certificate_number = _candidate_field("prior_certificate_number")
     prior_certificate_date = _candidate_field("prior_certificate_date", widget=admin_widgets.AdminDateWidget)
     fee = forms.DecimalField(label="鉴定费（元）", required=False, help_text="留空则按公告的鉴定费")
+    late_entry_approval = forms.ModelChoiceField(
+        label="补录批准",
+        queryset=LateEntryApproval.objects.none(),
+        required=False,
+        help_text="报名日期在最后受理日之内、但该日（及宽限期）已过才录入的，须选用指导中心审核员事先给出的补录批准。",
+    )
 
     # The registration's rule on the person (the minimum age) is read from the ID number.
     service_error_fields = {"candidate": "id_number"}
@@ -169,6 +185,12 @@ class RegistrationForm(ServiceForm):
     class Meta:
         model = Registration
         fields = ["announcement", "registration_date", "fee"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.actor is not None:
+            approvals: forms.ModelChoiceField = self.fields["late_entry_approval"]  # type: ignore[assignment]
+            approvals.queryset = usable_approvals(visible_stations(self.actor))
 
     def clean_id_number(self) -> str:
         id_number = normalise_id_number(self.cleaned_data["id_number"])
@@ -200,6 +222,7 @@ class RegistrationForm(ServiceForm):
             announcement=data["announcement"],
             registration_date=data["registration_date"],
             fee=data.get("fee"),
+            late_entry_approval=data.get("late_entry_approval"),
             **{name: data.get(name) for name in REGISTRATION_CANDIDATE_FIELDS},
         )
 
@@ -233,7 +256,7 @@ class RegistrationAdmin(RegistrationImportExportMixin, ServiceFormAdminMixin, Sc
                 "资格审查时，申报条件需要而尚未填写的，系统会提示先补充。",
             },
         ),
-        ("报名", {"fields": ["announcement", "registration_date", "fee"]}),
+        ("报名", {"fields": ["announcement", "registration_date", "fee", "late_entry_approval"]}),
     ]
     list_display = [
         "candidate_name",

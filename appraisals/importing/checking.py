@@ -57,8 +57,9 @@ from catalog.selectors import RuleBook, StationAuthority
 from catalog.trace import acting_as
 from kit import clock, conf
 
+from .. import rules
 from ..exporting import unescape_formula
-from ..models import ExamAnnouncement, Registration, check_authorised, check_registration_window
+from ..models import ExamAnnouncement, LateEntryApproval, Registration, check_authorised, check_registration_window
 from .reading import COLUMNS, LABELS, _key, map_headers
 from .report import ImportReport, RowError
 from .writing import CopyWriter, OrmWriter
@@ -241,6 +242,7 @@ class _Reference:
             found.sort(key=lambda a: (a.publish_date, a.pk))
         self.announcements = dict(announcements)
         self._window: dict[tuple[int, datetime.date], list[str]] = {}
+        self._late: dict[tuple[int, datetime.date], tuple[rules.Violation, datetime.date, str] | None] = {}
         unique = next(
             c for c in Registration._meta.constraints if c.name == "registration_one_per_candidate_and_announcement"
         )
@@ -279,6 +281,25 @@ class _Reference:
             self._window[key] = messages
         return self._window[key]
 
+    def late_entry(
+        self, announcement: ExamAnnouncement, day: datetime.date, now: datetime.datetime
+    ) -> tuple[rules.Violation, datetime.date, str] | None:
+        """``rules.late_entry`` for a registration dated ``day`` entered ``now`` (the same
+        rule and words as ``services.registration_accept``), with the deadline and its notice."""
+        key = (announcement.pk, day)
+        if key not in self._late:
+            deadlines = self.rulebook.deadlines_for(announcement.occupation, self.station.region)
+            deadline, notice = rules.entry_deadline(deadlines, rules.REGISTRATION)
+            late = rules.late_entry(
+                act=rules.REGISTRATION, act_date=day, deadline=deadline, source=notice, entered_at=now
+            )
+            self._late[key] = (late, deadline, notice) if late is not None and deadline is not None else None
+        return self._late[key]
+
+
+class LateEntryRefused(Exception):
+    """The file's late-entry approval was used or expired while it was being checked."""
+
 
 @dataclass(slots=True)
 class _Person:
@@ -305,6 +326,8 @@ class _Plan:
     changed_candidates: list[Candidate] = field(default_factory=list)
     changed_fields: set[str] = field(default_factory=set)
     registrations: list[tuple] = field(default_factory=list)  # (id_number, announcement_id, day, fee)
+    # Late entries (补录) among them: (id_number, announcement_id) → (day, deadline, notice).
+    late: dict[tuple[str, int], tuple[datetime.date, datetime.date, str]] = field(default_factory=dict)
 
 
 def _verbose(name: str) -> str:
@@ -359,9 +382,12 @@ class RegistrationImporter:
         batch_size: int = BATCH_SIZE,
         progress: Progress | None = None,
         writer: str = "auto",
+        late_entry_approval: LateEntryApproval | None = None,
     ) -> None:
         self.station = station
         self.actor = actor
+        # A file of late entries (补录) is taken only under a guidance-centre officer's approval.
+        self.late_entry_approval = late_entry_approval
         self.batch_size = batch_size
         self.progress = progress or (lambda phase, done, total: None)
         self.writer = writer
@@ -407,6 +433,18 @@ class RegistrationImporter:
         self._reference = _Reference(self.station)
         self._positions = positions
         self.today = clock.today()
+        self.now = clock.now()
+        self._approved_ids: set[str] | None = None  # ID numbers an approval lists (None: the whole file)
+        if self.late_entry_approval is not None:
+            approval = LateEntryApproval.objects.get(pk=self.late_entry_approval.pk)
+            refused = approval.refusal(
+                actor=self.actor, station_id=self.station.pk, act=rules.REGISTRATION, candidate_ids=set(), now=self.now
+            )
+            if refused:
+                report.problem = refused
+                return report
+            listed = set(approval.candidates.values_list("id_number", flat=True))
+            self._approved_ids = listed or None
         self._kept_errors = conf.import_kept_errors()
         self._memo_occupation: dict[Any, Any] = {}
         self._memo_level: dict[Any, Any] = {}
@@ -438,6 +476,9 @@ class RegistrationImporter:
             return report
         try:
             self._write(plan, report, file_name)
+        except LateEntryRefused as refusal:
+            report.problem = f"{refusal}本次未保存任何数据。"
+            return report
         except IntegrityError:
             logger.warning("报名导入在保存时遇到冲突（鉴定站 %s），已整体回滚", self.station.code, exc_info=True)
             report.problem = (
@@ -532,6 +573,19 @@ class RegistrationImporter:
             else:
                 for message in reference.registration_rules(announcement, day):
                     errors.append(self._error(number, "registration_date", day_raw, message))
+        late = None
+        if announcement is not None and day is not None and not errors:
+            late = reference.late_entry(announcement, day, self.now)
+            if late is not None and (
+                self.late_entry_approval is None
+                or (
+                    person is not None and self._approved_ids is not None and person.id_number not in self._approved_ids
+                )
+            ):
+                rule = late[0].message
+                if self.late_entry_approval is not None:
+                    rule = f"{rule}所选补录批准 #{self.late_entry_approval.pk} 没有列入这位考生。"
+                errors.append(self._error(number, "registration_date", day_raw, rule))
         if person is not None and day is not None:
             try:
                 check_minimum_age(person, day)
@@ -557,6 +611,8 @@ class RegistrationImporter:
             )
             return errors
         plan.registrations.append((id_number, announcement.pk, day, announcement.fee))
+        if late is not None:
+            plan.late[(id_number, announcement.pk)] = (day, late[1], late[2])
         self._preview(report, number, row, "新增报名")
         return errors
 
@@ -720,6 +776,39 @@ class RegistrationImporter:
 
     # -- writing --------------------------------------------------------------------------
 
+    def _record_late(self, plan: _Plan, pks: dict[str, int]) -> None:
+        """The file's late entries, under its approval (used up by this file), each flagged
+        for supervision (``services.late_entries_record``). Inside the saving transaction:
+        an approval used meanwhile by someone else refuses the whole file."""
+        from ..services import LateRecord, late_entries_record
+
+        approval = LateEntryApproval.objects.select_for_update().get(pk=self.late_entry_approval.pk)  # type: ignore[union-attr]
+        refused = approval.refusal(
+            actor=self.actor, station_id=self.station.pk, act=rules.REGISTRATION, candidate_ids=set(), now=self.now
+        )
+        if refused:
+            raise LateEntryRefused(refused)
+        wanted = {
+            (pks[id_number], announcement_id): (id_number, announcement_id) for id_number, announcement_id in plan.late
+        }
+        found = Registration.objects.filter(
+            station_id=self.station.pk, candidate_id__in={c for c, _ in wanted}
+        ).values_list("pk", "candidate_id", "announcement_id")
+        records = []
+        for pk, candidate_id, announcement_id in found:
+            key = wanted.get((candidate_id, announcement_id))
+            if key is not None:
+                day, deadline, notice = plan.late[key]
+                records.append(LateRecord(pk, candidate_id, day, deadline, notice))
+        late_entries_record(
+            actor=self.actor,
+            station=self.station,
+            approval=approval,
+            act=rules.REGISTRATION,
+            entered_at=self.now,
+            records=records,
+        )
+
     def _write(self, plan: _Plan, report: ImportReport, file_name: str) -> None:
         """One transaction, batch by batch, every change attributed to the actor."""
         use_copy = self.writer == "copy" or (self.writer == "auto" and connection.vendor == "postgresql")
@@ -758,6 +847,8 @@ class RegistrationImporter:
                     ]
                 )
                 saved(len(registrations))
+            if plan.late:
+                self._record_late(plan, pks)
         report.candidates_created = len(plan.new_candidates)
         report.candidates_updated = len(plan.changed_candidates)
         report.registrations_created = len(plan.registrations)

@@ -21,7 +21,7 @@ from catalog.trace import service
 from kit import clock
 from kit.errors import RuleError
 
-from ..models import ImportJob
+from ..models import ImportJob, LateEntryApproval
 from .checking import BATCH_SIZE, Progress, RegistrationImporter
 from .reading import open_table
 from .report import ImportRefused, ImportReport
@@ -41,15 +41,22 @@ def import_file(
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     writer: str = "auto",
+    late_entry_approval: LateEntryApproval | None = None,
 ) -> ImportReport:
-    """Read a file (CSV in any of the three encodings, or XLSX) and import it."""
+    """Read a file (CSV in any of the three encodings, or XLSX) and import it; a file of
+    late entries (补录) only under ``late_entry_approval``."""
     try:
         table = open_table(source)
     except ImportRefused as refusal:
         return ImportReport(station=station.code, dry_run=dry_run, problem=str(refusal))
     try:
         importer = RegistrationImporter(
-            station=station, actor=actor, batch_size=batch_size, progress=progress, writer=writer
+            station=station,
+            actor=actor,
+            batch_size=batch_size,
+            progress=progress,
+            writer=writer,
+            late_entry_approval=late_entry_approval,
         )
         return importer.run(
             table.headers,
@@ -100,7 +107,7 @@ def run_import_job(
     )
     if not claimed:
         return None
-    job = ImportJob.objects.select_related("station").get(pk=job_id)
+    job = ImportJob.objects.select_related("station", "late_entry_approval").get(pk=job_id)
     actor = User.objects.get(pk=user_id)
 
     def progress(phase: str, done: int, total: int | None) -> None:
@@ -121,6 +128,7 @@ def run_import_job(
                 dry_run=job.dry_run,
                 file_name=job.original_name,
                 progress=progress,
+                late_entry_approval=job.late_entry_approval,
             )
         status = ImportJob.Status.DONE if report.ok else ImportJob.Status.REFUSED
         stored = report.to_dict(max_errors=STORED_ERRORS)
@@ -168,7 +176,14 @@ def job_with_live_progress(job: ImportJob) -> ImportJob:
 
 
 @service
-def import_job_start(*, actor: User, station: Station, upload: File, dry_run: bool = False) -> ImportJob:
+def import_job_start(
+    *,
+    actor: User,
+    station: Station,
+    upload: File,
+    dry_run: bool = False,
+    late_entry_approval: LateEntryApproval | None = None,
+) -> ImportJob:
     """Queue a registration file for a background import: store the upload on a new
     ``ImportJob`` and, once the job is committed, hand its id to a worker
     (``appraisals.tasks.import_registrations_task``, which calls ``run_import_job``)."""
@@ -179,6 +194,7 @@ def import_job_start(*, actor: User, station: Station, upload: File, dry_run: bo
         user=actor,
         original_name=os.path.basename(upload.name)[:255],
         dry_run=dry_run,
+        late_entry_approval=late_entry_approval,
     )
     job.file.save(upload.name, upload, save=False)
     job.save()

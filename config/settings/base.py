@@ -238,3 +238,8 @@ JIANDING_RETENTION_DAYS = env.int("JIANDING_RETENTION_DAYS", default=3 * 365)
 JIANDING_SMS_BACKEND = env("JIANDING_SMS_BACKEND", default="kit.sms.ConsoleBackend")
 JIANDING_SMS_FILE_PATH = env("JIANDING_SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms"))
 JIANDING_CANDIDATE_NOTICE_LOOKBACK_DAYS = env.int("JIANDING_CANDIDATE_NOTICE_LOOKBACK_DAYS", default=14)
+# Late entries (补录, issue 13): an act dated inside a deadline may still be entered this many
+# hours after the deadline day ends (a clerk finishing the day's pile after midnight); later it
+# needs a guidance-centre officer's approval, which stays usable for so many days.
+JIANDING_LATE_ENTRY_GRACE_HOURS = env.int("JIANDING_LATE_ENTRY_GRACE_HOURS", default=6)
+JIANDING_LATE_ENTRY_APPROVAL_DAYS = env.int("JIANDING_LATE_ENTRY_APPROVAL_DAYS", default=7)

@@ -165,7 +165,19 @@ def broken(book, hairdresser, xiamen) -> dict[Code, tuple[Violation | None, str 
         Code.STAFF_OWN_STATION: (rules.staff_own_station(name="张三", station="厦门一站"), None),
         Code.STAFF_RECUSED: (rules.staff_recused(name="张三", candidate="李四", relation="近亲属"), None),
         Code.SESSION_UNDERSTAFFED: (rules.staffing_short(candidates=16, level="5", examiners=3), None),
+        Code.LATE_ENTRY: (_late_registration(), XIAMEN),
     }
+
+
+def _late_registration():
+    """A registration dated on Xiamen's last day, entered a minute after the day and a 6-hour grace."""
+    from django.test import override_settings
+
+    with override_settings(JIANDING_LATE_ENTRY_GRACE_HOURS=6):
+        entered = datetime.datetime(2020, 10, 1, 6, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+        return rules.late_entry(
+            act=rules.REGISTRATION, act_date=D(2020, 9, 30), deadline=D(2020, 9, 30), source=XIAMEN, entered_at=entered
+        )
 
 
 def _staff(**changes):
@@ -240,6 +252,7 @@ def test_the_codes_are_stable():
         "staff.own_station",
         "staff.recused",
         "session.understaffed",
+        "entry.late",
     }
 
 

@@ -29,8 +29,11 @@ RETAKE_TOO_LATE = "补考须在 2020-12-31 前（含当日）完成（闽人社�
 
 @pytest.fixture
 def no_retake_deadline():
-    """A Fujian-like region whose rule sets an appraisal deadline but no retake deadline."""
-    DeadlineRule.objects.filter(notice__doc_number="闽人社办〔2020〕143号").update(retake_deadline=None)
+    """A Fujian-like region whose rule sets an appraisal deadline but no retake deadline
+    (and no national rule sets one either: 人社厅发〔2020〕80号's is cleared too)."""
+    DeadlineRule.objects.filter(notice__doc_number__in=["闽人社办〔2020〕143号", "人社厅发〔2020〕80号"]).update(
+        retake_deadline=None
+    )
     deadlines = RuleBook().deadlines_for(Occupation.objects.get(name="美发师"), region("350200"))
     assert (deadlines.appraisal_deadline, deadlines.retake_deadline) == (D(2020, 12, 31), None)
 
