@@ -23,7 +23,7 @@ from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.models import User
 from certificates.models import IssuanceBatch
 from kit import clock
-from kit.admin import BusinessDateFieldListFilter, report_rows
+from kit.admin import BusinessDateFieldListFilter, ViewOnlyMixin, report_rows
 
 from . import services
 from .evidence import evidence_html
@@ -491,7 +491,7 @@ class ComplaintAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """The access log, read by supervisors (and the system administrator): nobody adds,
     changes or deletes a record here; the places that show personal data write them."""
 
@@ -501,12 +501,3 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     list_select_related = ["actor"]
     show_full_result_count = False
     list_per_page = 100
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False

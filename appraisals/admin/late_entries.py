@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import visible_stations
+from kit.admin import ViewOnlyMixin
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin
@@ -65,17 +66,8 @@ class LateEntryApprovalAdmin(ServiceFormAdminMixin, ScopedAdmin):
 
 
 @admin.register(LateEntry)
-class LateEntryAdmin(ScopedAdmin):
+class LateEntryAdmin(ViewOnlyMixin, ScopedAdmin):
     scope_station_path = "station"
     list_display = ["entered_at", "station", "act", "act_date", "deadline", "notice", "gap_days", "approval"]
     list_filter = ["act", "station"]
     list_select_related = ["station", "approval"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False

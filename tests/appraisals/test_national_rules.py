@@ -173,7 +173,7 @@ def test_the_data_migration_gives_older_national_rules_the_completion_date():
 
     from django.apps import apps
 
-    migration = importlib.import_module("catalog.migrations.0007_lateentry_national_rules")
+    migration = importlib.import_module("catalog.migrations.0009_lateentry_national_rules")
     DeadlineRule.objects.filter(notice__doc_number=NATIONAL).update(appraisal_deadline=None, retake_deadline=None)
     migration.national_completion_date(apps, None)
     for rule in DeadlineRule.objects.filter(notice__doc_number=NATIONAL, region__isnull=True):
