@@ -229,6 +229,7 @@ class CandidateAdmin(ScopedAdmin):
             raise PermissionDenied
         form = HistoryByIdNumberForm(request.POST or None)
         found: list[dict[str, Any]] | None = None
+        searched = ""
         if request.method == "POST" and form.is_valid():
             number = form.cleaned_data["id_number"]
             rows = Candidate.history.filter(id_number_digest=privacy.id_number_digest(number))
@@ -253,12 +254,15 @@ class CandidateAdmin(ScopedAdmin):
                 subject=f"按公民身份号码 {mask_id_number(number)} 查找历史记录：考生 {names}",
                 reason="按完整身份证号查找历史记录",
             )
+            form = HistoryByIdNumberForm()  # the page shows the number masked, not as typed
+            searched = mask_id_number(number)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "按公民身份号码查找历史记录",
             "form": form,
             "found": found,
+            "searched": searched,
         }
         return TemplateResponse(request, "candidates/history_by_id_number.html", context)
 
