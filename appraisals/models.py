@@ -1294,6 +1294,11 @@ class LateEntryApproval(models.Model):
         help_text="留空表示该站一个导入文件（或一次录入）中的全部考生",
     )
     reason = models.TextField("补录理由")
+    refused = models.BooleanField(
+        "不予批准",
+        default=False,
+        help_text="勾选：审核后不予批准这项补录申请，并以短信告知所列考生（须列出考生，理由写明为何不予批准）",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="申请补录的考务员",
@@ -1341,13 +1346,16 @@ class LateEntryApproval(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.station.code} {self.get_act_display()}补录批准 #{self.pk}"
+        decision = "不予批准" if self.refused else "补录批准"
+        return f"{self.station.code} {self.get_act_display()}{decision} #{self.pk}"
 
     def refusal(
         self, *, actor: Any, station_id: int, act: str, candidate_ids: set[int], now: datetime.datetime
     ) -> str | None:
         """Why this approval does not cover the entry (None: it does). ``candidate_ids``: the
         candidates the entry concerns."""
+        if self.refused:
+            return f"补录申请 #{self.pk} 经审核不予批准，不能据此录入。"
         if self.used_at is not None:
             return f"补录批准 #{self.pk} 已于 {clock.local_day(self.used_at):%Y-%m-%d} 使用过，每项批准只能使用一次。"
         if now > self.expires_at:

@@ -22,7 +22,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.dispatch import Signal
 
-from candidates.models import Candidate
+from candidates import notices
+from candidates.models import Candidate, CandidateNotice
 from catalog.models import EligibilityRoute, EvaluationOrganisation, Occupation, Region, Station, User
 from catalog.selectors import (
     Deadlines,
@@ -131,6 +132,49 @@ def late_entry_approve(
     approval.save()
     approval.candidates.set(list(candidates))
     return approval
+
+
+@service
+def late_entry_refuse(
+    *,
+    actor: User,
+    station: Station,
+    act: str,
+    reason: str,
+    candidates: Iterable[Candidate],
+    requested_by: User | None = None,
+    now: datetime.datetime | None = None,
+) -> LateEntryApproval:
+    """The officer refuses a station's request to enter late acts for the candidates named,
+    with the reason; the decision is kept beside the approvals (it can never be used), and
+    each candidate is told once by SMS after commit (告知义务)."""
+    now = now or clock.now()
+    candidates = list(candidates)
+    if not _is_officer_of(actor, station.centre_id):
+        raise RuleError("只有该鉴定站所属指导中心的审核员才能审批补录。")
+    if not reason.strip():
+        raise RuleError("不予批准补录必须写明理由（将以短信告知考生）。")
+    if not candidates:
+        raise RuleError("不予批准补录须列出涉及的考生：他们将收到短信告知。")
+    if requested_by is not None and requested_by.pk == actor.pk:
+        raise RuleError("不能审批自己申请的补录（四眼原则）。")
+    refusal = LateEntryApproval(
+        station=station,
+        act=act,
+        reason=reason.strip(),
+        refused=True,
+        requested_by=requested_by,
+        approved_by=actor,
+        approved_at=now,
+        expires_at=now,
+    )
+    refusal.full_clean()
+    refusal.save()
+    refusal.candidates.set(candidates)
+    context = {"station": station.name, "act": refusal.get_act_display(), "reason": refusal.reason}
+    for candidate in candidates:  # logged now, texted once the decision is committed
+        notices.notify(candidate, CandidateNotice.Event.LATE_ENTRY_REFUSED, f"late_entry:{refusal.pk}", **context)
+    return refusal
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,11 @@ class RegistrationImportForm(ImportForm):
 def usable_approvals(stations: Any) -> Any:
     """Registration late-entry approvals of these stations not yet used nor expired."""
     return LateEntryApproval.objects.filter(
-        station__in=stations, act=LateEntryApproval.Act.REGISTRATION, used_at__isnull=True, expires_at__gte=clock.now()
+        station__in=stations,
+        act=LateEntryApproval.Act.REGISTRATION,
+        refused=False,
+        used_at__isnull=True,
+        expires_at__gte=clock.now(),
     ).select_related("station")
 
 

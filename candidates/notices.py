@@ -39,7 +39,7 @@ TEXTS: Mapping[str, str] = {
     ),
     Event.CERTIFICATE_READY: "{name}您好，您的{occupation}职业资格证书已核发，编号{number}，可在{lookup}查询。",
     Event.LATE_ENTRY_REFUSED: (
-        "{name}您好，{station}为您补录的{act}（{day}）已超过截止日{deadline}，未予受理。{reason}"
+        "{name}您好，{station}为您补录{act}的申请已超过截止时间，经指导中心审核不予批准。理由：{reason}"
     ),
 }
 
@@ -124,8 +124,8 @@ def notices_deliver_pending(batch_size: int = 200, backend: sms.BaseSmsBackend |
 def notify(candidate: Candidate, event: str, key: str, **context: object) -> bool:
     """Tell ``candidate`` of ``event`` (a ``CandidateNotice.Event``) about ``key`` now, once:
     False when they were already told. For the moments a service decides, e.g. a refused
-    late entry: ``notify(candidate, Event.LATE_ENTRY_REFUSED, f"registration:{pk}",
-    station=..., act="报名", day="2020-09-29", deadline="2020-09-30", reason="")``."""
+    late entry (``appraisals.services.late_entry_refuse``): ``notify(candidate,
+    Event.LATE_ENTRY_REFUSED, f"late_entry:{pk}", station=..., act="报名", reason=...)``."""
     if event not in TEXTS:
         raise ValueError(f"未知的告知事项：{event}")
     text = notice_text(event, candidate.name, **context)

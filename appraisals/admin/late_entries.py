@@ -25,7 +25,7 @@ class LateEntryApprovalForm(ServiceForm):
 
     class Meta:
         model = LateEntryApproval
-        fields = ["station", "act", "candidates", "reason", "requested_by"]
+        fields = ["station", "act", "candidates", "reason", "refused", "requested_by"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -35,7 +35,8 @@ class LateEntryApprovalForm(ServiceForm):
 
     def perform(self) -> LateEntryApproval:
         data = self.cleaned_data
-        return services.late_entry_approve(
+        decide = services.late_entry_refuse if data.get("refused") else services.late_entry_approve
+        return decide(
             actor=self.actor,
             station=data["station"],
             act=data["act"],
@@ -49,8 +50,19 @@ class LateEntryApprovalForm(ServiceForm):
 class LateEntryApprovalAdmin(ServiceFormAdminMixin, ScopedAdmin):
     scope_station_path = "station"
     add_form = LateEntryApprovalForm
-    list_display = ["pk", "station", "act", "reason", "approved_by", "approved_at", "expires_at", "used_at", "used_by"]
-    list_filter = ["act", "station"]
+    list_display = [
+        "pk",
+        "station",
+        "act",
+        "refused",
+        "reason",
+        "approved_by",
+        "approved_at",
+        "expires_at",
+        "used_at",
+        "used_by",
+    ]
+    list_filter = ["act", "refused", "station"]
     list_select_related = ["station", "approved_by", "used_by"]
     autocomplete_fields = ["candidates"]
     readonly_fields = ["approved_by", "approved_at", "expires_at", "used_at", "used_by"]

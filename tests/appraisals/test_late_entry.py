@@ -18,6 +18,8 @@ from appraisals import services
 from appraisals.importing import import_file
 from appraisals.models import LateEntry, LateEntryApproval, Registration
 from appraisals.rules import Code
+from candidates.models import CandidateNotice
+from kit import sms
 from kit.errors import RuleError
 from supervision.models import ReviewItem
 from tests.appraisals.test_import_engine import csv_file, registration_rows
@@ -327,6 +329,49 @@ def test_officers_give_approvals_in_the_admin_and_clerks_cannot(client, staff, o
     assert response.status_code == 302
     approval = LateEntryApproval.objects.get()
     assert approval.approved_by == staff["officer_xm"] and approval.requested_by == staff["clerk"]
+
+
+def test_a_refused_late_entry_tells_each_named_candidate_once_and_can_never_be_used(
+    staff, orgs, announcement, candidate, django_capture_on_commit_callbacks
+):
+    other = CandidateFactory(name="林晓", phone="13700001111", years_in_trade=2)
+    sms.outbox.clear()
+    with at(D(2020, 11, 19)), django_capture_on_commit_callbacks(execute=True):
+        refusal = services.late_entry_refuse(
+            actor=staff["officer_xm"],
+            station=orgs["xm1"],
+            act=LateEntryApproval.Act.REGISTRATION,
+            reason="报名表签署日期晚于截止日",
+            candidates=[candidate, other],
+            requested_by=staff["clerk"],
+        )
+    assert sorted(message.to for message in sms.outbox) == sorted([candidate.phone, other.phone])
+    assert all("不予批准。理由：报名表签署日期晚于截止日" in message.text for message in sms.outbox)
+    assert CandidateNotice.objects.filter(event=CandidateNotice.Event.LATE_ENTRY_REFUSED).count() == 2
+    # A refusal never lets the entry in, nor is it offered on the registration form.
+    with at(D(2020, 11, 20)), pytest.raises(RuleError, match="不予批准，不能据此录入"):
+        register(staff, announcement, candidate, late_entry_approval=refusal)
+    from appraisals.views_io import usable_approvals
+
+    assert refusal not in usable_approvals([orgs["xm1"]])
+    assert not sms.outbox[2:]  # nobody told twice
+
+
+def test_a_refusal_names_its_candidates_and_is_the_centres_to_give(staff, orgs, candidate):
+    with at(D(2020, 11, 19)):
+        with pytest.raises(RuleError, match="须列出涉及的考生"):
+            services.late_entry_refuse(
+                actor=staff["officer_xm"], station=orgs["xm1"], act="registration", reason="晚于截止日", candidates=[]
+            )
+        with pytest.raises(RuleError, match="只有该鉴定站所属指导中心的审核员"):
+            services.late_entry_refuse(
+                actor=staff["clerk2"],
+                station=orgs["xm1"],
+                act="registration",
+                reason="晚于截止日",
+                candidates=[candidate],
+            )
+    assert not LateEntryApproval.objects.exists()
 
 
 def test_the_daily_sweep_flags_a_late_entry_once(staff, orgs, announcement, candidate):

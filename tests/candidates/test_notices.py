@@ -18,7 +18,7 @@ def _empty_outbox():
     sms.outbox.clear()
 
 
-LATE = {"station": "厦门一站", "act": "报名", "day": "2020年9月29日", "deadline": "2020年9月30日", "reason": ""}
+LATE = {"station": "厦门一站", "act": "报名", "reason": "报名表签署日期晚于截止日"}
 
 
 @pytest.mark.django_db
@@ -28,8 +28,8 @@ def test_notify_sends_once_after_commit(django_capture_on_commit_callbacks):
         assert notify(candidate, Event.LATE_ENTRY_REFUSED, "registration:7", **LATE) is True
     [message] = sms.outbox
     assert message.to == "13912345678"
-    assert message.text.startswith("【职业技能鉴定】陈美玲您好，厦门一站为您补录的报名（2020年9月29日）")
-    assert "未予受理" in message.text
+    assert message.text.startswith("【职业技能鉴定】陈美玲您好，厦门一站为您补录报名的申请已超过截止时间")
+    assert "不予批准。理由：报名表签署日期晚于截止日" in message.text
     assert candidate.id_number not in message.text and candidate.id_number[-6:] not in message.text
     notice = CandidateNotice.objects.get()
     assert notice.sent_at is not None and notice.event == Event.LATE_ENTRY_REFUSED
