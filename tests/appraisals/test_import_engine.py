@@ -480,7 +480,7 @@ def test_on_postgresql_copy_writes_the_same_rows_and_history_as_bulk_create(orgs
 
     # When each file was entered differs between the two imports, as the history's date does.
     identity = {"id", "history_id", "history_date", "entered_at", "candidate_id", "announcement_id", "station_id"}
-    identity |= {"name", "id_number", "phone", "birth_date", "sex"}
+    identity |= {"name", "id_number", "id_number_digest", "phone", "birth_date", "sex"}
 
     def shape(model, station):
         registrations = Registration.objects.filter(station=station)

@@ -184,7 +184,9 @@ def test_a_worker_process_killed_mid_import_runs_the_job_again_and_saves_it_once
 
     job = new_job(orgs, staff)
     with stack(tmp_path / "import-killed", redis_of_our_own) as running:
-        worker_log = running.worker("")
+        worker_log = running.worker(
+            "2020-09-20"
+        )  # on the business date: a wall-clock import of 2020 rows is a late entry
         with registrations_blocked():
             celery_client(redis_of_our_own).send_task(
                 "appraisals.tasks.import_registrations_task", args=[job.pk, staff["clerk"].pk]

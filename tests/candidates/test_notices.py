@@ -117,3 +117,14 @@ def test_a_second_run_after_the_first_sends_nothing(committed_db):
     assert notices_send(notices=notices) == 1
     assert notices_send(notices=notices) == 0
     assert len(sms.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_notice_s_history_page_says_it_has_no_changes(admin_client, django_capture_on_commit_callbacks):
+    candidate = CandidateFactory(name="陈美玲", phone="13912345678", id_number=make_id_number())
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(candidate, Event.LATE_ENTRY_REFUSED, "late_entry:1", **LATE)
+    notice = CandidateNotice.objects.get()
+    response = admin_client.get(f"/admin/candidates/candidatenotice/{notice.pk}/history/")
+    assert response.status_code == 200
+    assert "此对象没有修改历史" in response.content.decode()
