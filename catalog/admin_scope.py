@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import DateField, Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -240,7 +241,8 @@ class ScopedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         if not hasattr(opts, "simple_history_manager_attribute"):
             # An untraced log (考生告知短信): Django's own page, which says it has no changes.
             response = admin.ModelAdmin.history_view(self, request, object_id, extra_context)
-            response.template_name = ["admin/object_history.html"]
+            if isinstance(response, TemplateResponse):  # not yet rendered: its template can change
+                response.template_name = ["admin/object_history.html"]
             return response
         return super().history_view(request, object_id, extra_context)
 
