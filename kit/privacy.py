@@ -132,6 +132,17 @@ class IdNumberDigestField(models.CharField):
         return name, "django.db.models.CharField", args, kwargs
 
 
+def history_value(field: models.Field, row: dict[str, Any]) -> Any:
+    """What ``field`` of a history model writes for ``row`` (a plain dict of the tracked
+    row's values by attname), as its ``pre_save`` does on save(): for writers that bypass
+    the ORM (the importer's ``COPY``)."""
+    if isinstance(field, IdNumberDigestField):
+        full = row.get(field.source)
+        return id_number_digest(full) if full and ID_NUMBER_IN_TEXT.fullmatch(full) else None
+    value = row[field.attname]
+    return mask_id_numbers(value) if isinstance(field, _MaskingMixin) else value
+
+
 def masked_copy(field: models.Field) -> None:
     """Swap a copied (historical) field's class for its masking twin, in place."""
     for plain, masked in MASKED_CLASSES.items():

@@ -11,7 +11,7 @@ from django.db import connection
 from candidates.models import Candidate
 from catalog.models import User
 from catalog.trace import current_reason
-from kit import clock
+from kit import clock, privacy
 
 from ..models import Registration
 
@@ -81,9 +81,11 @@ class CopyWriter(OrmWriter):
                 "+",
                 getattr(self.actor, "pk", None),
             ]
+            # The history columns as the history model writes them: ID numbers masked, the
+            # number's keyed hash beside it (kit.privacy).
             with cursor.copy(table.history_copy_sql) as copy:
                 for row in rows:
-                    copy.write_row([row[name] for name in table.columns] + history)
+                    copy.write_row([privacy.history_value(field, row) for field in table.history_fields] + history)
         self.statements += 2  # the COPYs (Django does not see them)
         return ids
 
@@ -153,16 +155,22 @@ class _CopyTable:
             or f.primary_key
             for f in fields
         )
+        # The tracked columns, then any column the history model derives from them (the ID
+        # number's keyed hash).
+        self.history_fields = [history_model._meta.get_field(name) for name in self.columns] + [
+            f for f in history_model._meta.concrete_fields if isinstance(f, privacy.IdNumberDigestField)
+        ]
+        derived = {f.attname for f in self.history_fields[len(self.columns) :]}
         self.usable = (
             connection.vendor == "postgresql"
             and copyable
             and tracked == self.columns
-            and history_fields == set(tracked) | CopyWriter.HISTORY_FIELDS
+            and history_fields == set(tracked) | derived | CopyWriter.HISTORY_FIELDS
         )
         self.defaults = {f.attname: f.get_default() for f in fields if not f.primary_key}
         table = qn(model._meta.db_table)
         self.copy_sql = f"COPY {table} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"
-        history_columns = [history_model._meta.get_field(name).column for name in self.columns] + [
+        history_columns = [f.column for f in self.history_fields] + [
             "history_date",
             "history_change_reason",
             "history_type",
