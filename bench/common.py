@@ -1,0 +1,148 @@
+"""What every benchmark shares: the bench databases, timing several interleaved runs,
+median and spread, and one table of figures with each goal met or missed.
+
+A benchmark module exposes ``figures(args) -> list[Figure]`` (run_all calls it) and a
+``main()`` that prints ``report(figures(...))`` on its own."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SERVER = os.environ.get("JIANDING_BENCH_SERVER", "postgres://postgres@127.0.0.1:5432")
+
+
+def database_url(name: str) -> str:
+    """The URL of one bench database on the README's PostgreSQL (never the project's own)."""
+    return f"{SERVER}/{name}"
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin_url = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    """Django on ``url`` with the local settings, DEBUG off (as in production), migrated."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    ensure_database(url)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+
+
+@dataclass(frozen=True)
+class Samples:
+    values: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def low(self) -> float:
+        return min(self.values)
+
+    @property
+    def high(self) -> float:
+        return max(self.values)
+
+    def quantile(self, q: float) -> float:
+        """The q-quantile (0.9 for p90), by linear interpolation between sorted samples."""
+        ordered = sorted(self.values)
+        if len(ordered) == 1:
+            return ordered[0]
+        position = q * (len(ordered) - 1)
+        below = int(position)
+        above = min(below + 1, len(ordered) - 1)
+        return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+def interleaved(runs: int, contenders: dict[str, Callable[[], float | None]]) -> dict[str, Samples]:
+    """Each contender ``runs`` times, in turn (A B C A B C …, the order rotated each round
+    so none always runs first): a drift of the machine lands on all of them alike. A
+    contender returns its own figure (rows/s, seconds of its timed part) or None, and is
+    then timed as a whole in seconds."""
+    names = list(contenders)
+    results: dict[str, list[float]] = {name: [] for name in names}
+    for round_number in range(runs):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            figure = contenders[name]()
+            elapsed = time.perf_counter() - start
+            results[name].append(elapsed if figure is None else figure)
+    return {name: Samples(values) for name, values in results.items()}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One printed line: a median with its spread, and a goal it meets or misses (or none)."""
+
+    section: str
+    label: str
+    value: float
+    unit: str
+    spread: tuple[float, float] | None = None
+    goal: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    @classmethod
+    def of(cls, section: str, label: str, samples: Samples, unit: str, **kwargs) -> Figure:
+        return cls(section, label, samples.median, unit, (samples.low, samples.high), **kwargs)
+
+
+def _number(value: float, unit: str) -> str:
+    if unit in ("%", "×"):
+        return f"{value:.1f}{unit}" if unit == "%" else f"{value:.2f}{unit}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f} {unit}"
+    if abs(value) >= 10:
+        return f"{value:.1f} {unit}"
+    return f"{value:.3g} {unit}"
+
+
+def report(figures: list[Figure], *, markdown: bool = False) -> str:
+    """The figures as a table (plain text, or Markdown for the README and notes)."""
+    lines = []
+    if markdown:
+        lines += ["| section | figure | median | spread | goal | |", "|---|---|---:|---|---|---|"]
+    section = None
+    for f in figures:
+        spread = f"{_number(f.spread[0], f.unit)} – {_number(f.spread[1], f.unit)}" if f.spread else ""
+        verdict = "" if f.met is None else ("met" if f.met else "MISSED")
+        if markdown:
+            label = f.label + (f" ({f.note})" if f.note else "")
+            lines.append(f"| {f.section} | {label} | {_number(f.value, f.unit)} | {spread} | {f.goal} | {verdict} |")
+            continue
+        if f.section != section:
+            section = f.section
+            lines.append(f"\n== {section} ==")
+        goal = f"  goal {f.goal}: {verdict}" if f.goal else ""
+        extra = f"  [{f.note}]" if f.note else ""
+        lines.append(f"{f.label:<58} {_number(f.value, f.unit):>14}  ({spread}){goal}{extra}")
+    return "\n".join(lines)
