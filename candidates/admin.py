@@ -113,11 +113,12 @@ class CandidateAdmin(ScopedAdmin):
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
         return visible_candidates(request.user, qs)
 
-    # A filtered page counts its rows once, not also the whole scope (a second scan).
-    show_full_result_count = False
+    # Newest entered first (the order of the primary key): a province's list finds its page
+    # without sorting everyone it may see (Chinese names in code-point order help nobody).
+    ordering = ["-pk"]
     list_filter = ["education", "trainee_kind"]
-    search_fields = ["name"]
-    search_help_text = "按姓名查找，或输入完整的公民身份号码、手机号精确查找"
+    search_fields = ["name__nameprefix"]
+    search_help_text = "按姓名查找（全名或开头的字），或输入完整的公民身份号码、手机号精确查找"
     change_list_template = "candidates/candidate_change_list.html"
     form = CandidateForm
     readonly_fields = ["birth_date", "sex", "photo_preview"]
@@ -349,9 +350,8 @@ class CandidateNoticeAdmin(ViewOnlyMixin, ScopedAdmin):
     scope_station_path = None
     list_display = ["created_at", "candidate_name", "event", "masked_phone", "text", "sent_at"]
     list_filter = ["event", "sent_at"]
-    search_fields = ["candidate__name"]
+    search_fields = ["candidate__name__nameprefix"]
     list_select_related = ["candidate"]
-    show_full_result_count = False
     fields = ["candidate_name", "event", "key", "masked_phone", "text", "created_at", "sent_at"]
     readonly_fields = ["candidate_name", "event", "key", "masked_phone", "text", "created_at", "sent_at"]
 

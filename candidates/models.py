@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +19,7 @@ from django.db.models import Q
 from catalog.models import SkillLevel
 from catalog.trace import TracedManager, history
 from kit import clock
+from kit.lookups import NamePrefix
 from kit.storage import private_storage
 
 from .validators import (
@@ -151,6 +152,9 @@ class Candidate(models.Model):
         indexes = [
             # Trainees are a few among many: the routing list and reminders read only them.
             models.Index(fields=["trainee_kind"], condition=~Q(trainee_kind="none"), name="candidate_trainees"),
+            # Lists search names by the whole name or its first characters (LIKE '王伟%'): a
+            # pattern index answers that on PostgreSQL whatever the database's collation.
+            models.Index(fields=["name"], name="candidate_name_prefix", opclasses=["varchar_pattern_ops"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -272,3 +276,7 @@ class CandidateNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_display()}（{self.key}）"
+
+
+# Lists search names by the whole name or the given name, each by its beginning (kit.lookups).
+cast(models.CharField, Candidate._meta.get_field("name")).register_lookup(NamePrefix)

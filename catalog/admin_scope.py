@@ -10,7 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import DateField, Model, QuerySet
 from django.http import Http404, HttpRequest
@@ -20,11 +23,17 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from kit import audit
-from kit.admin import MASKED_PERSON_FIELDS, BusinessDateFieldListFilter, display_value, mask_middle
+from kit.admin import (
+    MASKED_PERSON_FIELDS,
+    BusinessDateFieldListFilter,
+    CappedPaginator,
+    display_value,
+    mask_middle,
+)
 from kit.permissions import FULL_ID_PERMISSION
 
 from . import roles, selectors
-from .models import User
+from .models import Station, User
 
 # Every date filter of the admin (ours and the libraries') counts 今天 from the business date.
 admin.FieldListFilter.register(
@@ -111,20 +120,54 @@ NUMBER_COLUMN = "row_number"
 class ScopedAdminMixin(_AdminBase):
     # Lookup from this model to its Station ("pk" for Station itself); None: not scoped.
     scope_station_path: str | None = None
+    # A list counts its rows once and at most up to a cap (kit.admin.CappedPaginator), not
+    # also the whole scope: at a million cases each exact count is a scan.
+    paginator = CappedPaginator
+    show_full_result_count = False
+    # No “显示计数” link: it counts every choice of every filter over the whole scope.
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> Any:
+        if not issubclass(self.paginator, CappedPaginator):
+            return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        try:
+            page_asked = max(int(request.GET.get(PAGE_VAR, 1)), 1)
+        except ValueError:
+            page_asked = 1
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, page_asked=page_asked)
 
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
         if self.scope_station_path is None:
             return qs
-        scope = selectors.station_scope(request.user)
-        if scope is None:
+        stations = selectors.visible_station_ids(request.user)
+        if stations is None:
             return qs
-        stations = selectors.visible_stations(request.user).values("pk")
         if self.scope_station_path == "pk":
             return qs.filter(pk__in=stations)
         return qs.filter(**{f"{self.scope_station_path}__in": stations})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return self.scope_queryset(request, super().get_queryset(request))
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        # A filter picked by typing needs the admin's autocomplete scripts on the list.
+        typed = [
+            entry[0]
+            for entry in self.get_list_filter(request)
+            if isinstance(entry, tuple) and entry[1] is AutocompleteRelatedFieldListFilter
+        ]
+        if typed:
+            field = self.model._meta.get_field(typed[0])
+            media = self.media + AutocompleteSelect(field, self.admin_site).media
+            extra_context = {"media": media, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def in_scope(self, request: HttpRequest, obj: Model) -> bool:
         if selectors.station_scope(request.user) is None:
@@ -184,11 +227,68 @@ class ScopedAdminMixin(_AdminBase):
                 if field.is_relation and field.many_to_one:
                     related_admin = self.admin_site._registry.get(field.related_model)
                     scoped = isinstance(related_admin, ScopedAdminMixin)
-                    entry = (entry, ScopedRelatedFieldListFilter if scoped else admin.RelatedOnlyFieldListFilter)
+                    chooser: type[admin.RelatedFieldListFilter] = (
+                        ScopedRelatedFieldListFilter if scoped else admin.RelatedOnlyFieldListFilter
+                    )
+                    if field.related_model is Station:
+                        stations = selectors.visible_station_ids(request.user)
+                        if stations is not None and len(stations) == 1:
+                            continue  # a clerk's own station: nothing to choose
+                        if stations is None or len(stations) > STATION_CHOICES_UP_TO:
+                            chooser = AutocompleteRelatedFieldListFilter
+                    entry = (entry, chooser)
             filters.append(entry)
         if work_queues(self.model):
             filters.insert(0, WorkQueueFilter)
         return filters
+
+
+# Up to this many stations the filter lists them; beyond, the officer types a code or a name.
+STATION_CHOICES_UP_TO = 30
+
+
+class FilterAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete box, saying what to type (Django's leaves it blank)."""
+
+    def build_attrs(self, base_attrs: Any, extra_attrs: Any = None) -> Any:
+        return {**super().build_attrs(base_attrs, extra_attrs), "data-placeholder": "输入编号或名称查找"}
+
+
+class AutocompleteRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A related-field filter one picks by typing (the admin's own autocomplete, answered by
+    the related admin's scoped search): a province's 741 stations are not a list to read,
+    and listing them cost a query and hundreds of links on every page. Only the chosen
+    one is read."""
+
+    template = "admin/autocomplete_filter.html"
+
+    def __init__(
+        self, field: Any, request: HttpRequest, params: Any, model: Any, model_admin: Any, field_path: str
+    ) -> None:
+        super().__init__(field, request, params, model, model_admin, field_path)
+        chosen = self.lookup_val[-1] if self.lookup_val else None
+        related_admin = model_admin.admin_site._registry[field.related_model]
+        chooser = forms.ModelChoiceField(
+            queryset=related_admin.get_queryset(request),
+            required=False,
+            widget=FilterAutocompleteSelect(field, model_admin.admin_site, attrs={"style": "width: 100%"}),
+        )
+        self.widget_html = chooser.widget.render(self.lookup_kwarg, chosen, attrs={"id": f"filter-{field_path}"})
+        self.media = chooser.widget.media
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        return []  # the widget reads the chosen one itself
+
+    def has_output(self) -> bool:
+        return True
+
+    def choices(self, changelist: Any) -> Any:
+        yield {
+            "selected": not self.lookup_val and not self.lookup_val_isnull,
+            "query_string": changelist.get_query_string(remove=[self.lookup_kwarg, self.lookup_kwarg_isnull]),
+            "display": "全部",
+            "widget": self.widget_html,
+        }
 
 
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):

@@ -8,7 +8,7 @@ change goes through ``certificates.services``."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +21,7 @@ from candidates.models import Candidate
 from candidates.validators import mask_id_number
 from catalog.models import GuidanceCentre, Occupation, SkillLevel
 from catalog.trace import TracedManager, TracedQuerySet, history
+from kit.lookups import NamePrefix
 
 # Unambiguous characters (no 0/O, 1/I): the code is read off paper and typed.
 VERIFICATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -403,6 +404,9 @@ class Certificate(models.Model):
         indexes = [
             models.Index(fields=["holder_id_number", "holder_name"], name="certificate_holder_lookup"),
             models.Index(fields=["centre", "issue_date"], name="certificate_centre_date"),
+            # The list searches a number or a name by its beginning (LIKE 'x%').
+            models.Index(fields=["number"], name="certificate_number_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["holder_name"], name="certificate_holder_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:
@@ -733,3 +737,7 @@ class ConsentArchive(ConsentForm):
         verbose_name = "自愿书归档登记"
         verbose_name_plural = "自愿书归档登记簿"
         permissions = [("archive_consentarchive", "归档自愿书"), ("export_consentarchive", "导出自愿书归档登记簿")]
+
+
+# The certificate lists search the holder's name as the candidate lists do (kit.lookups).
+cast(models.CharField, Certificate._meta.get_field("holder_name")).register_lookup(NamePrefix)

@@ -28,7 +28,7 @@ from appraisals.rules import Violation
 from candidates.validators import mask_id_number, validate_id_number
 from catalog import selectors as catalog_selectors
 from catalog.models import GuidanceCentre, SkillLevel, Station, User
-from catalog.selectors import RuleBook, Viewer, has_full_scope, visible_centres, visible_stations
+from catalog.selectors import RuleBook, Viewer, has_full_scope, visible_centres, visible_station_ids
 from kit import clock, conf
 
 from .models import (
@@ -598,7 +598,9 @@ def visible_batches(user: Viewer, qs: QuerySet[IssuanceBatch] | None = None) -> 
 
 
 def visible_certificates(user: Viewer) -> QuerySet[Certificate]:
-    return Certificate.objects.filter(registration__station__in=visible_stations(user).values("pk"))
+    stations = visible_station_ids(user)
+    qs = Certificate.objects.all()
+    return qs if stations is None else qs.filter(registration__station__in=stations)
 
 
 def awaiting_certificate(qs: QuerySet[Registration] | None = None) -> QuerySet[Registration]:

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 
 # What ModelAdmin.get_list_display returns: field names and display callables (the same
 # type as django-stubs', which keeps its alias private).
@@ -164,3 +166,25 @@ def business_date_links(field: Any, field_path: str, links: Any) -> tuple:
     # Django's order: any date, today, past 7 days, this month, this year, then (null) no/has date.
     moved = [links[0], *((title, {since: a, until: b}) for (title, _), (a, b) in zip(links[1:5], ranges, strict=True))]
     return (*moved, *links[5:])
+
+
+class CappedPaginator(Paginator):
+    """A list's paginator that counts at most ``CAP`` rows (deeper in a list, up to ten
+    pages past the one asked for): counting a province's million cases would read them
+    all on every page, and nobody pages through ten thousand. ``capped`` says the list
+    goes on (the page shows “10,000+”)."""
+
+    CAP = 10_000
+    PAGES_AHEAD = 10
+
+    def __init__(self, object_list: Any, per_page: int | str, *args: Any, page_asked: int = 1, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.limit = max(self.CAP, (page_asked + self.PAGES_AHEAD) * int(per_page))
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        rows: Any = self.object_list
+        counted = rows[: self.limit + 1].count()
+        self.capped = counted > self.limit
+        return min(counted, self.limit)

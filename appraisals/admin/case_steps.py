@@ -48,7 +48,7 @@ class EligibilityReviewAdmin(ServiceFormAdminMixin, ScopedAdmin):
     add_form = EligibilityReviewForm
     list_display = ["registration", "review_date", "passed", "matched_route", "reviewer"]
     list_filter = ["passed", "review_date"]
-    search_fields = ["registration__candidate__name"]
+    search_fields = ["registration__candidate__name__nameprefix"]
     list_select_related = [
         "registration__candidate",
         "registration__announcement__occupation",
@@ -79,7 +79,7 @@ class ConsentFormAdmin(ServiceFormAdminMixin, ScopedAdmin):
     add_form = ConsentFormForm
     list_display = ["registration", "signed_date", "scan_state", "received_by", "archived_at"]
     list_filter = ["signed_date", ("scan", admin.EmptyFieldListFilter), "archived_at"]
-    search_fields = ["registration__candidate__name"]
+    search_fields = ["registration__candidate__name__nameprefix"]
     list_select_related = ["registration__candidate", "registration__announcement__occupation", "received_by"]
     autocomplete_fields = ["registration"]
 
@@ -210,7 +210,7 @@ class RetakeAdmin(ScopedAdmin):
     scope_station_path = "registration__station"
     list_display = ["registration", "requested_date", "parts", "session", "recorded_by"]
     list_filter = ["parts", "requested_date"]
-    search_fields = ["registration__candidate__name"]
+    search_fields = ["registration__candidate__name__nameprefix"]
     list_select_related = [
         "registration__candidate",
         "registration__announcement__occupation",
@@ -264,7 +264,7 @@ class RefundAdmin(ServiceFormAdminMixin, ScopedAdmin):
         "confirmed_at",
     ]
     list_filter = ["method", "reason_kind", ("confirmed_at", admin.EmptyFieldListFilter), "refund_date"]
-    search_fields = ["registration__candidate__name"]
+    search_fields = ["registration__candidate__name__nameprefix"]
     list_select_related = [
         "registration__candidate",
         "registration__announcement__occupation",

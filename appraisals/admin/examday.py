@@ -176,7 +176,7 @@ class SeatCheckInAdmin(ScopedAdmin):
     scope_station_path = "seat__registration__station"
     list_display = ["seat", "candidate", "attendance", "voided_part", "note", "recorded_by", "recorded_at"]
     list_filter = ["attendance", "seat__session__date"]
-    search_fields = ["seat__ticket_number", "seat__registration__candidate__name"]
+    search_fields = ["seat__ticket_number", "seat__registration__candidate__name__nameprefix"]
     list_select_related = ["seat__registration__candidate", "recorded_by"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

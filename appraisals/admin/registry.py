@@ -42,7 +42,12 @@ def _kept_region_ids(user: Any) -> set[int] | None:
         return None
     if not user.centre_id:
         return set()
-    return selectors._descendant_ids(Region, user.centre.region_id)
+    # Read once per request's user: the side menu asks every admin whether it may add.
+    kept: set[int] | None = getattr(user, "_jianding_kept_regions", None)
+    if kept is None:
+        kept = selectors._descendant_ids(Region, user.centre.region_id)
+        setattr(user, "_jianding_kept_regions", kept)  # noqa: B010 (a memo on the object, not a field)
+    return kept
 
 
 class AppraiserForm(forms.ModelForm):
@@ -99,7 +104,10 @@ class AppraiserAdmin(ScopedAdmin):
         return qs if ids is None else qs.filter(region_id__in=ids)
 
     def _keeps(self, request: HttpRequest, obj: Model | None) -> bool:
-        kept = _kept_region_ids(request_user(request))
+        user = request_user(request)
+        if obj is None:  # keeps some region: a full scope, or a centre's (its region at least)
+            return selectors.station_scope(user) is None or bool(user.centre_id)
+        kept = _kept_region_ids(user)
         return kept is None or (obj is None and bool(kept)) or (isinstance(obj, Appraiser) and obj.region_id in kept)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -146,7 +154,7 @@ class RecusalAdmin(ServiceFormAdminMixin, ScopedAdmin):
     add_form = RecusalForm
     list_display = ["session", "appraiser", "candidate", "relation", "recorded_by", "recorded_on"]
     list_select_related = ["session__occupation", "appraiser", "registration__candidate", "recorded_by"]
-    search_fields = ["appraiser__name", "registration__candidate__name"]
+    search_fields = ["appraiser__name", "registration__candidate__name__nameprefix"]
     autocomplete_fields = ["session", "appraiser", "registration"]
 
     @admin.display(description="相关考生", ordering="registration__candidate__name")

@@ -251,7 +251,7 @@ class SeatAssignmentAdmin(ScopedAdmin):
     action_form = CheckInActionForm
     list_display = ["ticket_number", "registration", "session", "room", "seat_number", "attendance"]
     actions = ["check_in_present", "check_in_absent", "check_in_misconduct"]
-    search_fields = ["ticket_number", "registration__candidate__name"]
+    search_fields = ["ticket_number", "registration__candidate__name__nameprefix"]
     list_select_related = [
         "registration__candidate",
         "registration__announcement__occupation",
@@ -342,7 +342,7 @@ class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
         "publicity_until",
     ]
     list_filter = ["attempt", "passed", ("confirmed_at", admin.EmptyFieldListFilter), "published_on"]
-    search_fields = ["registration__candidate__name"]
+    search_fields = ["registration__candidate__name__nameprefix"]
     list_select_related = [
         "registration__candidate",
         "registration__announcement__occupation",
@@ -464,7 +464,7 @@ class ScoreAmendmentAdmin(ServiceFormAdminMixin, ScopedAdmin):
     scope_station_path = "result__registration__station"
     add_form = ScoreAmendmentForm
     list_display = ["result", "field", "old_value", "new_value", "reason", "amended_by", "amended_at"]
-    search_fields = ["result__registration__candidate__name", "reason"]
+    search_fields = ["result__registration__candidate__name__nameprefix", "reason"]
     list_select_related = ["result__registration__candidate", "amended_by"]
     autocomplete_fields = ["result"]
 

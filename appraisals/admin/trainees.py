@@ -93,7 +93,7 @@ class SkillLevelReferralAdmin(ServiceFormAdminMixin, ScopedAdmin):
         "referred_by",
     ]
     list_filter = ["status", "referred_on", ("occupation", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["candidate__name", "organisation__name", "referred_to"]
+    search_fields = ["candidate__name__nameprefix", "organisation__name", "referred_to"]
     list_select_related = ["candidate", "occupation", "organisation", "referred_by"]
     autocomplete_fields = ["candidate", "occupation"]
     actions = ["mark_accepted", "mark_certified", "mark_declined"]

@@ -55,7 +55,7 @@ class ArchiveRecordAdmin(ServiceFormAdminMixin, ScopedAdmin):
     add_form = ArchiveCorrectForm
     list_display = ["certificate", "centre", "created_at", "created_by", "consent_sha256", "corrects", "superseded"]
     list_filter = ["centre", "created_at"]
-    search_fields = ["certificate__number", "certificate__holder_name"]
+    search_fields = ["certificate__number", "certificate__holder_name__nameprefix"]
     list_select_related = ["certificate", "centre", "created_by", "corrects__certificate", "corrected_by"]
     autocomplete_fields = ["corrects"]
     readonly_fields = [

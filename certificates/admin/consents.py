@@ -65,7 +65,7 @@ class ConsentArchiveAdmin(ScopedExportAdminMixin, ScopedAdmin):
         "scan_sha256",
     ]
     list_filter = [ArchiveStateFilter, "registration__station__centre", "signed_date"]
-    search_fields = ["registration__candidate__name", "registration__station__name", "scan_sha256"]
+    search_fields = ["registration__candidate__name__nameprefix", "registration__station__name", "scan_sha256"]
     list_select_related = [
         "registration__candidate",
         "registration__announcement__occupation",

@@ -114,7 +114,7 @@ class PassedRegistrationAdmin(ViewOnlyMixin, ScopedAdmin):
     # One line a row at 1366 px: the level's number, long names cut (tooltip: the whole),
     # the refusals in a few words each (tooltip: the whole message). The publicity date
     # is a refusal while it runs.
-    search_fields = ["candidate__name", "announcement__occupation__name"]
+    search_fields = ["candidate__name__nameprefix", "announcement__occupation__name"]
     list_select_related = ["candidate", "announcement__occupation", "station"]
     actions = ["prepare_batch"]
     list_per_page = 50
@@ -238,7 +238,7 @@ class IssuanceBatchAdmin(ServiceFormAdminMixin, CentreScopedAdmin):
         "download",
     ]
     list_filter = ["status", "centre", "prepared_on", "issue_date"]
-    search_fields = ["centre__name", "note", "items__registration__candidate__name"]
+    search_fields = ["centre__name", "note", "items__registration__candidate__name__nameprefix"]
     list_select_related = ["centre", "prepared_by", "approved_by"]
     readonly_fields = [
         "centre",

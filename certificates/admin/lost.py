@@ -44,7 +44,7 @@ class LostCertificateRequestAdmin(ServiceFormAdminMixin, ScopedAdmin):
         "outcome",
     ]
     list_filter = ["status", "received_on"]
-    search_fields = ["certificate__number", "certificate__holder_name", "applicant_name"]
+    search_fields = ["certificate__number", "certificate__holder_name__nameprefix", "applicant_name"]
     list_select_related = ["certificate", "recorded_by", "new_certificate"]
     autocomplete_fields = ["certificate"]
     actions = ["process"]

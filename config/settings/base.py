@@ -54,7 +54,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user before the password is checked
-    "django.contrib.auth.backends.ModelBackend",
+    "catalog.backends.RoleModelBackend",  # Django's ModelBackend, permissions and roles in one query
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,6 +132,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions read from the cache (Redis in production), written through to the database: a page
+# does not spend a query on its session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="jianding@localhost")

@@ -1,0 +1,24 @@
+"""Lookups the lists search with (no app of the project is imported here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Lookup
+from django.db.models.functions import Substr
+from django.db.models.lookups import StartsWith
+
+
+class NamePrefix(Lookup):
+    """A Chinese name found by how clerks type it: the whole name or its first characters
+    (王伟, 王), or the given name or its first characters (伟, 小明 for 林小明). Both halves
+    are a ``LIKE 'x%'`` that an index answers (the name's own pattern index, and one on the
+    name without its first character, made by the migrations on PostgreSQL); a ``%x%`` search reads every row."""
+
+    lookup_name = "nameprefix"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        whole_sql, whole_params = StartsWith(self.lhs, self.rhs).as_sql(compiler, connection)
+        given_sql, given_params = StartsWith(Substr(self.lhs, 2), self.rhs).as_sql(compiler, connection)
+        return f"({whole_sql} OR {given_sql})", [*whole_params, *given_params]
