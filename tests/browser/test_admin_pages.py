@@ -187,3 +187,39 @@ def test_the_readme_screenshots(walk, demo_database):
     assert re.search(r"报名|合格率", page.inner_text("#content"))
     if README_SHOTS:
         page.screenshot(path=DOCS / "dashboard.png", full_page=True)
+
+
+def test_a_station_is_picked_by_typing_and_a_name_found_by_its_given_name(walk, demo_database):
+    """The system administrator sees every station: the registration list offers no list of
+    them but a box that finds one by a few characters; choosing it filters the list."""
+    [(station_id, code, station_name)] = demo_rows(
+        demo_database, "SELECT id, code, name FROM catalog_station WHERE code = 'XM001'"
+    )
+    [(full_name,)] = demo_rows(
+        demo_database,
+        "SELECT c.name FROM candidates_candidate c JOIN appraisals_registration r ON r.candidate_id = c.id"
+        " WHERE r.station_id = ? AND length(c.name) = 3 ORDER BY c.id LIMIT 1",
+        station_id,
+    )
+    person = walk()
+    person.login("admin")
+    page = person.goto("/admin/appraisals/registration/")
+    box = page.locator("#changelist-filter .autocomplete-filter .select2-selection")
+    assert box.is_visible()
+    box.click()
+    page.locator(".select2-search__field").fill(code)
+    option = page.locator(".select2-results__option", has_text=station_name)
+    option.wait_for()
+    with page.expect_navigation():
+        option.click()
+    person.check("station-chosen")
+    assert f"station__id__exact={station_id}" in page.url
+    stations = set(page.locator("#result_list tbody td.field-station").all_inner_texts())
+    assert stations == {f"{code} {station_name}"}
+
+    # The given name alone (the name without its surname) finds the person.
+    page.fill("#searchbar", full_name[1:])
+    page.press("#searchbar", "Enter")
+    page.wait_for_load_state()
+    person.check("given-name")
+    assert full_name in page.locator("#result_list").inner_text()
