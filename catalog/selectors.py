@@ -190,11 +190,11 @@ def _descendant_ids(model: Any, root_id: int) -> set[int]:
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH RECURSIVE tree(id) AS (SELECT %s UNION SELECT child.id FROM {table} child"
-            " JOIN tree ON child.parent_id = tree.id) SELECT id FROM tree",
+            f"WITH RECURSIVE tree(id) AS (SELECT id FROM {table} WHERE id = %s UNION SELECT child.id"
+            f" FROM {table} child JOIN tree ON child.parent_id = tree.id) SELECT id FROM tree",
             [root_id],
         )
-        return {row[0] for row in cursor.fetchall()}
+        return {root_id} | {row[0] for row in cursor.fetchall()}
 
 
 def has_full_scope(user: Viewer) -> bool:
