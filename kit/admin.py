@@ -185,6 +185,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows: Any = self.object_list
-        counted = rows[: self.limit + 1].count()
+        # Counted without the list's order and computed columns: any limit+1 rows will do,
+        # so the database stops at them instead of sorting the whole scope first.
+        counted = rows.order_by().values("pk")[: self.limit + 1].count()
         self.capped = counted > self.limit
         return min(counted, self.limit)
