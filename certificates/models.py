@@ -19,7 +19,7 @@ from django.db.models import F, Q
 from appraisals.models import ConsentForm, ExamResult, ExamSession, Registration
 from candidates.models import Candidate
 from candidates.validators import mask_id_number
-from catalog.models import GuidanceCentre, Occupation, SkillLevel
+from catalog.models import GuidanceCentre, Occupation, SkillLevel, Station
 from catalog.trace import TracedManager, TracedQuerySet, history
 from kit.lookups import NamePrefix
 
@@ -320,6 +320,11 @@ class Certificate(models.Model):
     registration = models.ForeignKey(
         Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="certificates", editable=False
     )
+    # The registration's station, copied at issuance (it never changes): the lists reach a
+    # user's scope on the certificate itself, not through a million registrations.
+    station = models.ForeignKey(
+        Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="certificates", editable=False
+    )
     result = models.ForeignKey(
         ExamResult, verbose_name="所依据的鉴定成绩", on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -407,14 +412,24 @@ class Certificate(models.Model):
             # The list searches a number or a name by its beginning (LIKE 'x%').
             models.Index(fields=["number"], name="certificate_number_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["holder_name"], name="certificate_holder_prefix", opclasses=["varchar_pattern_ops"]),
+            # The list's order (newest first), for a province's stations and for one station.
+            models.Index(F("issue_date").desc(), F("number").desc(), name="certificate_newest_first"),
+            models.Index(F("station"), F("issue_date").desc(), F("number").desc(), name="certificate_station_newest"),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.holder_name}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.station_id is None and self.registration_id is not None:
+            self.station_id = self.registration.station_id
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.issue_date and self.year and self.issue_date.year != self.year:
             raise ValidationError({"year": "证书编号年度必须与发证日期的年份一致。"})
+        if self.registration_id and self.station_id and self.registration.station_id != self.station_id:
+            raise ValidationError({"station": "证书的鉴定站必须是报名的鉴定站。"})
 
     @property
     def masked_id_number(self) -> str:

@@ -303,6 +303,7 @@ def _issue(
         year=issue_date.year,
         sequence=sequence,
         registration=registration,
+        station_id=registration.station_id,
         result=case.passing,
         candidate=registration.candidate,
         holder_name=registration.candidate.name,

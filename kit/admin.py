@@ -169,13 +169,13 @@ def business_date_links(field: Any, field_path: str, links: Any) -> tuple:
 
 
 class CappedPaginator(Paginator):
-    """A list's paginator that counts at most ``CAP`` rows (deeper in a list, up to ten
-    pages past the one asked for): counting a province's million cases would read them
-    all on every page, and nobody pages through ten thousand. ``capped`` says the list
-    goes on (the page shows “10,000+”)."""
+    """A list's paginator that counts at most ``CAP`` rows (deeper in a list, up to the page
+    after the one asked for): counting a province's million cases would read them all on
+    every page, and a clerk narrows a long list with a filter or a search rather than
+    paging through it. ``capped`` says the list goes on (the page shows “1000+”)."""
 
-    CAP = 10_000
-    PAGES_AHEAD = 10
+    CAP = 1_000
+    PAGES_AHEAD = 1
 
     def __init__(self, object_list: Any, per_page: int | str, *args: Any, page_asked: int = 1, **kwargs: Any) -> None:
         super().__init__(object_list, per_page, *args, **kwargs)

@@ -61,7 +61,7 @@ CERTIFICATE_FIELDS = [
 
 @admin.register(Certificate)
 class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmin):
-    scope_station_path = "registration__station"
+    scope_station_path = "station"
     export_resource_classes = [CertificateExportResource]
     # Fits 1366 px beside the menu and the filters, one line a row: short labels, the
     # level's number only, ISO dates, the centre's place name (its code heads the

@@ -31,7 +31,7 @@ class LostRequestForm(ServiceForm):
 
 @admin.register(LostCertificateRequest)
 class LostCertificateRequestAdmin(ServiceFormAdminMixin, ScopedAdmin):
-    scope_station_path = "certificate__registration__station"
+    scope_station_path = "certificate__station"
     add_form = LostRequestForm
     list_display = [
         "certificate",
