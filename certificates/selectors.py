@@ -521,11 +521,21 @@ class Validity:
 def certificate_validity(certificate: Certificate, on: datetime.date, rulebook: RuleBook | None = None) -> Validity:
     """What a certificate is worth on ``on``. Certificates issued before an occupation's
     exit stay valid (人社厅发〔2020〕80号 四): the lookup and the lists say so."""
+    return _withdrawn(certificate) or _validity_after(
+        certificate, on, (rulebook or RuleBook()).exit_date(certificate.occupation_id)
+    )
+
+
+def _withdrawn(certificate: Certificate) -> Validity | None:
     if certificate.status == Certificate.Status.VOIDED:
         return Validity("voided", "已撤销", "该证书已被发证机构撤销，不再有效。")
     if certificate.status == Certificate.Status.REISSUED:
         return Validity("voided", "已作废", "该证书因遗失已补发新证书，原证书作废。")
-    exit_day = (rulebook or RuleBook()).exit_date(certificate.occupation_id)
+    return None
+
+
+def _validity_after(certificate: Certificate, on: datetime.date, exit_day: datetime.date | None) -> Validity:
+    """A certificate in force, on ``on``, given its occupation's exit day (None: it stays)."""
     if exit_day is not None and on > exit_day:
         return Validity(
             "valid_exited",
@@ -549,7 +559,14 @@ class LookupRow:
 
 
 def _lookup_rows(qs: QuerySet[Certificate], on: datetime.date) -> list[LookupRow]:
-    book = RuleBook()
+    """The certificates found, with their occupation and centre, in one query; the exit
+    dates come from those kept between requests (``catalog.selectors.exit_dates``): the
+    lookup is public and busy, and a rule book per request cost two more queries."""
+    # Newest first, then by number, sorted here: a lookup finds one certificate or a
+    # holder's few, and an ORDER BY costs more to build than this costs to run.
+    found = sorted(qs.select_related("occupation", "centre").order_by(), key=lambda c: c.number)
+    found.sort(key=lambda c: c.issue_date, reverse=True)
+    exits = catalog_selectors.exit_dates() if found else {}
     return [
         LookupRow(
             number=c.number,
@@ -559,9 +576,9 @@ def _lookup_rows(qs: QuerySet[Certificate], on: datetime.date) -> list[LookupRow
             level=c.get_level_display(),
             issue_date=c.issue_date,
             centre=c.centre.name,
-            validity=certificate_validity(c, on, book),
+            validity=_withdrawn(c) or _validity_after(c, on, exits.get(c.occupation_id)),
         )
-        for c in qs.select_related("occupation", "centre").order_by("-issue_date", "number")
+        for c in found
     ]
 
 
