@@ -156,3 +156,20 @@ def test_the_rule_book_gives_every_exit_date_at_once(db):
     dates = book.exit_dates()
     for occupation in Occupation.objects.all():
         assert dates.get(occupation.pk) == book.exit_date(occupation), occupation.name
+
+
+@pytest.mark.django_db
+def test_the_inputs_rendered_once_are_the_form_s_own(client):
+    """The empty form's inputs are rendered once per process: they are what the widgets
+    render, and a form sent back incomplete still shows its errors."""
+    from django import forms
+
+    from certificates.views import VerifyForm
+
+    for _ in range(2):  # the first page renders them, the second reuses them
+        page = client.get(reverse("verify"), REMOTE_ADDR=IP).content.decode()
+        form = VerifyForm()
+        for name, field in form.fields.items():
+            assert forms.BoundField(form, field, name).as_widget() in page
+    page = client.post(reverse("verify"), {"key": "", "name": "林志强"}, REMOTE_ADDR=IP).content.decode()
+    assert 'class="errorlist' in page and 'aria-invalid="true"' in page
