@@ -388,7 +388,7 @@ def figures(args: argparse.Namespace) -> list[Figure]:
                 "/s",
                 goal=f"≥ {GOAL_RATE:g}/s",
                 met=samples[kind].median >= GOAL_RATE,
-                note=f"{runs} runs × {per_run}; {statistics.median(cpu[kind]) * 1000:.2f} ms of this process's CPU each",
+                note=f"{runs} runs × {per_run}; {statistics.median(cpu[kind]) * 1000:.2f} ms CPU of this process each",
             )
         )
     for kind, label in KINDS.items():
