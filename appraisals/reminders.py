@@ -10,8 +10,9 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -91,6 +92,21 @@ def _deadline(deadlines: Deadlines, kind: ReminderKind) -> datetime.date | None:
     return getattr(deadlines, kind.deadline_field)
 
 
+def pending_counts() -> QuerySet[Registration, dict[str, Any]]:
+    """Registrations waiting for a step a reminder names, counted per status and
+    announcement (rows of ``status``, ``announcement_id`` and ``n``). The station follows
+    from the announcement, so the grouping needs no join and no station; and both columns
+    are in the index ``registration_status_announce``, so PostgreSQL counts from the index
+    alone (an index-only scan) instead of reading every pending row from the table."""
+    statuses = [status for group in PENDING.values() for status in group]
+    return (
+        Registration.objects.filter(status__in=statuses)
+        .values("status", "announcement_id")
+        .annotate(n=Count("*"))  # count(*), not count(id): no heap column needed
+        .order_by()
+    )
+
+
 def due_items(today: datetime.date) -> list[DueItem]:
     """Everything due within the longest lead time, grouped per kind, station and deadline."""
     leads = conf.reminder_lead_days()
@@ -132,14 +148,7 @@ def due_items(today: datetime.date) -> list[DueItem]:
         )
 
     pending_statuses = {status: kind for kind, statuses in PENDING.items() for status in statuses}
-    # The station follows from the announcement, so the grouping needs no join and no station.
-    grouped = (
-        Registration.objects.filter(status__in=list(pending_statuses))
-        .values("status", "announcement_id")
-        .annotate(n=Count("*"))  # count(*), not count(id): no heap column needed
-        .order_by()
-    )
-    for row in grouped:
+    for row in pending_counts():
         announcement = announcements[row["announcement_id"]]
         add(
             pending_statuses[row["status"]],

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 
 def _sync_roles(sender, using="default", **kwargs):
@@ -18,3 +18,15 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         # After every migrate, so permissions of models added later join their roles.
         post_migrate.connect(_sync_roles, dispatch_uid="jianding_sync_roles")
+
+        # The exit dates the public lookup keeps between requests (selectors.exit_dates)
+        # are read again after any change to the rules they come from.
+        from .models import DeadlineRule, PolicyNotice
+        from .selectors import exit_dates_changed
+
+        for model in (DeadlineRule, PolicyNotice):
+            for signal in (post_save, post_delete):
+                signal.connect(exit_dates_changed, sender=model, dispatch_uid=f"exit_dates_{model.__name__}")
+        m2m_changed.connect(
+            exit_dates_changed, sender=DeadlineRule.occupations.through, dispatch_uid="exit_dates_occupations"
+        )

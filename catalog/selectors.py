@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import time
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from . import roles
@@ -128,6 +132,66 @@ class RuleBook:
     def exit_date(self, occupation: Occupation | int) -> datetime.date | None:
         """The national last day: after it the occupation has left the catalog (None: it stays)."""
         return self.deadlines_for(occupation, None).last_registration_day
+
+    def exit_dates(self) -> dict[int, datetime.date | None]:
+        """``exit_date`` of every occupation some rule names, by occupation id."""
+        return {occupation_id: self.exit_date(occupation_id) for occupation_id in self._rules_by_occupation}
+
+
+# --- exit dates kept between requests ------------------------------------------------------
+
+# The version of the deadline rules, in the cache (Redis in production: one for every
+# process); replaced whenever a rule or a notice changes.
+EXIT_DATES_VERSION_KEY = "catalog.exit_dates.version"
+# A change that sends no signal (a queryset's update(), SQL, a data migration) is seen
+# after at most this many seconds.
+EXIT_DATES_MAX_AGE = 60.0
+
+
+@dataclass(frozen=True)
+class _KeptExitDates:
+    version: str | None
+    loaded_at: float
+    dates: dict[int, datetime.date | None]
+
+
+_kept_exit_dates: _KeptExitDates | None = None
+
+
+def exit_dates() -> Mapping[int, datetime.date | None]:
+    """Every occupation's national exit day (``RuleBook.exit_date``) by occupation id; an
+    occupation absent from it stays in the catalog. For the public lookup, which needs one
+    date per certificate found and is busy: a rule book per request cost two queries and
+    most of its time.
+
+    1. Inside a transaction the rules are read afresh and not kept: the transaction may
+       have changed them itself, and what it read must not outlive a rollback.
+    2. Otherwise the dates are kept in this process with the rules' version in the cache
+       at the time they were read (read first, so a change committed meanwhile makes
+       the next call read them again).
+    3. A rule or notice saved or deleted, or a rule's occupations edited, replaces the
+       version once committed (``exit_dates_changed``): every process reads the rules
+       again on its next call, so the next lookup after an admin's edit shows it.
+    4. Kept dates older than ``EXIT_DATES_MAX_AGE`` are read again whatever the version
+       (a change that sent no signal)."""
+    global _kept_exit_dates
+    if connection.in_atomic_block:
+        return RuleBook().exit_dates()
+    version = cache.get(EXIT_DATES_VERSION_KEY)
+    if version is None:
+        cache.add(EXIT_DATES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(EXIT_DATES_VERSION_KEY)
+    kept = _kept_exit_dates
+    if kept is None or kept.version != version or time.monotonic() - kept.loaded_at > EXIT_DATES_MAX_AGE:
+        kept = _kept_exit_dates = _KeptExitDates(version, time.monotonic(), RuleBook().exit_dates())
+    return kept.dates
+
+
+def exit_dates_changed(**kwargs: Any) -> None:
+    """A deadline rule, its occupations or a notice changed: after the commit, a new
+    version of the rules tells every process to read them again (signal receiver,
+    connected in ``CatalogConfig.ready``)."""
+    transaction.on_commit(lambda: cache.set(EXIT_DATES_VERSION_KEY, uuid.uuid4().hex, timeout=None))
 
 
 def deadlines_for(occupation: Occupation | int, region: Region | None) -> Deadlines:

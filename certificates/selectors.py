@@ -521,16 +521,26 @@ class Validity:
 def certificate_validity(certificate: Certificate, on: datetime.date, rulebook: RuleBook | None = None) -> Validity:
     """What a certificate is worth on ``on``. Certificates issued before an occupation's
     exit stay valid (人社厅发〔2020〕80号 四): the lookup and the lists say so."""
-    if certificate.status == Certificate.Status.VOIDED:
+    return _withdrawn(certificate.status) or _in_force(
+        certificate.occupation.name, on, (rulebook or RuleBook()).exit_date(certificate.occupation_id)
+    )
+
+
+def _withdrawn(status: str) -> Validity | None:
+    if status == Certificate.Status.VOIDED:
         return Validity("voided", "已撤销", "该证书已被发证机构撤销，不再有效。")
-    if certificate.status == Certificate.Status.REISSUED:
+    if status == Certificate.Status.REISSUED:
         return Validity("voided", "已作废", "该证书因遗失已补发新证书，原证书作废。")
-    exit_day = (rulebook or RuleBook()).exit_date(certificate.occupation_id)
+    return None
+
+
+def _in_force(occupation: str, on: datetime.date, exit_day: datetime.date | None) -> Validity:
+    """A certificate in force, on ``on``, given its occupation's exit day (None: it stays)."""
     if exit_day is not None and on > exit_day:
         return Validity(
             "valid_exited",
             "有效（职业已退出目录）",
-            f"“{certificate.occupation.name}”已于 {_day(exit_day)} 退出国家职业资格目录；"
+            f"“{occupation}”已于 {_day(exit_day)} 退出国家职业资格目录；"
             "退出目录前已发放的职业资格证书继续有效，可作为持证者职业能力水平的证明。",
         )
     return Validity("valid", "有效")
@@ -548,20 +558,42 @@ class LookupRow:
     validity: Validity
 
 
+_LOOKUP_FIELDS = (
+    "number",
+    "holder_name",
+    "holder_id_number",
+    "level",
+    "issue_date",
+    "status",
+    "occupation_id",
+    "occupation__name",
+    "centre__name",
+)
+_LEVEL_LABELS: dict[str, str] = dict(SkillLevel.choices)
+
+
 def _lookup_rows(qs: QuerySet[Certificate], on: datetime.date) -> list[LookupRow]:
-    book = RuleBook()
+    """The certificates found, with their occupation's and centre's names, in one query;
+    the exit dates come from those kept between requests (``catalog.selectors.exit_dates``).
+    The lookup is public and busy: a rule book per request cost two more queries, and
+    building model objects, an ORDER BY and the columns nobody shows most of the rest."""
+    # Newest first, then by number, sorted here: a lookup finds one certificate or a
+    # holder's few.
+    found = sorted(qs.values(*_LOOKUP_FIELDS).order_by(), key=lambda c: c["number"])
+    found.sort(key=lambda c: c["issue_date"], reverse=True)
+    exits = catalog_selectors.exit_dates() if found else {}
     return [
         LookupRow(
-            number=c.number,
-            holder_name=c.holder_name,
-            masked_id_number=mask_id_number(c.holder_id_number),
-            occupation=c.occupation.name,
-            level=c.get_level_display(),
-            issue_date=c.issue_date,
-            centre=c.centre.name,
-            validity=certificate_validity(c, on, book),
+            number=c["number"],
+            holder_name=c["holder_name"],
+            masked_id_number=mask_id_number(c["holder_id_number"]),
+            occupation=c["occupation__name"],
+            level=_LEVEL_LABELS.get(c["level"], c["level"]),
+            issue_date=c["issue_date"],
+            centre=c["centre__name"],
+            validity=_withdrawn(c["status"]) or _in_force(c["occupation__name"], on, exits.get(c["occupation_id"])),
         )
-        for c in qs.select_related("occupation", "centre").order_by("-issue_date", "number")
+        for c in found
     ]
 
 
