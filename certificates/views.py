@@ -17,7 +17,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -116,22 +115,9 @@ def verify(request: HttpRequest) -> HttpResponse:
 def _record_lookup_hit(request: HttpRequest, rows: list[selectors.LookupRow], how: str) -> None:
     if rows:
         found = "、".join(f"{row.number} {row.holder_name}" for row in rows)
-        with transaction.atomic():
-            _commit_without_waiting_for_the_disk()
-            audit.record(request, action=audit.LOOKUP, subject=f"证书 {found}", reason=f"公众查询（{how}）")
-
-
-def _commit_without_waiting_for_the_disk() -> None:
-    """The access-log row of a public lookup is committed without waiting for PostgreSQL to
-    flush it to disk (``synchronous_commit`` off, for this one transaction). Waiting cost
-    more than all the rest of a lookup that finds a certificate (bench/lookup_bench.py),
-    and the lookup is the busiest public page. What it risks: a crash of the database
-    server (not of a web process) may lose the rows of the last fraction of a second
-    (at most three times ``wal_writer_delay``, 0.6 s by default); never part of a row,
-    never any other data, and every row the database kept stays as it was."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        # Committed durably like every access-log row (PIPL): an unflushed commit would be
+        # faster (bench/lookup_bench.py) but a database crash could lose the last rows.
+        audit.record(request, action=audit.LOOKUP, subject=f"证书 {found}", reason=f"公众查询（{how}）")
 
 
 # --- downloads ------------------------------------------------------------------------------------
