@@ -10,6 +10,7 @@ import os
 import statistics
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +127,16 @@ def _number(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (CJK characters count as two)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def report(figures: list[Figure], *, markdown: bool = False) -> str:
     """The figures as a table (plain text, or Markdown for the README and notes)."""
     lines = []
@@ -144,5 +155,5 @@ def report(figures: list[Figure], *, markdown: bool = False) -> str:
             lines.append(f"\n== {section} ==")
         goal = f"  goal {f.goal}: {verdict}" if f.goal else ""
         extra = f"  [{f.note}]" if f.note else ""
-        lines.append(f"{f.label:<58} {_number(f.value, f.unit):>14}  ({spread}){goal}{extra}")
+        lines.append(f"{pad(f.label, 58)} {_number(f.value, f.unit):>14}  ({spread}){goal}{extra}")
     return "\n".join(lines)
