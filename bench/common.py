@@ -39,10 +39,12 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django(url: str) -> None:
-    """Django on ``url`` with the local settings, DEBUG off (as in production), migrated."""
+def setup_django(url: str, *, migrate: bool = True) -> None:
+    """Django on ``url`` with the local settings, DEBUG off (as in production), migrated
+    (``migrate=False``: a child process on a database its parent has migrated)."""
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("DJANGO_DEBUG", "0")
     ensure_database(url)
     import django
 
@@ -52,7 +54,8 @@ def setup_django(url: str) -> None:
 
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,24 @@ class Figure:
         return cls(section, label, samples.median, unit, (samples.low, samples.high), **kwargs)
 
 
+def figures_to_json(figures: list[Figure]) -> str:
+    """The figures as JSON (run_all collects them from each benchmark's own process)."""
+    import dataclasses
+    import json
+
+    return json.dumps([dataclasses.asdict(f) for f in figures], ensure_ascii=False)
+
+
+def figures_from_json(text: str) -> list[Figure]:
+    import json
+
+    found = []
+    for item in json.loads(text):
+        spread = item.pop("spread")
+        found.append(Figure(**item, spread=tuple(spread) if spread else None))
+    return found
+
+
 def _number(value: float, unit: str) -> str:
     if unit in ("%", "×"):
         return f"{value:.1f}{unit}" if unit == "%" else f"{value:.2f}{unit}"
@@ -155,5 +176,6 @@ def report(figures: list[Figure], *, markdown: bool = False) -> str:
             lines.append(f"\n== {section} ==")
         goal = f"  goal {f.goal}: {verdict}" if f.goal else ""
         extra = f"  [{f.note}]" if f.note else ""
-        lines.append(f"{pad(f.label, 58)} {_number(f.value, f.unit):>14}  ({spread}){goal}{extra}")
+        spread = f"  ({spread})" if spread else ""
+        lines.append(f"{pad(f.label, 58)} {_number(f.value, f.unit):>14}{spread}{goal}{extra}")
     return "\n".join(lines)
