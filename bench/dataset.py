@@ -133,21 +133,28 @@ def ensure(size: int, name: str | None = None, *, quiet: bool = False) -> str:
     return url
 
 
-def scratch_copy(size: int, copy_name: str) -> str:
+def scratch_copy(size: int, copy_name: str, *, wait: float = 600.0) -> str:
     """A fresh copy of the dataset (``CREATE DATABASE … TEMPLATE``), for benchmarks that
     change data (issuing certificates, sweeping reminders): the shared dataset stays as
-    built. The old copy, if any, is dropped first."""
+    built. The old copy, if any, is dropped first. PostgreSQL copies a template only while
+    nobody is connected to it: this waits (up to ``wait`` seconds) for other benchmarks to
+    let go rather than cutting them off."""
+    import psycopg
+
     source = name_for(size)
     ensure(size, source)
     admin = database_url("postgres")
+    deadline = time.monotonic() + wait
     with _connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)')
-        # A template must have no other connection while it is copied.
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [source],
-        )
-        conn.execute(f'CREATE DATABASE "{copy_name}" TEMPLATE "{source}"')
+        while True:
+            try:
+                conn.execute(f'CREATE DATABASE "{copy_name}" TEMPLATE "{source}"')
+                break
+            except psycopg.errors.ObjectInUse:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(2)
     return database_url(copy_name)
 
 
