@@ -141,11 +141,13 @@ def figures_from_json(text: str) -> list[Figure]:
 def _number(value: float, unit: str) -> str:
     if unit in ("%", "×"):
         return f"{value:.1f}{unit}" if unit == "%" else f"{value:.2f}{unit}"
-    if abs(value) >= 1000:
+    if value != value:  # NaN: a figure that could not be measured
+        return "—"
+    if abs(value) >= 1000 or float(value).is_integer():
         return f"{value:,.0f} {unit}"
     if abs(value) >= 10:
         return f"{value:.1f} {unit}"
-    return f"{value:.3g} {unit}"
+    return f"{value:.2f} {unit}" if abs(value) >= 0.01 else f"{value:.3g} {unit}"
 
 
 def display_width(text: str) -> int:
