@@ -10,6 +10,7 @@ import os
 import statistics
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +39,12 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django(url: str) -> None:
-    """Django on ``url`` with the local settings, DEBUG off (as in production), migrated."""
+def setup_django(url: str, *, migrate: bool = True) -> None:
+    """Django on ``url`` with the local settings, DEBUG off (as in production), migrated
+    (``migrate=False``: a child process on a database its parent has migrated)."""
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("DJANGO_DEBUG", "0")
     ensure_database(url)
     import django
 
@@ -51,7 +54,8 @@ def setup_django(url: str) -> None:
 
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
 
 
 @dataclass(frozen=True)
@@ -116,14 +120,44 @@ class Figure:
         return cls(section, label, samples.median, unit, (samples.low, samples.high), **kwargs)
 
 
+def figures_to_json(figures: list[Figure]) -> str:
+    """The figures as JSON (run_all collects them from each benchmark's own process)."""
+    import dataclasses
+    import json
+
+    return json.dumps([dataclasses.asdict(f) for f in figures], ensure_ascii=False)
+
+
+def figures_from_json(text: str) -> list[Figure]:
+    import json
+
+    found = []
+    for item in json.loads(text):
+        spread = item.pop("spread")
+        found.append(Figure(**item, spread=tuple(spread) if spread else None))
+    return found
+
+
 def _number(value: float, unit: str) -> str:
     if unit in ("%", "×"):
         return f"{value:.1f}{unit}" if unit == "%" else f"{value:.2f}{unit}"
-    if abs(value) >= 1000:
+    if value != value:  # NaN: a figure that could not be measured
+        return "—"
+    if abs(value) >= 1000 or float(value).is_integer():
         return f"{value:,.0f} {unit}"
     if abs(value) >= 10:
         return f"{value:.1f} {unit}"
-    return f"{value:.3g} {unit}"
+    return f"{value:.2f} {unit}" if abs(value) >= 0.01 else f"{value:.3g} {unit}"
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (CJK characters count as two)."""
+    return text + " " * max(0, width - display_width(text))
 
 
 def report(figures: list[Figure], *, markdown: bool = False) -> str:
@@ -144,5 +178,6 @@ def report(figures: list[Figure], *, markdown: bool = False) -> str:
             lines.append(f"\n== {section} ==")
         goal = f"  goal {f.goal}: {verdict}" if f.goal else ""
         extra = f"  [{f.note}]" if f.note else ""
-        lines.append(f"{f.label:<58} {_number(f.value, f.unit):>14}  ({spread}){goal}{extra}")
+        spread = f"  ({spread})" if spread else ""
+        lines.append(f"{pad(f.label, 58)} {_number(f.value, f.unit):>14}{spread}{goal}{extra}")
     return "\n".join(lines)
