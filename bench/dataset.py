@@ -942,6 +942,7 @@ def build(size: int, *, seed: int = 2020) -> dict:
                 "year": day.year,
                 "sequence": sequence[centre_id],
                 "registration_id": r["id"],
+                "station_id": r["_station"].pk,
                 "result_id": passing_results[r["id"]]["id"],
                 "candidate_id": candidate["id"],
                 "holder_name": candidate["name"],
