@@ -22,6 +22,7 @@ from appraisals.models import (
     ExamResult,
     ExamSession,
     Registration,
+    Retake,
     SeatAssignment,
 )
 from appraisals.rules import Violation
@@ -88,15 +89,26 @@ class CaseFile:
 
 def case_files(registrations: Iterable[Registration | int]) -> dict[int, CaseFile]:
     """The case files of many registrations in five queries, whatever their number (by
-    registration id)."""
+    registration id), with everything the archive binds (the people who acted by name, the
+    matched route, the off-site request) read in the same queries."""
     ids = [r if isinstance(r, int) else r.pk for r in registrations]
     # Regions with their parents: the rule book and the off-site check walk up the tree
     # (district, city, province).
     found = Registration.objects.filter(pk__in=ids).select_related(
-        "candidate", "station__region__parent__parent", "station__centre", "announcement__occupation", "application"
+        "candidate",
+        "station__region__parent__parent",
+        "station__centre",
+        "announcement__occupation",
+        "application__decided_by",
+        "registered_by",
     )
-    reviews = {r.registration_id: r for r in EligibilityReview.objects.filter(registration__in=ids)}
-    consents = {c.registration_id: c for c in ConsentForm.objects.filter(registration__in=ids)}
+    reviews = {
+        r.registration_id: r
+        for r in EligibilityReview.objects.filter(registration__in=ids).select_related("reviewer", "matched_route")
+    }
+    consents = {
+        c.registration_id: c for c in ConsentForm.objects.filter(registration__in=ids).select_related("received_by")
+    }
     results: dict[int, list[ExamResult]] = defaultdict(list)
     for result in (
         ExamResult.objects.filter(registration__in=ids, confirmed_at__isnull=False)
@@ -104,7 +116,10 @@ def case_files(registrations: Iterable[Registration | int]) -> dict[int, CaseFil
             "session__application__station__region",
             "session__region__parent__parent",
             "session__occupation",
-            "session__offsite_request",
+            "session__offsite_request__station",
+            "session__offsite_request__region",
+            "entered_by",
+            "confirmed_by",
         )
         .order_by("attempt", "pk")
     ):
@@ -190,12 +205,30 @@ def issuance_refusals_many(
     pending_item_ok: IssuanceBatch | None = None,
 ) -> dict[int, list[Violation]]:
     """``issuance_refusals`` for many registrations at once (by registration id), in a
-    fixed number of queries whatever their number: the case files (five), pending batch
-    items, open findings, valid certificates and each issuing centre's subtree (one each).
-    ``centre`` None: each case is checked for its station's own centre (what a system
-    administrator's batch would be issued by)."""
+    fixed number of queries whatever their number: the case files (five), then
+    ``issuance_refusals_of``. ``centre`` None: each case is checked for its station's own
+    centre (what a system administrator's batch would be issued by)."""
+    return issuance_refusals_of(
+        case_files(registrations),
+        centre=centre,
+        issue_date=issue_date,
+        rulebook=rulebook,
+        pending_item_ok=pending_item_ok,
+    )
+
+
+def issuance_refusals_of(
+    cases: Mapping[int, CaseFile],
+    *,
+    centre: GuidanceCentre | None,
+    issue_date: datetime.date | None,
+    rulebook: RuleBook | None = None,
+    pending_item_ok: IssuanceBatch | None = None,
+) -> dict[int, list[Violation]]:
+    """``issuance_refusals_many`` over case files already read (issuance reads them once
+    and issues from them): pending batch items, open findings, valid certificates and each
+    issuing centre's subtree, one query each, then the rules in memory."""
     book = rulebook or RuleBook()
-    cases = case_files(registrations)
     ids = list(cases)
     pending_items = IssuanceItem.objects.filter(registration__in=ids, status=IssuanceItem.Status.PENDING)
     if pending_item_ok is not None:
@@ -431,10 +464,32 @@ def rush_signals(
             "session_id", flat=True
         )
     )
-    for session in ExamSession.objects.filter(pk__in=session_ids).select_related("occupation").order_by("date", "pk"):
-        seated = SeatAssignment.objects.filter(session=session).count()
-        retakers = session.retakes.count() if session.kind == ExamSession.Kind.RETAKE else 0
-        candidates = max(seated, retakers)
+    sessions = list(
+        ExamSession.objects.filter(pk__in=session_ids)
+        .select_related("occupation")
+        .prefetch_related("examiners")
+        .order_by("date", "pk")
+    )
+    # Seats and retakers counted for every session at once (one grouped query each).
+    seated = dict(
+        SeatAssignment.objects.filter(session__in=session_ids)
+        .values_list("session_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    retake_sessions = [s.pk for s in sessions if s.kind == ExamSession.Kind.RETAKE]
+    retakers = (
+        dict(
+            Retake.objects.filter(session__in=retake_sessions)
+            .values_list("session_id")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        if retake_sessions
+        else {}
+    )
+    for session in sessions:
+        candidates = max(seated.get(session.pk, 0), retakers.get(session.pk, 0))
         # Counted as the registry stands now: an entry revoked back to before the exam day
         # (a certificate found to have run out) does not count.
         people = list(session.examiners.all())
