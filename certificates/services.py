@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
+from django.db.models import OuterRef, Subquery, Value
 from django.dispatch import Signal
 
 from appraisals.models import ConsentForm, ExamSession, Registration
@@ -235,7 +236,7 @@ def _archive_set(
     3. Build each record and check it in memory (``_validate_in_memory``).
     4. Write the records, and their trace, in one insert.
     5. The case ends with the certificate: archive each signed form not archived yet, in
-       one update."""
+       one update (each form's hash read from its new record: no per-row CASE to build)."""
     if corrects is not None and len(issued) != 1:
         raise ValueError("A correction binds one certificate.")
     if any(case.consent is None or not case.consent.scan for _, case in issued):
@@ -266,9 +267,25 @@ def _archive_set(
             consent.archived_at, consent.archived_by, consent.scan_sha256 = now, actor, record.consent_sha256
             _validate_in_memory(consent)
             consents.append(consent)
+    # Django writes a bulk insert on PostgreSQL as UNNEST of one array a column, and psycopg
+    # escapes each quote of every JSON document of an array in Python: most of a record's
+    # cost. One expression among the values makes Django write plain rows instead (each
+    # document one parameter), for the records and, reading the same attribute, their history.
+    for record in records:
+        record.created_at = Value(now, output_field=models.DateTimeField())
     ArchiveRecord.objects.bulk_create(records)
+    for record in records:
+        record.created_at = now
     if consents:
-        ConsentForm.objects.bulk_update(consents, ["archived_at", "archived_by", "scan_sha256"])
+        ConsentForm.objects.filter(pk__in=[c.pk for c in consents], archived_at__isnull=True).update(
+            archived_at=now,
+            archived_by=actor,
+            scan_sha256=Subquery(
+                ArchiveRecord.objects.filter(
+                    registration=OuterRef("registration"), pk__in=[r.pk for r in records]
+                ).values("consent_sha256")[:1]
+            ),
+        )
     return records
 
 
@@ -576,9 +593,16 @@ def batch_approve(
             now=now,
             batch=batch,
         )
-        for item, certificate in zip(chunk, certificates, strict=True):
-            item.certificate, item.status = certificate, ItemStatus.ISSUED
-        IssuanceItem.objects.bulk_update(chunk, ["certificate", "status"])
+        # Each item gets the certificate just issued for its registration: one UPDATE, no
+        # per-row CASE to build.
+        IssuanceItem.objects.filter(pk__in=[item.pk for item in chunk]).update(
+            status=ItemStatus.ISSUED,
+            certificate=Subquery(
+                Certificate.objects.filter(
+                    pk__in=[c.pk for c in certificates], registration=OuterRef("registration")
+                ).values("pk")[:1]
+            ),
+        )
     batch.status, batch.approved_by, batch.issue_date = BatchStatus.APPROVED, actor, issue_date
     batch.full_clean()
     batch.save(update_fields=["status", "approved_by", "issue_date"])
