@@ -460,7 +460,8 @@ def batch_prepare(
     book = RuleBook()
     refused = []
     for chunk in _chunks(sorted(registrations, key=lambda r: r.pk)):
-        reasons = selectors.issuance_refusals_many(chunk, centre=centre, issue_date=None, rulebook=book)
+        cases = selectors.case_files(chunk, share=True)
+        reasons = selectors.issuance_refusals_of(cases, centre=centre, issue_date=None, rulebook=book)
         refused += [(registration, reasons[registration.pk]) for registration in chunk if reasons[registration.pk]]
     if refused:
         raise RuleError("不能制作发证批次：" + _refusal_message(refused))
@@ -504,7 +505,8 @@ def batches_prepare(
     refused = []
     for chunk in _chunks(registrations):
         # No centre of the actor's own: each case for its station's centre.
-        found = selectors.issuance_refusals_many(chunk, centre=actor.centre, issue_date=None, rulebook=book)
+        cases = selectors.case_files(chunk, share=True)
+        found = selectors.issuance_refusals_of(cases, centre=actor.centre, issue_date=None, rulebook=book)
         for registration in chunk:
             reasons = found[registration.pk]
             if reasons:
@@ -559,7 +561,7 @@ def batch_approve(
     refused, held = [], []
     cases: dict[int, selectors.CaseFile] = {}
     for chunk in _chunks(items):
-        found = selectors.case_files([item.registration_id for item in chunk])
+        found = selectors.case_files([item.registration_id for item in chunk], share=True)
         all_reasons = selectors.issuance_refusals_of(
             found, centre=batch.centre, issue_date=issue_date, rulebook=book, pending_item_ok=batch
         )
