@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from appraisals import rules
 from appraisals.models import (
@@ -22,6 +22,7 @@ from appraisals.models import (
     ExamResult,
     ExamSession,
     Registration,
+    Retake,
     SeatAssignment,
 )
 from appraisals.rules import Violation
@@ -86,28 +87,62 @@ class CaseFile:
         return [r.session for r in self.results]
 
 
-def case_files(registrations: Iterable[Registration | int]) -> dict[int, CaseFile]:
-    """The case files of many registrations in five queries, whatever their number (by
-    registration id)."""
-    ids = [r if isinstance(r, int) else r.pk for r in registrations]
-    # Regions with their parents: the rule book and the off-site check walk up the tree
-    # (district, city, province).
-    found = Registration.objects.filter(pk__in=ids).select_related(
-        "candidate", "station__region__parent__parent", "station__centre", "announcement__occupation", "application"
-    )
-    reviews = {r.registration_id: r for r in EligibilityReview.objects.filter(registration__in=ids)}
-    consents = {c.registration_id: c for c in ConsentForm.objects.filter(registration__in=ids)}
-    results: dict[int, list[ExamResult]] = defaultdict(list)
-    for result in (
-        ExamResult.objects.filter(registration__in=ids, confirmed_at__isnull=False)
-        .select_related(
-            "session__application__station__region",
-            "session__region__parent__parent",
-            "session__occupation",
-            "session__offsite_request",
+# What a case file's rows point to, each with what that row points to in turn. Regions come
+# with their parents: the rule book and the off-site check walk up the tree (district, city,
+# province); the people who acted are named in the archive.
+REGISTRATION_LINKS = {
+    "station": ("region__parent__parent", "centre"),
+    "announcement": ("occupation",),
+    "application": ("decided_by",),
+    "registered_by": (),
+}
+REVIEW_LINKS: dict[str, tuple[str, ...]] = {"matched_route": (), "reviewer": ()}
+CONSENT_LINKS: dict[str, tuple[str, ...]] = {"received_by": ()}
+RESULT_LINKS = {
+    "session": (
+        "application__station__region",
+        "region__parent__parent",
+        "occupation",
+        "offsite_request__station",
+        "offsite_request__region",
+    ),
+    "entered_by": (),
+    "confirmed_by": (),
+}
+
+
+def _linked(qs: QuerySet, links: Mapping[str, tuple[str, ...]], *, share: bool) -> QuerySet:
+    """``qs`` reading the rows in ``links`` with it: joined (no query more, one object a
+    row), or shared (one query a relation, one object for every case pointing to it)."""
+    if share:
+        return qs.prefetch_related(
+            *(
+                Prefetch(name, qs.model._meta.get_field(name).related_model._base_manager.select_related(*inner))
+                for name, inner in links.items()
+            )
         )
-        .order_by("attempt", "pk")
-    ):
+    joined = [[f"{name}__{path}" for path in inner] or [name] for name, inner in links.items()]
+    return qs.select_related(*itertools.chain.from_iterable(joined))
+
+
+def case_files(registrations: Iterable[Registration | int], *, share: bool = False) -> dict[int, CaseFile]:
+    """The case files of many registrations (by registration id), whatever their number, in
+    four queries (the registrations, eligibility reviews, consent forms and confirmed
+    results), everything they point to joined in; with ``share``, in at most fourteen:
+    stations, announcements, applications, sessions and the people who acted are read once
+    and shared by every case pointing to them, built once for hundreds of cases instead of
+    once a case (issuance reads chunks of hundreds)."""
+    ids = [r if isinstance(r, int) else r.pk for r in registrations]
+    found = _linked(
+        Registration.objects.filter(pk__in=ids).select_related("candidate"), REGISTRATION_LINKS, share=share
+    )
+    reviews = _linked(EligibilityReview.objects.filter(registration__in=ids), REVIEW_LINKS, share=share)
+    by_review = {r.registration_id: r for r in reviews}
+    consents = _linked(ConsentForm.objects.filter(registration__in=ids), CONSENT_LINKS, share=share)
+    by_consent = {c.registration_id: c for c in consents}
+    results: dict[int, list[ExamResult]] = defaultdict(list)
+    confirmed = ExamResult.objects.filter(registration__in=ids, confirmed_at__isnull=False).order_by("attempt", "pk")
+    for result in _linked(confirmed, RESULT_LINKS, share=share):
         results[result.registration_id].append(result)
     files = {}
     for registration in found:
@@ -115,8 +150,8 @@ def case_files(registrations: Iterable[Registration | int]) -> dict[int, CaseFil
         passing = next((r for r in reversed(mine) if r.passed), None)
         files[registration.pk] = CaseFile(
             registration,
-            reviews.get(registration.pk),
-            consents.get(registration.pk),
+            by_review.get(registration.pk),
+            by_consent.get(registration.pk),
             registration.application,
             mine,
             passing,
@@ -190,12 +225,30 @@ def issuance_refusals_many(
     pending_item_ok: IssuanceBatch | None = None,
 ) -> dict[int, list[Violation]]:
     """``issuance_refusals`` for many registrations at once (by registration id), in a
-    fixed number of queries whatever their number: the case files (five), pending batch
-    items, open findings, valid certificates and each issuing centre's subtree (one each).
-    ``centre`` None: each case is checked for its station's own centre (what a system
-    administrator's batch would be issued by)."""
+    fixed number of queries whatever their number: the case files, then
+    ``issuance_refusals_of``. ``centre`` None: each case is checked for its station's own
+    centre (what a system administrator's batch would be issued by)."""
+    return issuance_refusals_of(
+        case_files(registrations),
+        centre=centre,
+        issue_date=issue_date,
+        rulebook=rulebook,
+        pending_item_ok=pending_item_ok,
+    )
+
+
+def issuance_refusals_of(
+    cases: Mapping[int, CaseFile],
+    *,
+    centre: GuidanceCentre | None,
+    issue_date: datetime.date | None,
+    rulebook: RuleBook | None = None,
+    pending_item_ok: IssuanceBatch | None = None,
+) -> dict[int, list[Violation]]:
+    """``issuance_refusals_many`` over case files already read (issuance reads them once
+    and issues from them): pending batch items, open findings, valid certificates and each
+    issuing centre's subtree, one query each, then the rules in memory."""
     book = rulebook or RuleBook()
-    cases = case_files(registrations)
     ids = list(cases)
     pending_items = IssuanceItem.objects.filter(registration__in=ids, status=IssuanceItem.Status.PENDING)
     if pending_item_ok is not None:
@@ -431,10 +484,32 @@ def rush_signals(
             "session_id", flat=True
         )
     )
-    for session in ExamSession.objects.filter(pk__in=session_ids).select_related("occupation").order_by("date", "pk"):
-        seated = SeatAssignment.objects.filter(session=session).count()
-        retakers = session.retakes.count() if session.kind == ExamSession.Kind.RETAKE else 0
-        candidates = max(seated, retakers)
+    sessions = list(
+        ExamSession.objects.filter(pk__in=session_ids)
+        .select_related("occupation")
+        .prefetch_related("examiners")
+        .order_by("date", "pk")
+    )
+    # Seats and retakers counted for every session at once (one grouped query each).
+    seated = dict(
+        SeatAssignment.objects.filter(session__in=session_ids)
+        .values_list("session_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    retake_sessions = [s.pk for s in sessions if s.kind == ExamSession.Kind.RETAKE]
+    retakers = (
+        dict(
+            Retake.objects.filter(session__in=retake_sessions)
+            .values_list("session_id")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        if retake_sessions
+        else {}
+    )
+    for session in sessions:
+        candidates = max(seated.get(session.pk, 0), retakers.get(session.pk, 0))
         # Counted as the registry stands now: an entry revoked back to before the exam day
         # (a certificate found to have run out) does not count.
         people = list(session.examiners.all())

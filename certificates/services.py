@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import OuterRef, Subquery, Value
 from django.dispatch import Signal
 
 from appraisals.models import ConsentForm, ExamSession, Registration
@@ -99,22 +100,32 @@ def finding_close(
 # --- numbers ----------------------------------------------------------------------------------
 
 
-def next_number(centre: GuidanceCentre, year: int, kind: str) -> int:
-    """The next number of the (centre, year, kind) series. Must run inside the transaction
-    that uses the number: the counter row stays locked until it commits, so a concurrent
-    issuer waits, and a rollback gives the number back (no gaps, no duplicates).
+def reserve_numbers(centre: GuidanceCentre, year: int, kind: str, count: int) -> range:
+    """The next ``count`` consecutive numbers of the (centre, year, kind) series, taken at
+    once. Must run inside the transaction that uses them: the counter row stays locked
+    until it commits, so a concurrent issuer waits, and a rollback gives the numbers back
+    (no gaps, no duplicates).
 
     The row is created with INSERT … ON CONFLICT DO NOTHING, so two first issuers of a
-    year do not collide; then it is read under SELECT … FOR UPDATE."""
+    year do not collide; then it is read under SELECT … FOR UPDATE and moved on by
+    ``count`` in one UPDATE (whatever ``count``: four statements with the trace)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number() must run inside a transaction.")
+    if count < 1:
+        raise ValueError("reserve_numbers() takes at least one number.")
     NumberCounter.objects.bulk_create(
         [NumberCounter(centre=centre, year=year, kind=kind, last_number=0)], ignore_conflicts=True
     )
     counter = NumberCounter.objects.select_for_update().get(centre=centre, year=year, kind=kind)
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     counter.save(update_fields=["last_number"])
-    return counter.last_number
+    return range(first, counter.last_number + 1)
+
+
+def next_number(centre: GuidanceCentre, year: int, kind: str) -> int:
+    """The next number of the (centre, year, kind) series (see ``reserve_numbers``)."""
+    return reserve_numbers(centre, year, kind, 1)[0]
 
 
 def certificate_number(centre: GuidanceCentre, year: int, sequence: int) -> str:
@@ -202,32 +213,90 @@ def _archive(
     corrects: ArchiveRecord | None = None,
     reason: str = "",
 ) -> ArchiveRecord:
-    """Bind what the certificate rests on into one archive record, with a copy of the
-    consent scan and its SHA-256."""
+    """Bind what the certificate rests on, as the case is now, into one archive record
+    (``_archive_set`` of one)."""
     case = selectors.case_file(certificate.registration)
-    if case.consent is None or not case.consent.scan:
+    return _archive_set(actor=actor, issued=[(certificate, case)], now=now, corrects=corrects, reason=reason)[0]
+
+
+def _archive_set(
+    *,
+    actor: User,
+    issued: Sequence[tuple[Certificate, selectors.CaseFile]],
+    now: datetime.datetime,
+    corrects: ArchiveRecord | None = None,
+    reason: str = "",
+) -> list[ArchiveRecord]:
+    """Bind what each certificate rests on into one archive record, with a copy of the
+    consent scan and its SHA-256, in the order given; ``corrects`` (with ``reason``) only
+    for one certificate.
+
+    1. Refuse the set if a case has no consent scan.
+    2. Read each scan once: its hash and its copy come from the same bytes.
+    3. Build each record and check it in memory (``_validate_in_memory``).
+    4. Write the records, and their trace, in one insert.
+    5. The case ends with the certificate: archive each signed form not archived yet, in
+       one update (each form's hash read from its new record: no per-row CASE to build)."""
+    if corrects is not None and len(issued) != 1:
+        raise ValueError("A correction binds one certificate.")
+    if any(case.consent is None or not case.consent.scan for _, case in issued):
         raise RuleError("自愿书没有扫描件，无法归档。")
-    with case.consent.scan.open("rb") as scan:
-        data = scan.read()
-    record = ArchiveRecord(
-        centre=certificate.centre,
-        certificate=certificate,
-        registration=certificate.registration,
-        consent_sha256=hashlib.sha256(data).hexdigest(),
-        contents=_archive_contents(certificate, case),
-        created_at=now,
-        created_by=actor,
-        corrects=corrects,
-        correction_reason=reason,
-    )
-    extension = os.path.splitext(case.consent.scan.name)[1].lower() or ".bin"
-    record.consent_scan.save(f"consent{extension}", ContentFile(data), save=False)
-    record.full_clean()
-    record.save()
-    if case.consent.archived_at is None:
-        # The case ends with the certificate: the signed form is archived with it.
-        _mark_consent_archived(case.consent, actor=actor, sha256=record.consent_sha256, now=now)
-    return record
+    records = []
+    consents = []
+    for certificate, case in issued:
+        consent = case.consent
+        assert consent is not None  # refused above
+        with consent.scan.open("rb") as scan:
+            data = scan.read()
+        record = ArchiveRecord(
+            centre=certificate.centre,
+            certificate=certificate,
+            registration=certificate.registration,
+            consent_sha256=hashlib.sha256(data).hexdigest(),
+            contents=_archive_contents(certificate, case),
+            created_at=now,
+            created_by=actor,
+            corrects=corrects,
+            correction_reason=reason,
+        )
+        extension = os.path.splitext(consent.scan.name)[1].lower() or ".bin"
+        record.consent_scan.save(f"consent{extension}", ContentFile(data), save=False)
+        _validate_in_memory(record)
+        records.append(record)
+        if consent.archived_at is None:
+            consent.archived_at, consent.archived_by, consent.scan_sha256 = now, actor, record.consent_sha256
+            _validate_in_memory(consent)
+            consents.append(consent)
+    # Django writes a bulk insert on PostgreSQL as UNNEST of one array a column, and psycopg
+    # escapes each quote of every JSON document of an array in Python: most of a record's
+    # cost. One expression among the values makes Django write plain rows instead (each
+    # document one parameter), for the records and, reading the same attribute, their history.
+    for record in records:
+        record.created_at = Value(now, output_field=models.DateTimeField())
+    ArchiveRecord.objects.bulk_create(records)
+    for record in records:
+        record.created_at = now
+    if consents:
+        ConsentForm.objects.filter(pk__in=[c.pk for c in consents], archived_at__isnull=True).update(
+            archived_at=now,
+            archived_by=actor,
+            scan_sha256=Subquery(
+                ArchiveRecord.objects.filter(
+                    registration=OuterRef("registration"), pk__in=[r.pk for r in records]
+                ).values("consent_sha256")[:1]
+            ),
+        )
+    return records
+
+
+def _validate_in_memory(obj: models.Model) -> None:
+    """What ``full_clean()`` checks, without a query: every field's value (a missing
+    required foreign key included) and the model's ``clean()``. Left to the database, which
+    holds them for every row written in a set: that a given foreign key exists, the unique
+    constraints and the CHECK constraints (``full_clean`` asks the database once for each,
+    for every row)."""
+    given = {f.name for f in obj._meta.concrete_fields if f.is_relation and getattr(obj, f.attname) is not None}
+    obj.full_clean(exclude=given, validate_unique=False, validate_constraints=False)
 
 
 def _mark_consent_archived(consent: ConsentForm, *, actor: User, sha256: str, now: datetime.datetime) -> None:
@@ -284,6 +353,19 @@ def archive_correct(*, actor: User, record: ArchiveRecord, reason: str, now: dat
 # --- issuance -----------------------------------------------------------------------------------
 
 
+# Cases read, checked and written together: the statements of an issuance grow with the
+# chunks, not with the cases. 500 rows keep every IN list and bulk write under SQLite's
+# oldest limit of 999 parameters a statement.
+CHUNK = 500
+
+T = TypeVar("T")
+
+
+def _chunks(rows: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
+
+
 def _issue(
     *,
     actor: User,
@@ -294,31 +376,61 @@ def _issue(
     batch: IssuanceBatch | None = None,
     reissue_of: Certificate | None = None,
 ) -> Certificate:
-    """Number, create and archive one certificate. The caller has checked the rules."""
-    registration = case.registration
-    sequence = next_number(centre, issue_date.year, NumberCounter.Kind.CERTIFICATE)
-    certificate = Certificate(
-        number=certificate_number(centre, issue_date.year, sequence),
-        centre=centre,
-        year=issue_date.year,
-        sequence=sequence,
-        registration=registration,
-        station_id=registration.station_id,
-        result=case.passing,
-        candidate=registration.candidate,
-        holder_name=registration.candidate.name,
-        holder_id_number=registration.candidate.id_number,
-        occupation=registration.announcement.occupation,
-        level=registration.announcement.level,
-        issue_date=issue_date,
-        issued_by=actor,
-        batch=batch,
-        reissue_of=reissue_of,
+    """Number, create and archive one certificate (``_issue_set`` of one)."""
+    [certificate] = _issue_set(
+        actor=actor, cases=[case], centre=centre, issue_date=issue_date, now=now, batch=batch, reissue_of=reissue_of
     )
-    certificate.full_clean()
-    certificate.save()
-    _archive(actor=actor, certificate=certificate, now=now)
     return certificate
+
+
+def _issue_set(
+    *,
+    actor: User,
+    cases: Sequence[selectors.CaseFile],
+    centre: GuidanceCentre,
+    issue_date: datetime.date,
+    now: datetime.datetime,
+    batch: IssuanceBatch | None = None,
+    reissue_of: Certificate | None = None,
+) -> list[Certificate]:
+    """Number, create and archive one certificate per case, numbered in the order given.
+    The caller has checked the rules; ``reissue_of`` only for one case.
+
+    1. Take the numbers at once (``reserve_numbers``: consecutive, under the counter's lock).
+    2. Build each certificate and check it in memory (``_validate_in_memory``).
+    3. Write the certificates, and their trace, in one insert.
+    4. Archive them (``_archive_set``)."""
+    if not cases:
+        return []
+    if reissue_of is not None and len(cases) != 1:
+        raise ValueError("A reissue replaces one certificate.")
+    numbers = reserve_numbers(centre, issue_date.year, NumberCounter.Kind.CERTIFICATE, len(cases))
+    certificates = []
+    for case, sequence in zip(cases, numbers, strict=True):
+        registration = case.registration
+        certificate = Certificate(
+            number=certificate_number(centre, issue_date.year, sequence),
+            centre=centre,
+            year=issue_date.year,
+            sequence=sequence,
+            registration=registration,
+            station_id=registration.station_id,
+            result=case.passing,
+            candidate=registration.candidate,
+            holder_name=registration.candidate.name,
+            holder_id_number=registration.candidate.id_number,
+            occupation=registration.announcement.occupation,
+            level=registration.announcement.level,
+            issue_date=issue_date,
+            issued_by=actor,
+            batch=batch,
+            reissue_of=reissue_of,
+        )
+        _validate_in_memory(certificate)
+        certificates.append(certificate)
+    Certificate.objects.bulk_create(certificates)
+    _archive_set(actor=actor, issued=list(zip(certificates, cases, strict=True)), now=now)
+    return certificates
 
 
 def _refusal_message(rows: list[tuple[Registration, list[Violation]]]) -> str:
@@ -348,10 +460,10 @@ def batch_prepare(
         raise RuleError("发证批次至少要包含一名合格考生。")
     book = RuleBook()
     refused = []
-    for registration in sorted(registrations, key=lambda r: r.pk):
-        reasons = selectors.issuance_refusals(registration, centre=centre, issue_date=None, rulebook=book)
-        if reasons:
-            refused.append((registration, reasons))
+    for chunk in _chunks(sorted(registrations, key=lambda r: r.pk)):
+        cases = selectors.case_files(chunk, share=True)
+        reasons = selectors.issuance_refusals_of(cases, centre=centre, issue_date=None, rulebook=book)
+        refused += [(registration, reasons[registration.pk]) for registration in chunk if reasons[registration.pk]]
     if refused:
         raise RuleError("不能制作发证批次：" + _refusal_message(refused))
     return _new_batch(actor=actor, centre=centre, registrations=registrations, prepared_on=prepared_on, note=note)
@@ -392,13 +504,16 @@ def batches_prepare(
     book = RuleBook()
     by_centre: dict[GuidanceCentre, list[Registration]] = {}
     refused = []
-    for registration in registrations:
-        centre = actor.centre or registration.station.centre
-        reasons = selectors.issuance_refusals(registration, centre=centre, issue_date=None, rulebook=book)
-        if reasons:
-            refused.append((registration, reasons))
-        else:
-            by_centre.setdefault(centre, []).append(registration)
+    for chunk in _chunks(registrations):
+        # No centre of the actor's own: each case for its station's centre.
+        cases = selectors.case_files(chunk, share=True)
+        found = selectors.issuance_refusals_of(cases, centre=actor.centre, issue_date=None, rulebook=book)
+        for registration in chunk:
+            reasons = found[registration.pk]
+            if reasons:
+                refused.append((registration, reasons))
+            else:
+                by_centre.setdefault(actor.centre or registration.station.centre, []).append(registration)
     batches = []
     for centre, members in by_centre.items():
         _require_issuer(actor, centre)
@@ -423,9 +538,14 @@ def batch_approve(
     Steps: lock the batch; refuse the preparer (four eyes), station users and officers
     outside the centre; check every rule again against the issue date (any refusal
     refuses the whole approval); unless a supervisor has released it, hold the whole
-    batch when it looks rushed (nothing issued); otherwise issue each registration in
-    station and ID-number order, holding those whose session has an open supervision
-    finding; number, archive, done."""
+    batch when it looks rushed (nothing issued); otherwise hold those whose session has an
+    open supervision finding and issue the others in station and ID-number order: numbered
+    consecutively, archived, done.
+
+    Each chunk of cases is read once (``selectors.case_files``), checked in memory
+    (``selectors.issuance_refusals_of``) and issued from the same case files, kept in
+    between (about 15 kB a case), by ``_issue_set``: the statements grow with the chunks,
+    not with the cases."""
     now = now or clock.now()
     batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
     if batch.status != BatchStatus.PREPARED:
@@ -440,14 +560,19 @@ def batch_approve(
         raise RuleError("该批次没有待核发的考生。")
     book = RuleBook()
     refused, held = [], []
-    for item in items:
-        reasons = selectors.issuance_refusals(
-            item.registration, centre=batch.centre, issue_date=issue_date, rulebook=book, pending_item_ok=batch
+    cases: dict[int, selectors.CaseFile] = {}
+    for chunk in _chunks(items):
+        found = selectors.case_files([item.registration_id for item in chunk], share=True)
+        all_reasons = selectors.issuance_refusals_of(
+            found, centre=batch.centre, issue_date=issue_date, rulebook=book, pending_item_ok=batch
         )
-        if selectors.is_finding_only(reasons):
-            held.append(item)
-        elif reasons:
-            refused.append((item.registration, reasons))
+        for item in chunk:
+            reasons = all_reasons[item.registration_id]
+            if selectors.is_finding_only(reasons):
+                held.append(item)
+            elif reasons:
+                refused.append((item.registration, reasons))
+        cases.update(found)
     if refused:
         raise RuleError("不能审批：" + _refusal_message(refused))
     if not batch.released:
@@ -458,17 +583,30 @@ def batch_approve(
             batch.held_by = actor
             batch.save(update_fields=["status", "rush_flags", "held_by"])
             return batch
-    for item in items:
-        if item in held:
-            item.status, item.note = ItemStatus.HELD, "考试场次有未办结的督导问题，证书暂缓核发。"
-            item.save(update_fields=["status", "note"])
-            continue
-        case = selectors.case_file(item.registration)
-        item.certificate = _issue(
-            actor=actor, case=case, centre=batch.centre, issue_date=issue_date, now=now, batch=batch
+    for item in held:
+        item.status, item.note = ItemStatus.HELD, "考试场次有未办结的督导问题，证书暂缓核发。"
+    if held:
+        IssuanceItem.objects.bulk_update(held, ["status", "note"])
+    held_ids = {item.pk for item in held}
+    for chunk in _chunks([item for item in items if item.pk not in held_ids]):
+        certificates = _issue_set(
+            actor=actor,
+            cases=[cases[item.registration_id] for item in chunk],
+            centre=batch.centre,
+            issue_date=issue_date,
+            now=now,
+            batch=batch,
         )
-        item.status = ItemStatus.ISSUED
-        item.save(update_fields=["certificate", "status"])
+        # Each item gets the certificate just issued for its registration: one UPDATE, no
+        # per-row CASE to build.
+        IssuanceItem.objects.filter(pk__in=[item.pk for item in chunk]).update(
+            status=ItemStatus.ISSUED,
+            certificate=Subquery(
+                Certificate.objects.filter(
+                    pk__in=[c.pk for c in certificates], registration=OuterRef("registration")
+                ).values("pk")[:1]
+            ),
+        )
     batch.status, batch.approved_by, batch.issue_date = BatchStatus.APPROVED, actor, issue_date
     batch.full_clean()
     batch.save(update_fields=["status", "approved_by", "issue_date"])
