@@ -291,11 +291,34 @@ def consent_upload_path(instance: ConsentForm, filename: str) -> str:
     return f"consent/{instance.registration.station.code}/{instance.registration_id}/{filename}"
 
 
+def copy_registration_station(record: Any) -> None:
+    """A case record keeps its registration's station (a registration never changes station)."""
+    if record.station_id is None and record.registration_id is not None:
+        record.station_id = record.registration.station_id
+
+
+def check_registration_station(record: Any, what: str) -> None:
+    copy_registration_station(record)
+    if not record.registration_id:
+        return
+    # A saved record's copy was checked when it was made: checking it again would cost a
+    # query per record in a set (issuance archives thousands of consent forms at once).
+    if not record._state.adding and not record._meta.get_field("registration").is_cached(record):
+        return
+    if record.station_id != record.registration.station_id:
+        raise ValidationError({"station": f"{what}的鉴定站必须是报名的鉴定站。"})
+
+
 class ConsentForm(models.Model):
     """职业技能鉴定自愿书: signed before the appraisal; archived, never deleted."""
 
     registration = models.OneToOneField(
         Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="consent_form"
+    )
+    # The registration's station, copied when the form is recorded (it never changes): the
+    # lists reach a user's scope on the form itself, not through a million registrations.
+    station = models.ForeignKey(
+        Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
     )
     signed_date = models.DateField("签署日期")
     scan = models.FileField("自愿书扫描件", upload_to=consent_upload_path, blank=True)
@@ -330,9 +353,24 @@ class ConsentForm(models.Model):
                 violation_error_message="自愿书归档时必须有扫描件及其SHA-256。",
             ),
         ]
+        indexes = [
+            # The list's order (newest first) within a station.
+            models.Index(F("station"), F("id").desc(), name="consent_station_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.registration.candidate}的自愿书（{self.signed_date:%Y-%m-%d}）"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        copy_registration_station(self)
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        copy_registration_station(self)  # before the field checks, so a new record is not "empty"
+        super().clean_fields(exclude)
+
+    def clean(self) -> None:
+        check_registration_station(self, "自愿书")
 
     def delete(self, *args, **kwargs):
         raise ValidationError("职业技能鉴定自愿书只能归档，不能删除。")
@@ -539,6 +577,10 @@ class ExamResult(models.Model):
     registration = models.ForeignKey(
         Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="results"
     )
+    # The registration's station, copied when the result is entered (see ConsentForm.station).
+    station = models.ForeignKey(
+        Station, verbose_name="鉴定站", on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     session = models.ForeignKey(ExamSession, verbose_name="考试场次", on_delete=models.PROTECT, related_name="results")
     attempt = models.PositiveSmallIntegerField("考试次序", choices=Attempt.choices, default=Attempt.FIRST)
     theory_score = models.DecimalField(
@@ -592,9 +634,24 @@ class ExamResult(models.Model):
                 violation_error_message="成绩复核确认后才能公示。",
             ),
         ]
+        indexes = [
+            # The list's order (by case) within a station.
+            models.Index(fields=["station", "registration", "attempt"], name="result_station_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.registration.candidate} {self.get_attempt_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        copy_registration_station(self)
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        copy_registration_station(self)  # before the field checks, so a new record is not "empty"
+        super().clean_fields(exclude)
+
+    def clean(self) -> None:
+        check_registration_station(self, "成绩")
 
     @property
     def is_locked(self) -> bool:

@@ -221,7 +221,7 @@ def identical_score_patterns(stations: QuerySet, *, min_repeats: int = 5) -> lis
     from .models import ExamResult
 
     return list(
-        ExamResult.objects.filter(registration__station__in=stations, attempt=1)
+        ExamResult.objects.filter(station__in=stations, attempt=1)
         .values("session_id", "theory_score", "practical_score")
         .annotate(n=Count("*"))
         .filter(n__gte=min_repeats)

@@ -73,6 +73,6 @@ def consent_scan(request: HttpRequest, consent_id: int) -> HttpResponse:
     """The station's scan of a signed 自愿书, for those who may see that registration."""
     if not request.user.has_perm("appraisals.view_consentform"):
         raise PermissionDenied
-    visible = ConsentForm.objects.filter(registration__station__in=visible_stations(request.user).values("pk"))
+    visible = ConsentForm.objects.filter(station__in=visible_stations(request.user).values("pk"))
     consent = get_object_or_404(visible.exclude(scan=""), pk=consent_id)
     return stored_file_response(consent.scan, f"自愿书扫描件-{consent.registration_id}")

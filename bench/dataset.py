@@ -65,7 +65,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, database_url, ensure_database
 
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 D = datetime.date
 CST = datetime.timezone(datetime.timedelta(hours=8))  # Asia/Shanghai has had no DST since 1991
 BUSINESS_DATE = D(2020, 12, 31)  # the season as it stands at the end of 2020
@@ -719,6 +719,7 @@ def build(size: int, *, seed: int = 2020) -> dict:
             consents.append(
                 {
                     "registration_id": r["id"],
+                    "station_id": s.pk,
                     "signed_date": signed,
                     "scan": f"consent/{s.code}/{r['id']}/自愿书.pdf" if rng.random() < 0.97 else "",
                     "received_by_id": clerk[s.pk].pk,
@@ -834,6 +835,7 @@ def build(size: int, *, seed: int = 2020) -> dict:
         theory, practical = scores(bool(passing))
         row = {
             "registration_id": r["id"],
+            "station_id": r["station_id"],
             "session_id": session.pk,
             "attempt": attempt,
             "theory_score": theory,

@@ -307,6 +307,7 @@ def build(total: int, scan_kb: int) -> None:
         consents.append(
             ConsentForm(
                 registration=r,
+                station_id=r.station_id,
                 signed_date=r.registration_date + datetime.timedelta(days=2),
                 scan=scan,
                 received_by=r.registered_by,
@@ -374,6 +375,7 @@ def build(total: int, scan_kb: int) -> None:
         results.append(
             ExamResult(
                 registration=registration,
+                station_id=registration.station_id,
                 session=session,
                 attempt=ExamResult.Attempt.FIRST,
                 theory_score=Decimal(rng.randint(60, 98)),
@@ -459,7 +461,8 @@ def issue_run(size: int, pks: list[int], statements: list[float], cpu: list[floa
 
 def figures(args: argparse.Namespace) -> list[Figure]:
     """Prepare and approve each size ``args.runs`` times, interleaved; the figures with goals."""
-    sizes = sorted(int(s) for s in str(args.issuance_sizes).split(",") if s.strip())
+    # run_all hands over its own options only: the sizes are this bench's (--issuance-sizes).
+    sizes = sorted(int(s) for s in str(getattr(args, "issuance_sizes", "1000,10000")).split(",") if s.strip())
     url = database_url(DATABASE)
     media = os.environ.setdefault(
         "JIANDING_MEDIA_ROOT", str(Path(tempfile.gettempdir()) / "jianding_bench_issuance_media")

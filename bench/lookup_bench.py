@@ -107,7 +107,16 @@ def load_certificates() -> int:
         ]
     )[0]
     result = ExamResult.objects.bulk_create(
-        [ExamResult(registration=first, session=session, theory_score=80, practical_score=80, entered_by=officer)]
+        [
+            ExamResult(
+                registration=first,
+                station_id=first.station_id,
+                session=session,
+                theory_score=80,
+                practical_score=80,
+                entered_by=officer,
+            )
+        ]
     )[0]
     rows = passed.values_list(
         "pk",

@@ -431,7 +431,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
         # Opening a notification reads it.
-        self.get_queryset(request).filter(pk=object_id, read_at__isnull=True).update(read_at=clock.now())
+        if self.get_queryset(request).filter(pk=object_id, read_at__isnull=True).update(read_at=clock.now()):
+            selectors.unread_changed([request.user.pk])
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="")
@@ -445,6 +446,7 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description="标记为已读", permissions=["change"])
     def mark_read(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.filter(read_at__isnull=True).update(read_at=clock.now())
+        selectors.unread_changed([request.user.pk])
         self.message_user(request, f"已将 {count} 条通知标记为已读。")
 
 

@@ -30,3 +30,19 @@ class CatalogConfig(AppConfig):
         m2m_changed.connect(
             exit_dates_changed, sender=DeadlineRule.occupations.through, dispatch_uid="exit_dates_occupations"
         )
+
+        # The scopes kept between requests (selectors._kept_scope) are worked out again
+        # after any change to the organisation they come from.
+        from .models import GuidanceCentre, Region, Station
+        from .selectors import scopes_changed
+
+        for model in (Station, GuidanceCentre, Region):
+            for signal in (post_save, post_delete):
+                signal.connect(scopes_changed, sender=model, dispatch_uid=f"scopes_{model.__name__}")
+
+        # The header's unread count, kept between requests (selectors.unread_notifications).
+        from .models import Notification
+        from .selectors import notification_saved
+
+        for signal in (post_save, post_delete):
+            signal.connect(notification_saved, sender=Notification, dispatch_uid="unread_notifications")

@@ -1,6 +1,6 @@
 from kit import clock, conf
 
-from .models import Notification
+from .selectors import unread_notifications
 
 
 def business_date(request):
@@ -17,4 +17,4 @@ def _unread(request) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not request.path.startswith("/admin/"):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return unread_notifications(user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from .models import (
     EligibilityRoute,
     GuidanceCentre,
     Holiday,
+    Notification,
     Occupation,
     Region,
     Station,
@@ -298,18 +299,101 @@ def _station_scope(user: User) -> Q | None:
     if has_full_scope(user):
         return None
     names = _role_names(user)
+    officer = bool(user.centre_id) and roles.CENTRE_OFFICER in names
+    supervisor = bool(user.centre_id) and roles.SUPERVISOR in names
+    if not (officer or supervisor):  # a station's own staff: their station, known without a query
+        setattr(user, "_jianding_station_ids", [user.station_id] if user.station_id else [])  # noqa: B010
+        return Q(pk=user.station_id) if user.station_id else Q(pk__in=[])
+    kept = _kept_scope(user, names, officer=officer, supervisor=supervisor)
+    setattr(user, "_jianding_station_ids", kept.stations)  # noqa: B010 (a memo on the object, not a field)
+    setattr(user, "_jianding_centre_subtree", set(kept.centres))  # noqa: B010
     scope = Q(pk__in=[])
     if user.station_id:
         scope |= Q(pk=user.station_id)
-    officer = user.centre_id and roles.CENTRE_OFFICER in names
-    supervisor = user.centre_id and roles.SUPERVISOR in names
-    if not (officer or supervisor):  # a station's own staff: their station, known without a query
-        setattr(user, "_jianding_station_ids", [user.station_id] if user.station_id else [])  # noqa: B010
     if officer:
-        scope |= Q(centre_id__in=_centre_subtree(user))
-    if supervisor and user.centre is not None:
-        scope |= Q(region_id__in=_descendant_ids(Region, user.centre.region_id))
+        scope |= Q(centre_id__in=kept.centres)
+    if supervisor:
+        scope |= Q(region_id__in=kept.regions)
     return scope
+
+
+# The version of the organisation (stations, centres, regions) in the cache, replaced
+# whenever one of them changes (``scopes_changed``), and the longest a kept scope lives
+# (a change that sent no signal: a queryset's update(), SQL, a data migration).
+SCOPE_VERSION_KEY = "catalog.scope.version"
+SCOPE_MAX_AGE = 60
+
+
+@dataclass(frozen=True)
+class _KeptScope:
+    centres: list[int]  # the user's centre and those below it
+    regions: list[int]  # a supervisor's region and those below it
+    stations: list[int]  # every station the user may see, in pk order
+
+
+def _kept_scope(user: User, names: set[str], *, officer: bool, supervisor: bool) -> _KeptScope:
+    """An officer's or a supervisor's stations, kept in the cache between requests: worked
+    out afresh they cost two or three queries on every page. The key holds all the scope
+    depends on in the user's row (centre, station, roles), read on every request, and the
+    organisation's version; inside a transaction it is read afresh and not kept (the
+    transaction may have changed the organisation itself)."""
+    fresh = connection.in_atomic_block
+    key = None
+    if not fresh:
+        version = cache.get(SCOPE_VERSION_KEY)
+        if version is None:
+            cache.add(SCOPE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(SCOPE_VERSION_KEY)
+        key = f"catalog.scope:{version}:{user.pk}:{user.centre_id}:{user.station_id}:{','.join(sorted(names))}"
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
+    centres = sorted(_descendant_ids(GuidanceCentre, user.centre_id))
+    regions: list[int] = []
+    if supervisor:
+        region_id = GuidanceCentre.objects.filter(pk=user.centre_id).values_list("region_id", flat=True).first()
+        regions = sorted(_descendant_ids(Region, region_id)) if region_id else []
+    scope = Q(pk=user.station_id) if user.station_id else Q(pk__in=[])
+    if officer:
+        scope |= Q(centre_id__in=centres)
+    if regions:
+        scope |= Q(region_id__in=regions)
+    stations = list(Station.objects.filter(scope).order_by("pk").values_list("pk", flat=True))
+    kept = _KeptScope(centres, regions, stations)
+    if key is not None:
+        cache.set(key, kept, timeout=SCOPE_MAX_AGE)
+    return kept
+
+
+def unread_notifications(user: User) -> int:
+    """The header's unread count, kept in the cache between requests (one query less on
+    every page) until the user's notifications change (``unread_changed``)."""
+    if connection.in_atomic_block:
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    key = f"catalog.unread:{user.pk}"
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, timeout=SCOPE_MAX_AGE)
+    return count
+
+
+def unread_changed(recipient_ids: Iterable[int]) -> None:
+    """These users' notifications were added or read: their counts are read again after
+    the commit."""
+    keys = [f"catalog.unread:{pk}" for pk in set(recipient_ids)]
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def notification_saved(instance: Notification, **kwargs: Any) -> None:
+    unread_changed([instance.recipient_id])
+
+
+def scopes_changed(**kwargs: Any) -> None:
+    """A station, centre or region changed: after the commit, every kept scope is worked
+    out again (signal receiver, connected in ``CatalogConfig.ready``)."""
+    transaction.on_commit(lambda: cache.set(SCOPE_VERSION_KEY, uuid.uuid4().hex, timeout=None))
 
 
 def visible_stations(user: Viewer) -> QuerySet[Station]:

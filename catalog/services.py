@@ -17,7 +17,7 @@ from django.db import models, transaction
 from kit import clock
 from kit.errors import RuleError
 
-from . import roles
+from . import roles, selectors
 from .models import (
     AuthorisationSanction,
     DeadlineRule,
@@ -271,6 +271,7 @@ def reminders_send(*, reminders: Iterable[Reminder], batch_size: int = 1000) -> 
         for log, notification in zip(mine, notifications, strict=True):
             log.notification = notification
         ReminderLog.objects.bulk_update(mine, ["notification"], batch_size=batch_size)
+        selectors.unread_changed(log.recipient_id for log in mine)
     transaction.on_commit(reminders_email_pending)
     return len(mine)
 

@@ -593,12 +593,21 @@ class Validity:
     note: str = ""
 
 
-def certificate_validity(certificate: Certificate, on: datetime.date, rulebook: RuleBook | None = None) -> Validity:
+def certificate_validity(
+    certificate: Certificate,
+    on: datetime.date,
+    rulebook: RuleBook | None = None,
+    *,
+    exit_dates: Mapping[int, datetime.date | None] | None = None,
+) -> Validity:
     """What a certificate is worth on ``on``. Certificates issued before an occupation's
-    exit stay valid (人社厅发〔2020〕80号 四): the lookup and the lists say so."""
-    return _withdrawn(certificate.status) or _in_force(
-        certificate.occupation.name, on, (rulebook or RuleBook()).exit_date(certificate.occupation_id)
-    )
+    exit stay valid (人社厅发〔2020〕80号 四): the lookup and the lists say so. A list passes
+    the exit dates kept between requests (``catalog.selectors.exit_dates``)."""
+    if exit_dates is not None:
+        exit_date = exit_dates.get(certificate.occupation_id)
+    else:
+        exit_date = (rulebook or RuleBook()).exit_date(certificate.occupation_id)
+    return _withdrawn(certificate.status) or _in_force(certificate.occupation.name, on, exit_date)
 
 
 def _withdrawn(status: str) -> Validity | None:

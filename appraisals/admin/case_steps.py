@@ -75,7 +75,7 @@ class ConsentFormForm(ServiceForm):
 
 @admin.register(ConsentForm)
 class ConsentFormAdmin(ServiceFormAdminMixin, ScopedAdmin):
-    scope_station_path = "registration__station"
+    scope_station_path = "station"
     add_form = ConsentFormForm
     list_display = ["registration", "signed_date", "scan_state", "received_by", "archived_at"]
     list_filter = ["signed_date", ("scan", admin.EmptyFieldListFilter), "archived_at"]

@@ -324,7 +324,7 @@ class ExamResultForm(ServiceForm):
 
 @admin.register(ExamResult)
 class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
-    scope_station_path = "registration__station"
+    scope_station_path = "station"
     add_form = ExamResultForm
     # The candidate and the case in two short columns rather than the registration's long
     # name, and short score headers: the practical score and the confirmation stay on

@@ -16,7 +16,7 @@ from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
 from appraisals.exporting import ScopedExportAdminMixin
 from candidates.validators import ID_NUMBER_SHAPE, normalise_id_number
 from catalog.admin_scope import ScopedAdmin, request_user
-from catalog.selectors import RuleBook
+from catalog.selectors import exit_dates
 from kit import clock
 from kit.admin import report_rows
 
@@ -87,7 +87,8 @@ class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmi
     actions = ["add_to_upload_batch"]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        self._rulebook = RuleBook()  # one per page: the validity column reads exit dates
+        # The validity column reads exit dates: those kept between requests, not a rule book per page.
+        self._exit_dates = exit_dates()
         return super().changelist_view(request, extra_context)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> Any:
@@ -123,7 +124,7 @@ class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmi
 
     @admin.display(description="效力")
     def validity(self, obj: Certificate) -> str:
-        validity = selectors.certificate_validity(obj, clock.today(), getattr(self, "_rulebook", None))
+        validity = selectors.certificate_validity(obj, clock.today(), exit_dates=getattr(self, "_exit_dates", None))
         colour = {"valid": "#2e7d32", "valid_exited": "#8d6e00", "voided": "#c62828"}[validity.kind]
         label = "有效·已退出" if validity.kind == "valid_exited" else validity.label
         return format_html(

@@ -51,7 +51,7 @@ class ArchiveStateFilter(admin.SimpleListFilter):
 
 @admin.register(ConsentArchive)
 class ConsentArchiveAdmin(ScopedExportAdminMixin, ScopedAdmin):
-    scope_station_path = "registration__station"
+    scope_station_path = "station"
     export_resource_classes = [ConsentArchiveExportResource]
     list_display = [
         "centre",
@@ -64,15 +64,15 @@ class ConsentArchiveAdmin(ScopedExportAdminMixin, ScopedAdmin):
         "archived_by",
         "scan_sha256",
     ]
-    list_filter = [ArchiveStateFilter, "registration__station__centre", "signed_date"]
-    search_fields = ["registration__candidate__name__nameprefix", "registration__station__name", "scan_sha256"]
+    list_filter = [ArchiveStateFilter, "station__centre", "signed_date"]
+    search_fields = ["registration__candidate__name__nameprefix", "station__name", "scan_sha256"]
     list_select_related = [
         "registration__candidate",
         "registration__announcement__occupation",
-        "registration__station__centre",
+        "station__centre",
         "archived_by",
     ]
-    ordering = ["registration__station__centre__code", "registration__station__code", "pk"]
+    ordering = ["station__centre__code", "station__code", "pk"]
     actions = ["archive"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -87,13 +87,13 @@ class ConsentArchiveAdmin(ScopedExportAdminMixin, ScopedAdmin):
     def has_archive_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("certificates.archive_consentarchive")
 
-    @admin.display(description="指导中心", ordering="registration__station__centre__code")
+    @admin.display(description="指导中心", ordering="station__centre__code")
     def centre(self, obj: ConsentArchive) -> str:
-        return str(obj.registration.station.centre)
+        return str(obj.station.centre)
 
-    @admin.display(description="鉴定站", ordering="registration__station__code")
+    @admin.display(description="鉴定站", ordering="station__code")
     def station(self, obj: ConsentArchive) -> str:
-        return obj.registration.station.name
+        return obj.station.name
 
     @admin.display(description="案件状态")
     def case_status(self, obj: ConsentArchive) -> str:
