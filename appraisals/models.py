@@ -291,26 +291,43 @@ def consent_upload_path(instance: ConsentForm, filename: str) -> str:
     return f"consent/{instance.registration.station.code}/{instance.registration_id}/{filename}"
 
 
-def copy_registration_station(record: Any) -> None:
-    """A case record keeps its registration's station (a registration never changes station)."""
-    if record.station_id is None and record.registration_id is not None:
-        record.station_id = record.registration.station_id
+class KeepsRegistrationStation:
+    """A case record that keeps its registration's station (a registration never changes
+    station), so that lists reach a user's scope on the record itself."""
+
+    record_name = ""  # in the refusal: "{record_name}的鉴定站必须是报名的鉴定站。"
+
+    def _copy_registration_station(self) -> None:
+        record: Any = self  # a model with registration and station, which this mixin does not declare
+        if record.station_id is None and record.registration_id is not None:
+            record.station_id = record.registration.station_id
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._copy_registration_station()
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        self._copy_registration_station()  # before the field checks, so a new record is not "empty"
+        super().clean_fields(exclude)  # type: ignore[misc]
+
+    def clean(self) -> None:
+        super().clean()  # type: ignore[misc]
+        self._copy_registration_station()
+        record: Any = self
+        if not record.registration_id:
+            return
+        # A saved record's copy was checked when it was made: checking it again would cost a
+        # query per record in a set (issuance archives thousands of consent forms at once).
+        if not record._state.adding and not record._meta.get_field("registration").is_cached(record):
+            return
+        if record.station_id != record.registration.station_id:
+            raise ValidationError({"station": f"{self.record_name}的鉴定站必须是报名的鉴定站。"})
 
 
-def check_registration_station(record: Any, what: str) -> None:
-    copy_registration_station(record)
-    if not record.registration_id:
-        return
-    # A saved record's copy was checked when it was made: checking it again would cost a
-    # query per record in a set (issuance archives thousands of consent forms at once).
-    if not record._state.adding and not record._meta.get_field("registration").is_cached(record):
-        return
-    if record.station_id != record.registration.station_id:
-        raise ValidationError({"station": f"{what}的鉴定站必须是报名的鉴定站。"})
-
-
-class ConsentForm(models.Model):
+class ConsentForm(KeepsRegistrationStation, models.Model):
     """职业技能鉴定自愿书: signed before the appraisal; archived, never deleted."""
+
+    record_name = "自愿书"
 
     registration = models.OneToOneField(
         Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="consent_form"
@@ -360,17 +377,6 @@ class ConsentForm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration.candidate}的自愿书（{self.signed_date:%Y-%m-%d}）"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        copy_registration_station(self)
-        super().save(*args, **kwargs)
-
-    def clean_fields(self, exclude: Any = None) -> None:
-        copy_registration_station(self)  # before the field checks, so a new record is not "empty"
-        super().clean_fields(exclude)
-
-    def clean(self) -> None:
-        check_registration_station(self, "自愿书")
 
     def delete(self, *args, **kwargs):
         raise ValidationError("职业技能鉴定自愿书只能归档，不能删除。")
@@ -567,8 +573,10 @@ class SeatAssignment(models.Model):
         return f"{self.ticket_number} {self.room.name} {self.seat_number}号"
 
 
-class ExamResult(models.Model):
+class ExamResult(KeepsRegistrationStation, models.Model):
     """成绩: entered by one person, confirmed by another, then locked; published for 公示."""
+
+    record_name = "成绩"
 
     class Attempt(models.IntegerChoices):
         FIRST = 1, "首次鉴定"
@@ -641,17 +649,6 @@ class ExamResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration.candidate} {self.get_attempt_display()}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        copy_registration_station(self)
-        super().save(*args, **kwargs)
-
-    def clean_fields(self, exclude: Any = None) -> None:
-        copy_registration_station(self)  # before the field checks, so a new record is not "empty"
-        super().clean_fields(exclude)
-
-    def clean(self) -> None:
-        check_registration_station(self, "成绩")
 
     @property
     def is_locked(self) -> bool:

@@ -36,9 +36,9 @@ class CatalogConfig(AppConfig):
         from .models import GuidanceCentre, Region, Station
         from .selectors import scopes_changed
 
-        for model in (Station, GuidanceCentre, Region):
+        for organisation in (Station, GuidanceCentre, Region):
             for signal in (post_save, post_delete):
-                signal.connect(scopes_changed, sender=model, dispatch_uid=f"scopes_{model.__name__}")
+                signal.connect(scopes_changed, sender=organisation, dispatch_uid=f"scopes_{organisation.__name__}")
 
         # The header's unread count, kept between requests (selectors.unread_notifications).
         from .models import Notification

@@ -348,10 +348,13 @@ def _kept_scope(user: User, names: set[str], *, officer: bool, supervisor: bool)
         kept = cache.get(key)
         if kept is not None:
             return kept
-    centres = sorted(_descendant_ids(GuidanceCentre, user.centre_id))
+    centre_id = user.centre_id
+    if centre_id is None:  # not reached: officers and supervisors belong to a centre
+        return _KeptScope([], [], [user.station_id] if user.station_id else [])
+    centres = sorted(_descendant_ids(GuidanceCentre, centre_id))
     regions: list[int] = []
     if supervisor:
-        region_id = GuidanceCentre.objects.filter(pk=user.centre_id).values_list("region_id", flat=True).first()
+        region_id = GuidanceCentre.objects.filter(pk=centre_id).values_list("region_id", flat=True).first()
         regions = sorted(_descendant_ids(Region, region_id)) if region_id else []
     scope = Q(pk=user.station_id) if user.station_id else Q(pk__in=[])
     if officer:
@@ -378,10 +381,10 @@ def unread_notifications(user: User) -> int:
     return count
 
 
-def unread_changed(recipient_ids: Iterable[int]) -> None:
+def unread_changed(recipient_ids: Iterable[int | None]) -> None:
     """These users' notifications were added or read: their counts are read again after
     the commit."""
-    keys = [f"catalog.unread:{pk}" for pk in set(recipient_ids)]
+    keys = [f"catalog.unread:{pk}" for pk in set(recipient_ids) if pk is not None]
     if keys:
         transaction.on_commit(lambda: cache.delete_many(keys))
 
