@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import operator
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -141,6 +143,26 @@ def history_value(field: models.Field, row: dict[str, Any]) -> Any:
         return id_number_digest(full) if full and ID_NUMBER_IN_TEXT.fullmatch(full) else None
     value = row[field.attname]
     return mask_id_numbers(value) if isinstance(field, _MaskingMixin) else value
+
+
+def history_row_maker(fields: list[models.Field]) -> Callable[[dict[str, Any]], list[Any]]:
+    """``history_value`` of every field at once, for a writer of many rows: the plain
+    values read in one step, then the masked and hashed ones replaced."""
+    sources = [field.source if isinstance(field, IdNumberDigestField) else field.attname for field in fields]
+    read = operator.itemgetter(*sources) if len(sources) > 1 else (lambda row: (row[sources[0]],))
+    masked = [i for i, field in enumerate(fields) if isinstance(field, _MaskingMixin)]
+    hashed = [i for i, field in enumerate(fields) if isinstance(field, IdNumberDigestField)]
+
+    def make(row: dict[str, Any]) -> list[Any]:
+        values = list(read(row))
+        for i in masked:
+            values[i] = mask_id_numbers(values[i])
+        for i in hashed:
+            full = values[i]
+            values[i] = id_number_digest(full) if full and ID_NUMBER_IN_TEXT.fullmatch(full) else None
+        return values
+
+    return make
 
 
 def masked_copy(field: models.Field) -> None:

@@ -84,8 +84,9 @@ class CopyWriter(OrmWriter):
             # The history columns as the history model writes them: ID numbers masked, the
             # number's keyed hash beside it (kit.privacy).
             with cursor.copy(table.history_copy_sql) as copy:
+                make = privacy.history_row_maker(table.history_fields)
                 for row in rows:
-                    copy.write_row([privacy.history_value(field, row) for field in table.history_fields] + history)
+                    copy.write_row(make(row) + history)
         self.statements += 2  # the COPYs (Django does not see them)
         return ids
 
