@@ -342,6 +342,10 @@ class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
         "publicity_until",
     ]
     list_filter = ["attempt", "passed", ("confirmed_at", admin.EmptyFieldListFilter), "published_on"]
+    # The newest cases first, read backwards along the station's index (station, registration,
+    # attempt): the model's own order (by registration) would sort the scope's registrations
+    # by date through a join.
+    ordering = ["-registration_id", "-attempt"]
     search_fields = ["registration__candidate__name__nameprefix"]
     list_select_related = [
         "registration__candidate",

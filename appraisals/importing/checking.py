@@ -93,6 +93,7 @@ _FIELD_NAMES = {attname: name for name, attname in _ATTNAMES.items()}
 # years in the trade or diploma is “not entered yet” (the model's blank), asked for by the
 # eligibility review when a route needs it: a station's plain six-column list imports.
 _ALWAYS_CHECKED = {"name": "", "phone": ""}
+_PER_PERSON = {"name", "phone", "prior_certificate_number"}  # values hardly two people share
 _ALL_CANDIDATE_FIELDS = [f.name for f in Candidate._meta.concrete_fields]
 
 
@@ -318,6 +319,13 @@ class _Refusal:
     """A cell that cannot be read as its field's value; remembered like a good one."""
 
     rule: str
+
+
+@dataclass(frozen=True)
+class _FieldRefused:
+    """What a model field's ``clean()`` said of a value; remembered like a good one."""
+
+    messages: tuple[str, ...]
 
 
 @dataclass
@@ -715,10 +723,11 @@ class RegistrationImporter:
             if name == "plan_occupation":
                 values[attname] = raw  # found among the catalog's occupations
                 continue
-            try:
-                values[attname] = CANDIDATE_MODEL_FIELDS[name].clean(raw, None)
-            except ValidationError as error:
-                found[name] = error.messages
+            cleaned = self._clean_field(name, raw)
+            if isinstance(cleaned, _FieldRefused):
+                found[name] = list(cleaned.messages)
+            else:
+                values[attname] = cleaned
         if not found:
             found = {name: [message] for name, message in candidate_field_rules(values).items()}
         if found:
@@ -729,6 +738,22 @@ class RegistrationImporter:
         person.values = values  # one dict per person: what later rows are compared with, and what is saved
         plan.new_candidates.append(values)
         return True
+
+    def _clean_field(self, name: str, raw: Any) -> Any:
+        """The model field's ``clean()`` of a value, or a ``_FieldRefused`` with its messages. A
+        value many people share (a level of education, a training type, years in the trade)
+        is cleaned once per file; a name or a phone, once per person."""
+        if name not in _PER_PERSON:
+            memo = self._memos[f"clean:{name}"]
+            if raw in memo:
+                return memo[raw]
+        try:
+            cleaned = CANDIDATE_MODEL_FIELDS[name].clean(raw, None)
+        except ValidationError as error:
+            cleaned = _FieldRefused(tuple(error.messages))
+        if name not in _PER_PERSON:
+            memo[raw] = cleaned
+        return cleaned
 
     def _check_existing(
         self,

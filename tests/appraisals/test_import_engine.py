@@ -631,3 +631,16 @@ def test_a_junk_file_keeps_the_first_errors_and_counts_them_all(station, clerk, 
     assert report.lines()[0].startswith("导入被拒绝：3000 行中有 3000 行不符合规则")
     assert report.lines()[-1] == f"……另有 {report.error_total - 50} 处错误未列出。"
     assert Registration.objects.count() == 0
+
+
+def test_a_value_the_model_refuses_is_named_on_every_row_that_carries_it(station, clerk, announcement):
+    # The field's clean() of a value is worked out once per file: the second row with it
+    # must still be refused, and a good value after it still taken.
+    rows = [person(1, 工作年限="61"), person(2, 工作年限="61"), person(3, 工作年限="60")]
+    report = run(csv_file(rows), station, clerk)
+
+    lines = report.lines()
+    assert not report.saved and report.error_rows == 2
+    refused = [line for line in lines if "【工作年限】“61”" in line]
+    assert [line.split(" ", 1)[0] for line in refused] == ["第2行", "第3行"]
+    assert all("60" in line for line in refused)  # the model's limit, in its own words
