@@ -178,10 +178,7 @@ def exit_dates() -> Mapping[int, datetime.date | None]:
     global _kept_exit_dates
     if connection.in_atomic_block:
         return RuleBook().exit_dates()
-    version = cache.get(EXIT_DATES_VERSION_KEY)
-    if version is None:
-        cache.add(EXIT_DATES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(EXIT_DATES_VERSION_KEY)
+    version = _cache_version(EXIT_DATES_VERSION_KEY)
     kept = _kept_exit_dates
     if kept is None or kept.version != version or time.monotonic() - kept.loaded_at > EXIT_DATES_MAX_AGE:
         kept = _kept_exit_dates = _KeptExitDates(version, time.monotonic(), RuleBook().exit_dates())
@@ -192,7 +189,22 @@ def exit_dates_changed(**kwargs: Any) -> None:
     """A deadline rule, its occupations or a notice changed: after the commit, a new
     version of the rules tells every process to read them again (signal receiver,
     connected in ``CatalogConfig.ready``)."""
-    transaction.on_commit(lambda: cache.set(EXIT_DATES_VERSION_KEY, uuid.uuid4().hex, timeout=None))
+    _replace_cache_version(EXIT_DATES_VERSION_KEY)
+
+
+def _cache_version(key: str) -> str | None:
+    """The version under ``key`` in the cache (one for every process), made if missing."""
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        version = cache.get(key)
+    return version
+
+
+def _replace_cache_version(key: str) -> None:
+    """A new version under ``key`` once the transaction commits: what was kept under the old
+    one is read again."""
+    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, timeout=None))
 
 
 def deadlines_for(occupation: Occupation | int, region: Region | None) -> Deadlines:
@@ -307,13 +319,16 @@ def _station_scope(user: User) -> Q | None:
     kept = _kept_scope(user, names, officer=officer, supervisor=supervisor)
     setattr(user, "_jianding_station_ids", kept.stations)  # noqa: B010 (a memo on the object, not a field)
     setattr(user, "_jianding_centre_subtree", set(kept.centres))  # noqa: B010
-    scope = Q(pk__in=[])
-    if user.station_id:
-        scope |= Q(pk=user.station_id)
-    if officer:
-        scope |= Q(centre_id__in=kept.centres)
-    if supervisor:
-        scope |= Q(region_id__in=kept.regions)
+    return _organisation_scope(user.station_id, kept.centres if officer else [], kept.regions)
+
+
+def _organisation_scope(station_id: int | None, centres: list[int], regions: list[int]) -> Q:
+    """Stations: the user's own, those of the centres given, those in the regions given."""
+    scope = Q(pk=station_id) if station_id else Q(pk__in=[])
+    if centres:
+        scope |= Q(centre_id__in=centres)
+    if regions:
+        scope |= Q(region_id__in=regions)
     return scope
 
 
@@ -340,10 +355,7 @@ def _kept_scope(user: User, names: set[str], *, officer: bool, supervisor: bool)
     fresh = connection.in_atomic_block
     key = None
     if not fresh:
-        version = cache.get(SCOPE_VERSION_KEY)
-        if version is None:
-            cache.add(SCOPE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(SCOPE_VERSION_KEY)
+        version = _cache_version(SCOPE_VERSION_KEY)
         key = f"catalog.scope:{version}:{user.pk}:{user.centre_id}:{user.station_id}:{','.join(sorted(names))}"
         kept = cache.get(key)
         if kept is not None:
@@ -356,11 +368,7 @@ def _kept_scope(user: User, names: set[str], *, officer: bool, supervisor: bool)
     if supervisor:
         region_id = GuidanceCentre.objects.filter(pk=centre_id).values_list("region_id", flat=True).first()
         regions = sorted(_descendant_ids(Region, region_id)) if region_id else []
-    scope = Q(pk=user.station_id) if user.station_id else Q(pk__in=[])
-    if officer:
-        scope |= Q(centre_id__in=centres)
-    if regions:
-        scope |= Q(region_id__in=regions)
+    scope = _organisation_scope(user.station_id, centres if officer else [], regions)
     stations = list(Station.objects.filter(scope).order_by("pk").values_list("pk", flat=True))
     kept = _KeptScope(centres, regions, stations)
     if key is not None:
@@ -396,7 +404,7 @@ def notification_saved(instance: Notification, **kwargs: Any) -> None:
 def scopes_changed(**kwargs: Any) -> None:
     """A station, centre or region changed: after the commit, every kept scope is worked
     out again (signal receiver, connected in ``CatalogConfig.ready``)."""
-    transaction.on_commit(lambda: cache.set(SCOPE_VERSION_KEY, uuid.uuid4().hex, timeout=None))
+    _replace_cache_version(SCOPE_VERSION_KEY)
 
 
 def visible_stations(user: Viewer) -> QuerySet[Station]:
