@@ -2,7 +2,7 @@
 the queries each lookup costs.
 
     .venv/bin/python bench/lookup_bench.py [--url postgres://…/jianding_bench] [--runs 5]
-        [--requests 1000] [--load]
+        [--lookups 1000] [--load]
 
 The database (``--url``, default ``jianding_bench``, which bench/dataset.py fills with a
 million registrations and their certificates) must hold certificates. ``--load`` fills a
@@ -18,7 +18,7 @@ environ, as a single-threaded worker would call it, through the whole middleware
 (sessions, CSRF, authentication, messages, history, axes) and the template. The POSTs
 carry the CSRF cookie and token a browser got from the form, so CSRF is checked as for a
 browser. Not included: a server's HTTP parsing and the network. Each lookup kind runs
-``--requests`` lookups per run, over real certificate numbers, ID numbers, names and
+``--lookups`` lookups per run, over real certificate numbers, ID numbers, names and
 verification codes read from the database (a different certificate each time), the kinds
 interleaved, ``--runs`` runs: median and spread of lookups per second.
 
@@ -60,7 +60,7 @@ SAMPLE = 500  # certificates drawn from the database, cycled through by every ki
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default=None, help="bench database (default: jianding_bench)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=1000, help="lookups per kind and run")
+    parser.add_argument("--lookups", type=int, default=1000, help="lookups per kind and run")
     parser.add_argument("--load", action="store_true", help="load a quick data set if there are no certificates")
 
 
@@ -353,7 +353,7 @@ def figures(args: argparse.Namespace) -> list[Figure]:
     settings.JIANDING_VERIFY_RATE = f"{HIGH}/m"
     settings.JIANDING_VERIFY_DAILY_RATE = f"{HIGH}/d"
     persistent_connections()
-    runs, per_run = getattr(args, "runs", 5), getattr(args, "requests", 1000)
+    runs, per_run = getattr(args, "runs", 5), getattr(args, "lookups", 1000)
     browser = Browser(WSGIHandler())
     sample = targets(SAMPLE)
     total = Certificate.objects.count()

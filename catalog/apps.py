@@ -19,12 +19,12 @@ class CatalogConfig(AppConfig):
         # After every migrate, so permissions of models added later join their roles.
         post_migrate.connect(_sync_roles, dispatch_uid="jianding_sync_roles")
 
-        # The exit dates the public lookup keeps between requests (selectors.exit_dates)
-        # are read again after any change to the rules they come from.
-        from .models import DeadlineRule, PolicyNotice
+        # The exit dates and names the public lookup keeps between requests
+        # (selectors.lookup_reference) are read again after any change to where they come from.
+        from .models import DeadlineRule, GuidanceCentre, Occupation, PolicyNotice
         from .selectors import exit_dates_changed
 
-        for model in (DeadlineRule, PolicyNotice):
+        for model in (DeadlineRule, PolicyNotice, Occupation, GuidanceCentre):
             for signal in (post_save, post_delete):
                 signal.connect(exit_dates_changed, sender=model, dispatch_uid=f"exit_dates_{model.__name__}")
         m2m_changed.connect(
@@ -33,7 +33,7 @@ class CatalogConfig(AppConfig):
 
         # The scopes kept between requests (selectors._kept_scope) are worked out again
         # after any change to the organisation they come from.
-        from .models import GuidanceCentre, Region, Station
+        from .models import Region, Station
         from .selectors import scopes_changed
 
         for organisation in (Station, GuidanceCentre, Region):

@@ -139,10 +139,10 @@ class RuleBook:
         return {occupation_id: self.exit_date(occupation_id) for occupation_id in self._rules_by_occupation}
 
 
-# --- exit dates kept between requests ------------------------------------------------------
+# --- exit dates and names kept between requests -----------------------------------------------
 
-# The version of the deadline rules, in the cache (Redis in production: one for every
-# process); replaced whenever a rule or a notice changes.
+# The version of the deadline rules and of the occupations' and centres' names, in the cache
+# (Redis in production: one for every process); replaced whenever one of them changes.
 EXIT_DATES_VERSION_KEY = "catalog.exit_dates.version"
 # A change that sends no signal (a queryset's update(), SQL, a data migration) is seen
 # after at most this many seconds.
@@ -150,44 +150,71 @@ EXIT_DATES_MAX_AGE = 60.0
 
 
 @dataclass(frozen=True)
-class _KeptExitDates:
+class LookupReference:
+    """What the public lookup shows beside a certificate's own columns, by id: its
+    occupation's exit day (absent: still in the catalog), its occupation's and its issuing
+    centre's names. Read from a few hundred rows, so a lookup's query needs no join (the
+    planning of a three-table join was most of the lookup's time in the database)."""
+
+    exit_dates: dict[int, datetime.date | None]
+    occupation_names: dict[int, str]
+    centre_names: dict[int, str]
+
+    @classmethod
+    def read(cls) -> LookupReference:
+        return cls(
+            RuleBook().exit_dates(),
+            dict(Occupation.objects.values_list("pk", "name")),
+            dict(GuidanceCentre.objects.values_list("pk", "name")),
+        )
+
+
+@dataclass(frozen=True)
+class _KeptReference:
     version: str | None
     loaded_at: float
-    dates: dict[int, datetime.date | None]
+    reference: LookupReference
 
 
-_kept_exit_dates: _KeptExitDates | None = None
+_kept_reference: _KeptReference | None = None
+
+
+def lookup_reference(*, refresh: bool = False) -> LookupReference:
+    """Every occupation's national exit day (``RuleBook.exit_date``), every occupation's and
+    centre's name, by id. For the public lookup, which is busy: a rule book per request
+    cost two queries and most of its time.
+
+    1. Inside a transaction they are read afresh and not kept: the transaction may have
+       changed them itself, and what it read must not outlive a rollback.
+    2. Otherwise they are kept in this process with the version in the cache at the time
+       they were read (read first, so a change committed meanwhile makes the next call
+       read them again).
+    3. A rule or notice saved or deleted, a rule's occupations edited, an occupation or a
+       centre saved or deleted, replaces the version once committed
+       (``exit_dates_changed``): every process reads them again on its next call, so the
+       next lookup after an admin's edit shows it.
+    4. What is kept is read again after ``EXIT_DATES_MAX_AGE`` whatever the version (a
+       change that sent no signal), or at once with ``refresh`` (a certificate's occupation
+       or centre missing from it: added a moment ago)."""
+    global _kept_reference
+    if connection.in_atomic_block:
+        return LookupReference.read()
+    version = _cache_version(EXIT_DATES_VERSION_KEY)
+    kept = _kept_reference
+    if kept is None or kept.version != version or time.monotonic() - kept.loaded_at > EXIT_DATES_MAX_AGE or refresh:
+        kept = _kept_reference = _KeptReference(version, time.monotonic(), LookupReference.read())
+    return kept.reference
 
 
 def exit_dates() -> Mapping[int, datetime.date | None]:
-    """Every occupation's national exit day (``RuleBook.exit_date``) by occupation id; an
-    occupation absent from it stays in the catalog. For the public lookup, which needs one
-    date per certificate found and is busy: a rule book per request cost two queries and
-    most of its time.
-
-    1. Inside a transaction the rules are read afresh and not kept: the transaction may
-       have changed them itself, and what it read must not outlive a rollback.
-    2. Otherwise the dates are kept in this process with the rules' version in the cache
-       at the time they were read (read first, so a change committed meanwhile makes
-       the next call read them again).
-    3. A rule or notice saved or deleted, or a rule's occupations edited, replaces the
-       version once committed (``exit_dates_changed``): every process reads the rules
-       again on its next call, so the next lookup after an admin's edit shows it.
-    4. Kept dates older than ``EXIT_DATES_MAX_AGE`` are read again whatever the version
-       (a change that sent no signal)."""
-    global _kept_exit_dates
-    if connection.in_atomic_block:
-        return RuleBook().exit_dates()
-    version = _cache_version(EXIT_DATES_VERSION_KEY)
-    kept = _kept_exit_dates
-    if kept is None or kept.version != version or time.monotonic() - kept.loaded_at > EXIT_DATES_MAX_AGE:
-        kept = _kept_exit_dates = _KeptExitDates(version, time.monotonic(), RuleBook().exit_dates())
-    return kept.dates
+    """Every occupation's national exit day by occupation id (``lookup_reference``); an
+    occupation absent from it stays in the catalog."""
+    return lookup_reference().exit_dates
 
 
 def exit_dates_changed(**kwargs: Any) -> None:
-    """A deadline rule, its occupations or a notice changed: after the commit, a new
-    version of the rules tells every process to read them again (signal receiver,
+    """A deadline rule, its occupations, a notice, an occupation or a centre changed: after
+    the commit, a new version tells every process to read them again (signal receiver,
     connected in ``CatalogConfig.ready``)."""
     _replace_cache_version(EXIT_DATES_VERSION_KEY)
 

@@ -2,7 +2,7 @@
 
 The lookup needs no login. It answers only when the number (or the resident ID number)
 and the holder's name match; every miss says the same "not found", whether the number
-exists or not, and every client is rate-limited (django-ratelimit, in the cache: Redis
+exists or not, and every client is rate-limited (kit.ratelimit, in the cache: Redis
 when REDIS_URL is set), so neither the numbers nor the ID space can be walked. Lookups
 are POSTed so that ID numbers stay out of URLs and logs; the QR code's link carries the
 certificate number and its unguessable verification code only.
@@ -23,12 +23,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.core import is_ratelimited
 
 from appraisals.models import Registration
 from candidates.validators import ID_NUMBER_SHAPE, normalise_id_number
 from catalog.selectors import visible_centres, visible_stations
-from kit import audit, clock, conf
+from kit import audit, clock, conf, ratelimit
 from kit.responses import XLSX, file_response, stored_file_response
 
 from . import documents, exports, selectors
@@ -73,13 +72,8 @@ class VerifyForm(forms.Form):
 
 def _rate_limited(request: HttpRequest) -> bool:
     """Count this lookup against both windows of the client; True when either is spent."""
-    limited = False
-    for group, rate in (
-        ("certificates.verify.short", conf.verify_rates()[0]),
-        ("certificates.verify.daily", conf.verify_rates()[1]),
-    ):
-        limited |= is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
-    return limited
+    short, daily = conf.verify_rates()
+    return ratelimit.spent(request, [("certificates.verify.short", short), ("certificates.verify.daily", daily)])
 
 
 @never_cache

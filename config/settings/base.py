@@ -129,7 +129,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("JIANDING_TASK_SOFT_TIME_LIMIT", default=3
 CELERY_TASK_TIME_LIMIT = env.int("JIANDING_TASK_TIME_LIMIT", default=32 * 60)
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "kit.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

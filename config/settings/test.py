@@ -25,7 +25,7 @@ if REDIS_URL:  # noqa: F405
     # Tests clear the cache; keep it in its own Redis database, away from the broker's.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kit.cache.RedisCache",
             "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path="/15")),  # noqa: F405
         }
     }

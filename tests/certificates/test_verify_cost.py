@@ -171,3 +171,33 @@ def test_the_inputs_rendered_once_are_the_form_s_own(client):
             assert forms.BoundField(form, field, name).as_widget() in page
     page = client.post(reverse("verify"), {"key": "", "name": "林志强"}, REMOTE_ADDR=IP).content.decode()
     assert 'class="errorlist' in page and 'aria-invalid="true"' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_occupation_or_centre_renamed_is_shown_by_the_next_lookup(client, electrician):
+    page = lookup(client, electrician.number, "林志强")
+    assert electrician.occupation.name in page and electrician.centre.name in page
+    occupation, centre = electrician.occupation, electrician.centre
+    occupation.name, centre.name = "电工（测试改名）", "测试改名指导中心"
+    occupation.save()
+    centre.save()
+    page = lookup(client, electrician.number, "林志强")
+    assert "电工（测试改名）" in page and "测试改名指导中心" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_centre_the_kept_names_lack_is_read_at_once(client, electrician):
+    """A centre added without a signal (bulk_create) and a certificate moved to it by
+    update(): the kept names lack it, so they are read again for that lookup."""
+    from catalog.models import GuidanceCentre
+    from certificates.models import Certificate
+
+    lookup(client, electrician.number, "林志强")
+    old = electrician.centre
+    new = GuidanceCentre(
+        name="新设指导中心", code="XS", level=old.level, region_id=old.region_id, parent_id=old.parent_id
+    )
+    GuidanceCentre.objects.bulk_create([new])
+    new = GuidanceCentre.objects.get(code="XS")
+    Certificate.objects.filter(pk=electrician.pk).update(centre=new)
+    assert "新设指导中心" in lookup(client, electrician.number, "林志强")
