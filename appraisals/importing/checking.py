@@ -60,6 +60,7 @@ from kit import clock, conf
 from .. import rules
 from ..exporting import unescape_formula
 from ..models import ExamAnnouncement, LateEntryApproval, Registration, check_authorised, check_registration_window
+from .compact import IntMap
 from .reading import COLUMNS, LABELS, _key, map_headers
 from .report import ImportReport, RowError
 from .writing import CopyWriter, OrmWriter
@@ -88,6 +89,10 @@ def _candidate_model_field(name: str) -> models.Field:
 CANDIDATE_MODEL_FIELDS = {name: _candidate_model_field(name) for name in CANDIDATE_FIELDS}
 _ATTNAMES = {name: field.attname for name, field in CANDIDATE_MODEL_FIELDS.items()}
 _FIELD_NAMES = {attname: name for name, attname in _ATTNAMES.items()}
+# A known person the file leaves as they are is remembered by which fields its first row set.
+_FIELD_BITS = {attname: 1 << i for i, attname in enumerate(_ATTNAMES.values())}
+if len(_FIELD_BITS) > 32:
+    raise ImproperlyConfigured("An unchanged person's fields must fit in 32 bits.")
 # Every new person's values pass these fields' own ``clean()`` (blank ones too: a missing
 # name or phone is an error); the others only when a cell sets them. A blank education,
 # years in the trade or diploma is “not entered yet” (the model's blank), asked for by the
@@ -312,6 +317,12 @@ class _Person:
     pk: int | None = None  # an existing candidate
     birth_date: datetime.date | None = None
     valid: bool = True
+    unchanged: bool = False  # an existing candidate the row leaves as it is
+
+
+def _id_key(id_number: str) -> int:
+    """A well-formed ID number as one integer (below 2**61), for ``IntMap``."""
+    return int(id_number[:17]) * 11 + (10 if id_number[17] == "X" else int(id_number[17]))
 
 
 @dataclass(frozen=True)
@@ -461,9 +472,16 @@ class RegistrationImporter:
         self._candidate_keys = [key for key in CANDIDATE_FIELDS if key in positions]
         self._shown_keys = [column.key for column in COLUMNS if column.key in positions]
         report.columns = [LABELS[key] for key in self._shown_keys]
-        self._people: dict[str, _Person] = {}
+        # What a re-import keeps must not grow with the file (issue #15): a known person the
+        # file leaves as they are, and a registration already saved, are remembered as
+        # integers; the rest (new or changed people, new registrations) is saved anyway.
+        self._people: dict[str, _Person] = {}  # new, changed or refused: the first row
+        self._unchanged = IntMap(estimated_rows or 0)  # ID number → first row << 32 | fields it set
         self._pairs: dict[tuple[str, int], int] = {}  # (ID number, announcement) → first row
-        self._existing: dict[tuple[int, int], datetime.date] = {}  # (candidate, announcement) → date
+        self._saved_pairs = IntMap(estimated_rows or 0)  # registration → first row
+        self._planned_pks: dict[str, int] = {}  # known people with a new registration
+        # The chunk's known people's registrations here: (candidate, announcement) → (date, pk).
+        self._existing: dict[tuple[int, int], tuple[datetime.date, int]] = {}
         plan = _Plan()
         chunk: list[tuple[int, Sequence[Any]]] = []
         for number, row in enumerate(rows, start=FIRST_DATA_ROW):
@@ -513,14 +531,16 @@ class RegistrationImporter:
             raw = row["id_number"]
             if not _is_number(raw):
                 normalised = normalise_id_number(raw)
-                if ID_NUMBER_SHAPE.fullmatch(normalised) and normalised not in self._people:
-                    wanted.add(normalised)
+                first = self._people.get(normalised)
+                if ID_NUMBER_SHAPE.fullmatch(normalised) and (first is None or first.pk is not None):
+                    wanted.add(normalised)  # not a person this file adds
         known = {c.id_number: c for c in Candidate.objects.filter(id_number__in=wanted)} if wanted else {}
+        self._existing = {}
         if known:
-            for candidate_id, announcement_id, day in Registration.objects.filter(
+            for candidate_id, announcement_id, day, pk in Registration.objects.filter(
                 candidate_id__in=[c.pk for c in known.values()], station_id=self.station.pk
-            ).values_list("candidate_id", "announcement_id", "registration_date"):
-                self._existing[(candidate_id, announcement_id)] = day
+            ).values_list("candidate_id", "announcement_id", "registration_date", "pk"):
+                self._existing[(candidate_id, announcement_id)] = (day, pk)
         for number, row in cells:
             report.rows += 1
             errors = self._check_row(number, row, known, plan, report)
@@ -604,12 +624,16 @@ class RegistrationImporter:
 
         id_number = person.id_number
         duplicate = reference.duplicate_message.rstrip("。")
-        first = self._pairs.setdefault((id_number, announcement.pk), number)
+        saved = self._existing.get((person.pk, announcement.pk)) if person.pk is not None else None
+        if saved is not None:
+            first = self._saved_pairs.setdefault(saved[1], number)
+        else:
+            first = self._pairs.setdefault((id_number, announcement.pk), number)
         if first != number:
             errors.append(self._error(number, "id_number", id_number, f"{duplicate}（与第{first}行重复）。"))
             return errors
-        if person.pk is not None and (person.pk, announcement.pk) in self._existing:
-            registered_on = self._existing[(person.pk, announcement.pk)]
+        if saved is not None:
+            registered_on = saved[0]
             if registered_on == day:
                 report.registrations_unchanged += 1  # imported before: nothing to do
                 self._preview(report, number, row, "已存在，不变")
@@ -619,6 +643,8 @@ class RegistrationImporter:
             )
             return errors
         plan.registrations.append((id_number, announcement.pk, day, announcement.fee))
+        if person.pk is not None:
+            self._planned_pks[id_number] = person.pk
         if late is not None:
             plan.late[(id_number, announcement.pk)] = (day, late[1], late[2])
         self._preview(report, number, row, "新增报名")
@@ -675,7 +701,14 @@ class RegistrationImporter:
             return self._same_person(number, row, first, person, errors)
         existing = known.get(id_number)
         if existing is not None:
+            unchanged = self._unchanged.get(_id_key(id_number))
+            if unchanged is not None:
+                return self._same_as_unchanged(number, row, unchanged, existing, person, errors)
             person.valid = self._check_existing(number, row, existing, person, plan, errors)
+            if person.unchanged:
+                fields = sum(_FIELD_BITS[attname] for attname in values)
+                self._unchanged.setdefault(_id_key(id_number), number << 32 | fields)
+                return person
         else:
             person.valid = self._check_new(number, row, person, plan, errors)
         if id_number:
@@ -694,6 +727,25 @@ class RegistrationImporter:
                 rule = f"与第{first.row}行同一身份证号的考生“{LABELS[key]}”不一致。"
                 errors.append(self._error(number, key, row.get(key), rule))
         return first
+
+    def _same_as_unchanged(
+        self,
+        number: int,
+        row: dict[str, Any],
+        unchanged: int,
+        candidate: Candidate,
+        person: _Person,
+        errors: list[RowError],
+    ) -> _Person:
+        """A later row of a known person whose first row changed nothing: the fields that
+        row set are the saved ones, so this row must set the same fields to the saved values."""
+        first_row, fields = unchanged >> 32, unchanged & 0xFFFFFFFF
+        for attname, value in person.values.items():
+            if not fields & _FIELD_BITS[attname] or value != getattr(candidate, attname):
+                key = _FIELD_NAMES[attname]
+                rule = f"与第{first_row}行同一身份证号的考生“{LABELS[key]}”不一致。"
+                errors.append(self._error(number, key, row.get(key), rule))
+        return _Person(first_row, person.id_number, {}, pk=candidate.pk, birth_date=candidate.birth_date)
 
     def _field_errors(self, number: int, row: dict[str, Any], error: ValidationError) -> list[RowError]:
         found = []
@@ -774,6 +826,7 @@ class RegistrationImporter:
                 setattr(candidate, attname, value)
                 changed.append(_FIELD_NAMES[attname])
         if not changed:
+            person.unchanged = True
             return True
         try:
             # The plan occupation was found in the catalog: no query to check it again.
@@ -852,7 +905,7 @@ class RegistrationImporter:
         self.progress("保存", 0, report.rows)
         with transaction.atomic(), acting_as(self.actor, reason=reason):
             writer = CopyWriter(self.actor) if use_copy else OrmWriter(self.actor)
-            pks = {person_id: person.pk for person_id, person in self._people.items() if person.pk is not None}
+            pks = dict(self._planned_pks)
             for start in range(0, len(plan.new_candidates), self.batch_size):
                 new_candidates = plan.new_candidates[start : start + self.batch_size]
                 pks.update(writer.create_candidates(new_candidates))

@@ -644,3 +644,59 @@ def test_a_value_the_model_refuses_is_named_on_every_row_that_carries_it(station
     refused = [line for line in lines if "【工作年限】“61”" in line]
     assert [line.split(" ", 1)[0] for line in refused] == ["第2行", "第3行"]
     assert all("60" in line for line in refused)  # the model's limit, in its own words
+
+
+# --- a re-import remembers people and registrations as integers (issue #15) ---------------------
+
+
+def run_in_chunks(rows: list[dict], station, clerk, batch_size: int = 2) -> ImportReport:
+    """The importer in chunks of ``batch_size`` rows: a later row is checked in another
+    chunk than the first one of its person."""
+    importer = RegistrationImporter(station=station, actor=clerk, batch_size=batch_size)
+    table = open_table(csv_file(rows))
+    return importer.run(table.headers, table.rows, file_name="报名.csv")
+
+
+def test_a_re_import_still_tells_a_later_row_of_an_unchanged_person_that_disagrees(station, clerk, announcement):
+    rows = registration_rows(3)
+    assert run(csv_file(rows), station, clerk).saved
+    blank_phone = dict(rows[1], 联系电话="")
+    other_phone = dict(rows[0], 联系电话="13999990000", 等级="五级/初级工")
+    phone_again = dict(blank_phone, 联系电话=rows[1]["联系电话"])
+
+    report = run_in_chunks([rows[0], blank_phone, rows[2], other_phone, phone_again], station, clerk)
+
+    # Row 5 repeats row 2's person with another phone; row 6 sets the phone row 3 left
+    # blank (the saved phone, but the first row said nothing of it); each also repeats a
+    # registration already saved.
+    problems = {(e.row, e.column, e.rule) for e in report.errors}
+    assert (5, "联系电话", "与第2行同一身份证号的考生“联系电话”不一致。") in problems
+    assert (6, "联系电话", "与第3行同一身份证号的考生“联系电话”不一致。") in problems
+    assert not report.saved
+    assert Registration.objects.count() == 3
+
+
+def test_a_re_import_tells_a_repeated_row_of_a_saved_registration_in_another_chunk(station, clerk, announcement):
+    rows = registration_rows(3)
+    assert run(csv_file(rows), station, clerk).saved
+
+    report = run_in_chunks([*rows, rows[0]], station, clerk)
+
+    assert [(e.row, e.column) for e in report.errors] == [(5, "身份证号")]
+    assert "（与第2行重复）" in report.errors[0].rule
+
+
+def test_an_unchanged_person_s_new_registration_in_a_re_import_is_saved(station, clerk, announcement, hairdresser):
+    services.announcement_publish(
+        actor=clerk, station=station, occupation=hairdresser, level="4", publish_date=D(2020, 9, 1)
+    )
+    rows = registration_rows(3)
+    assert run(csv_file(rows), station, clerk).saved
+    higher = dict(rows[1], 等级="四级/中级工")
+
+    report = run_in_chunks([*rows, higher], station, clerk)
+
+    assert report.saved, report.lines()
+    assert (report.registrations_unchanged, report.registrations_created, report.candidates_updated) == (3, 1, 0)
+    candidate = Candidate.objects.get(name=rows[1]["姓名"])
+    assert sorted(candidate.registrations.values_list("announcement__level", flat=True)) == ["4", "5"]
