@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,9 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from kit import audit
@@ -142,6 +146,18 @@ class ScopedAdminMixin(_AdminBase):
         except ValueError:
             page_asked = 1
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, page_asked=page_asked)
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj: Model) -> SafeString:
+        """The row's box for the actions, the same HTML as Django's (its CheckboxInput
+        rendered through the form renderer's template cost a tenth of a page of 100 rows)."""
+        label = format_html(gettext("Select this object for an action - {}"), obj)
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
         if self.scope_station_path is None:

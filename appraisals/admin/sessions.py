@@ -344,8 +344,10 @@ class ExamResultAdmin(ServiceFormAdminMixin, ScopedAdmin):
     list_filter = ["attempt", "passed", ("confirmed_at", admin.EmptyFieldListFilter), "published_on"]
     # The newest cases first, read backwards along the station's index (station, registration,
     # attempt): the model's own order (by registration) would sort the scope's registrations
-    # by date through a join.
-    ordering = ["-registration_id", "-attempt"]
+    # by date through a join. Within a case the newest result first by its id (a retake's
+    # result is entered after the first): ordering by the attempt would mark the 次序 column
+    # as the sorted one.
+    ordering = ["-registration_id", "-pk"]
     search_fields = ["registration__candidate__name__nameprefix"]
     list_select_related = [
         "registration__candidate",

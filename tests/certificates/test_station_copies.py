@@ -96,3 +96,13 @@ def test_rows_written_before_the_copies_get_their_station_when_migrated(committe
     assert stations_of_the_case(passed.registration) == (orgs["xm1"],) * 3
     history = ExamResult.history.filter(registration_id=passed.registration.pk)
     assert history.exists() and set(history.values_list("station_id", flat=True)) == {orgs["xm1"].pk}
+
+
+def test_the_results_list_shows_the_newest_case_first_and_marks_no_column_sorted(client, passed, staff):
+    """Newest case first, within it the newest result; the 次序 column is not marked as the
+    one the list is sorted by (it is not: the clerk did not click it)."""
+    client.force_login(staff["clerk"])
+    page = client.get(reverse("admin:appraisals_examresult_changelist")).content.decode()
+    header = page.split('class="column-attempt_short', 1)[0].rsplit("<th", 1)[1]
+    assert "sorted" not in header
+    assert passed.registration.candidate.name in page
