@@ -199,7 +199,7 @@ def lookup_reference(*, refresh: bool = False) -> LookupReference:
     global _kept_reference
     if connection.in_atomic_block:
         return LookupReference.read()
-    version = _cache_version(EXIT_DATES_VERSION_KEY)
+    version = cache_version(EXIT_DATES_VERSION_KEY)
     kept = _kept_reference
     if kept is None or kept.version != version or time.monotonic() - kept.loaded_at > EXIT_DATES_MAX_AGE or refresh:
         kept = _kept_reference = _KeptReference(version, time.monotonic(), LookupReference.read())
@@ -216,10 +216,10 @@ def exit_dates_changed(**kwargs: Any) -> None:
     """A deadline rule, its occupations, a notice, an occupation or a centre changed: after
     the commit, a new version tells every process to read them again (signal receiver,
     connected in ``CatalogConfig.ready``)."""
-    _replace_cache_version(EXIT_DATES_VERSION_KEY)
+    replace_cache_version(EXIT_DATES_VERSION_KEY)
 
 
-def _cache_version(key: str) -> str | None:
+def cache_version(key: str) -> str | None:
     """The version under ``key`` in the cache (one for every process), made if missing."""
     version = cache.get(key)
     if version is None:
@@ -228,7 +228,7 @@ def _cache_version(key: str) -> str | None:
     return version
 
 
-def _replace_cache_version(key: str) -> None:
+def replace_cache_version(key: str) -> None:
     """A new version under ``key`` once the transaction commits: what was kept under the old
     one is read again."""
     transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, timeout=None))
@@ -382,7 +382,7 @@ def _kept_scope(user: User, names: set[str], *, officer: bool, supervisor: bool)
     fresh = connection.in_atomic_block
     key = None
     if not fresh:
-        version = _cache_version(SCOPE_VERSION_KEY)
+        version = cache_version(SCOPE_VERSION_KEY)
         key = f"catalog.scope:{version}:{user.pk}:{user.centre_id}:{user.station_id}:{','.join(sorted(names))}"
         kept = cache.get(key)
         if kept is not None:
@@ -431,7 +431,7 @@ def notification_saved(instance: Notification, **kwargs: Any) -> None:
 def scopes_changed(**kwargs: Any) -> None:
     """A station, centre or region changed: after the commit, every kept scope is worked
     out again (signal receiver, connected in ``CatalogConfig.ready``)."""
-    _replace_cache_version(SCOPE_VERSION_KEY)
+    replace_cache_version(SCOPE_VERSION_KEY)
 
 
 def visible_stations(user: Viewer) -> QuerySet[Station]:

@@ -10,10 +10,11 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from candidates.validators import ID_NUMBER_SHAPE, PHONE_SHAPE, mask_id_number, normalise_id_number, normalise_phone
-from catalog.selectors import visible_stations
+from catalog.selectors import visible_station_ids
 from kit.admin import ViewOnlyMixin
 
-from ..models import ExamAnnouncement, Registration
+from ..models import Registration
+from ..selectors import announced_occupation_choices
 
 
 def candidate_label(registration: Registration) -> str:
@@ -39,14 +40,11 @@ class CaseReadOnlyInline(ViewOnlyMixin, admin.TabularInline):
 class AnnouncedOccupationFilter(admin.RelatedFieldListFilter):
     """The occupations announced at the user's stations, read from the announcements (a
     few thousand rows) rather than from the rows listed (registrations, certificates: a
-    million)."""
+    million), and kept between requests (``selectors.announced_occupation_choices``)."""
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
-        announced = ExamAnnouncement.objects.filter(station__in=visible_stations(request.user).values("pk"))
-        ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(
-            include_blank=False, limit_choices_to={"pk__in": announced.values("occupation")}, ordering=ordering
-        )
+        ordering = self.field_admin_ordering(field, request, model_admin) or ()
+        return announced_occupation_choices(visible_station_ids(request.user), ordering)
 
 
 def registrations_by_number(queryset: QuerySet, search_term: str) -> QuerySet | None:

@@ -79,3 +79,34 @@ def test_the_unread_count_follows_reminders_and_reading(committed_db, client, st
         {"action": "mark_read", "_selected_action": list(Notification.objects.values_list("pk", flat=True))},
     )
     assert badge(client) is None
+
+
+def occupation_filter(page_html: str) -> set[str]:
+    """The choices under the list's 职业（工种） filter, as the clerk sees them (a filter of
+    one choice is not shown)."""
+    marker = 'data-filter-title="职业（工种）"'
+    if marker not in page_html:
+        return set()
+    section = page_html.split(marker, 1)[1].split("</details>", 1)[0]
+    return {choice.split(">", 1)[1].split("<", 1)[0].strip() for choice in section.split("<a href=")[2:]}
+
+
+def test_the_occupation_filter_is_kept_and_shows_a_new_announcement_at_once(committed_db, client, staff, orgs, case):
+    from appraisals import services
+    from catalog.models import Occupation
+
+    case.register()
+    client.force_login(staff["clerk"])
+    page(client)
+    shown, queries = page(client)
+    assert occupation_filter(shown) == set()  # the one occupation announced: nothing to pick
+    assert not any('FROM "catalog_occupation" WHERE' in sql for sql in queries)  # kept
+
+    services.announcement_publish(
+        actor=staff["clerk"],
+        station=orgs["xm1"],
+        occupation=Occupation.objects.get(name="电工"),
+        level="5",
+        publish_date=datetime.date(2020, 9, 2),
+    )
+    assert occupation_filter(page(client)[0]) == {"美发师", "电工"}
