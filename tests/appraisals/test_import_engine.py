@@ -105,6 +105,14 @@ def clerk(staff):
     return staff["clerk"]
 
 
+@pytest.fixture
+def level_four(station, clerk, hairdresser):
+    """The same station's hairdresser announcement at level 4, beside the fixtures' level 5."""
+    return services.announcement_publish(
+        actor=clerk, station=station, occupation=hairdresser, level="4", publish_date=D(2020, 9, 1)
+    )
+
+
 def run(data: bytes, station, clerk, **kwargs) -> ImportReport:
     return import_file(data, station=station, actor=clerk, file_name="报名.csv", **kwargs)
 
@@ -282,10 +290,7 @@ def test_the_report_masks_id_and_phone_numbers(station, clerk, announcement):
     assert report.error_values[2][2] == "***"
 
 
-def test_one_person_on_two_rows_must_agree_with_the_first(station, clerk, announcement, hairdresser):
-    services.announcement_publish(
-        actor=clerk, station=station, occupation=hairdresser, level="4", publish_date=D(2020, 9, 1)
-    )
+def test_one_person_on_two_rows_must_agree_with_the_first(station, clerk, announcement, level_four):
     first = person(1)
     second = dict(first, 等级="四级/中级工", 姓名="别的名字")
     report = run(csv_file([first, second]), station, clerk)
@@ -294,10 +299,7 @@ def test_one_person_on_two_rows_must_agree_with_the_first(station, clerk, announ
     assert "与第2行同一身份证号的考生“姓名”不一致" in report.errors[0].rule
 
 
-def test_one_person_may_register_for_two_levels_in_one_file(station, clerk, announcement, hairdresser):
-    services.announcement_publish(
-        actor=clerk, station=station, occupation=hairdresser, level="4", publish_date=D(2020, 9, 1)
-    )
+def test_one_person_may_register_for_two_levels_in_one_file(station, clerk, announcement, level_four):
     first = person(1)
     report = run(csv_file([first, dict(first, 等级="四级/中级工")]), station, clerk)
 
@@ -686,10 +688,7 @@ def test_a_re_import_tells_a_repeated_row_of_a_saved_registration_in_another_chu
     assert "（与第2行重复）" in report.errors[0].rule
 
 
-def test_an_unchanged_person_s_new_registration_in_a_re_import_is_saved(station, clerk, announcement, hairdresser):
-    services.announcement_publish(
-        actor=clerk, station=station, occupation=hairdresser, level="4", publish_date=D(2020, 9, 1)
-    )
+def test_an_unchanged_person_s_new_registration_in_a_re_import_is_saved(station, clerk, announcement, level_four):
     rows = registration_rows(3)
     assert run(csv_file(rows), station, clerk).saved
     higher = dict(rows[1], 等级="四级/中级工")
