@@ -13,6 +13,7 @@ by its /64 as django-ratelimit does."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import re
 import time
@@ -22,6 +23,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
+from . import privacy
 from .audit import client_address
 
 _RATE = re.compile(r"(\d+)/(\d*)([smhd])")
@@ -49,8 +51,9 @@ def _client_key(request: HttpRequest) -> str:
     else:
         if parsed.version == 6:
             address = str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
-    # The address is personal data: the cache holds its digest, not the address.
-    return hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
+    # The address is personal data: the cache holds its keyed digest (under the ID-number
+    # digest's key), which no one can reverse by trying the 2**32 IPv4 addresses.
+    return hmac.new(privacy.hash_key(), address.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def _incremented(keys: Sequence[tuple[str, int]]) -> list[int]:
