@@ -151,7 +151,7 @@ def _explain(statements: list[str], big: dict[str, float]) -> list[dict[str, Any
 
 def measure(size: int, requests: int, slow: float, timeout: float) -> dict[str, Any]:
     """Every page of every list for the three people, on the dataset of ``size``."""
-    from common import setup_django
+    from common import cpu_times, settle, setup_django, stolen_share
 
     url = dataset.ensure(size)
     os.environ["JIANDING_BUSINESS_DATE"] = dataset.BUSINESS_DATE.isoformat()
@@ -172,6 +172,9 @@ def measure(size: int, requests: int, slow: float, timeout: float) -> dict[str, 
     connection.settings_dict.setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={int(timeout * 1000)}"
     facts = dataset.facts(url)
     big = _table_rows()
+    quiet = settle(url)
+    print(f"  {size:>9,}  {quiet}", flush=True)
+    ticks_before = cpu_times()
     pages = []
     for role, username in facts["users"].items():
         user = User.objects.get(username=username)
@@ -208,7 +211,8 @@ def measure(size: int, requests: int, slow: float, timeout: float) -> dict[str, 
                 print(f"  {size:>9,}  {ROLES[role]:<16} {line}", flush=True)
                 for scan in page.get("scans", []):
                     print(f"             seq scan of {', '.join(scan['tables'])}: {scan['sql'][:300]}", flush=True)
-    return {"size": size, "facts": facts, "pages": pages}
+    quiet += f", {stolen_share(ticks_before, cpu_times()):.0%} stolen"
+    return {"size": size, "facts": facts, "pages": pages, "quiet": quiet}
 
 
 def smoke(size: int) -> list[str]:
@@ -307,7 +311,7 @@ def figures(args: argparse.Namespace) -> list[Figure]:
     scanned = []
     for page in runs[big]["pages"]:
         role, list_name, variant = page["role"], page["list"], page["variant"]
-        section = f"admin at {big:,}: {ROLES[role]} ({runs[big]['facts']['users'][role]})"
+        section = f"admin at {big:,}: {ROLES[role]} ({runs[big]['facts']['users'][role]}; {runs[big]['quiet']})"
         label = f"{list_name} · {variant}"
         if "times" not in page:
             found.append(Figure(section, label, float("nan"), "ms", goal=GOAL, met=False, note=str(page["status"])))

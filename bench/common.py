@@ -58,6 +58,53 @@ def setup_django(url: str, *, migrate: bool = True) -> None:
         call_command("migrate", verbosity=0)
 
 
+def cpu_times() -> tuple[int, int, int]:
+    """(busy, stolen, total) clock ticks of every core since boot (/proc/stat; zeros
+    elsewhere). Stolen: the hypervisor ran another machine while this one wanted to run."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:9]]
+    except OSError:
+        return 0, 0, 0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return user + nice + system + irq + softirq, steal, sum(fields)
+
+
+def stolen_share(before: tuple[int, int, int], after: tuple[int, int, int]) -> float:
+    """The share of the cores' time the hypervisor gave to other machines between two
+    ``cpu_times()``: on a shared host it slows every figure, CPU time included."""
+    return (after[1] - before[1]) / max(1, after[2] - before[2])
+
+
+def settle(url: str, *, busy: float = 0.10, timeout: float = 180.0) -> str:
+    """Wait for a quiet machine before a timed section, and say how long it took: the
+    dirty pages of earlier sections flushed now (``CHECKPOINT``, then the kernel's), and
+    then until no autovacuum runs and the cores are at least 90% idle (and not stolen by
+    the hypervisor) for a second. On 2 vCPUs a busy neighbour slows this process's own
+    CPU time too: the lookup took 2.7–3.7 ms of CPU a find right after a dataset was
+    built and 2.2 on a quiet machine. Gives up after ``timeout`` seconds, saying so."""
+    import psycopg
+
+    if cpu_times()[2] == 0:
+        return "quiet not checked (no /proc/stat)"
+    start = time.monotonic()
+    share = 1.0
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        os.sync()
+        while time.monotonic() - start < timeout:
+            vacuums = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+            ).fetchone()[0]
+            before = cpu_times()
+            time.sleep(1.0)
+            after = cpu_times()
+            share = (after[0] - before[0] + after[1] - before[1]) / max(1, after[2] - before[2])
+            if not vacuums and share <= busy:
+                return f"quiet after {time.monotonic() - start:.0f} s"
+    return f"still {share:.0%} busy after {timeout:.0f} s"
+
+
 @dataclass(frozen=True)
 class Samples:
     values: list[float]

@@ -49,7 +49,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Figure, database_url, interleaved, report, setup_django
+from common import Figure, cpu_times, database_url, interleaved, report, settle, setup_django, stolen_share
 
 GOAL_RATE = 300.0
 GOAL_QUERIES = 1
@@ -278,6 +278,9 @@ class Browser:
     def by_code(self, t: Target) -> tuple[str, str]:
         return self.get("/verify/", urlencode({"no": t.number, "code": t.code}))
 
+    def form(self, t: Target) -> tuple[str, str]:
+        return self.get("/verify/")
+
     def miss(self, t: Target) -> tuple[str, str]:
         return self.post("/verify/", {"key": t.number, "name": t.name + "甲"})
 
@@ -288,6 +291,12 @@ KINDS = {
     "by_code": "QR link: number and verification code (GET)",
     "miss": "a miss: number and a wrong name (POST)",
 }
+
+
+# The yardstick: the same page through the same stack without a lookup (no database, no
+# cache). A shared host's speed drifts by half within the hour; the ratio shows what the
+# lookup itself costs, whatever the machine did meanwhile.
+YARDSTICK = {"form": "the empty form (GET, no lookup: this machine's yardstick)"}
 
 
 def targets(n: int) -> list[Target]:
@@ -308,7 +317,9 @@ def check(kind: str, t: Target, status: str, page: str) -> None:
     from certificates.views import NOT_FOUND
 
     assert status.startswith("200"), f"{kind}: {status}"
-    if kind == "miss":
+    if kind == "form":
+        assert 'name="csrfmiddlewaretoken"' in page and t.number not in page, kind
+    elif kind == "miss":
         assert NOT_FOUND in page, f"{kind}: found"
     else:
         assert t.number in page and NOT_FOUND not in page, f"{kind}: {t.number} not found"
@@ -357,12 +368,12 @@ def figures(args: argparse.Namespace) -> list[Figure]:
     browser = Browser(WSGIHandler())
     sample = targets(SAMPLE)
     total = Certificate.objects.count()
-    for kind in KINDS:  # every kind answers right before it is timed (and warms the process)
+    for kind in {**KINDS, **YARDSTICK}:  # each answers right before it is timed (and warms the process)
         for t in sample[:20]:
             check(kind, t, *getattr(browser, kind)(t))
     counts = {kind: queries_of(browser, kind, sample[0]) for kind in KINDS}
 
-    cpu: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    cpu: dict[str, list[float]] = {kind: [] for kind in {**KINDS, **YARDSTICK}}
 
     def rate(kind: str) -> Callable[[], float]:
         lookup = getattr(browser, kind)
@@ -381,14 +392,23 @@ def figures(args: argparse.Namespace) -> list[Figure]:
 
         return run
 
-    load_before = os.getloadavg()[0]
-    samples = interleaved(runs, {kind: rate(kind) for kind in KINDS})
+    quiet = settle(args.url)
+    load_before, ticks_before = os.getloadavg()[0], cpu_times()
+    samples = interleaved(runs, {kind: rate(kind) for kind in {**KINDS, **YARDSTICK}})
+    stolen = stolen_share(ticks_before, cpu_times())
     # The machine's load (1-minute average) before and after: other work on the machine
     # takes its share of the cores from this one process.
-    load = f"load {load_before:.1f}→{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
-    section = f"public lookup ({total:,} certificates, {connection_name()}, cache {cache_name()}, {load})"
+    load = f"load {load_before:.1f}→{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, {stolen:.0%} stolen"
+    section = f"public lookup ({total:,} certificates, {connection_name()}, cache {cache_name()}, {quiet}, {load})"
     found: list[Figure] = []
+    yardstick = samples["form"]
+
+    def cpu_note(kind: str) -> str:
+        return f"{runs} runs × {per_run}; {statistics.median(cpu[kind]) * 1000:.2f} ms CPU of this process each"
+
     for kind, label in KINDS.items():
+        # Each round's lookups against the same round's yardstick, then the median.
+        ratio = statistics.median(a / b for a, b in zip(samples[kind].values, yardstick.values, strict=True))
         found.append(
             Figure.of(
                 section,
@@ -397,9 +417,10 @@ def figures(args: argparse.Namespace) -> list[Figure]:
                 "/s",
                 goal=f"≥ {GOAL_RATE:g}/s",
                 met=samples[kind].median >= GOAL_RATE,
-                note=f"{runs} runs × {per_run}; {statistics.median(cpu[kind]) * 1000:.2f} ms CPU of this process each",
+                note=f"{cpu_note(kind)}; {ratio:.0%} of the yardstick's rate",
             )
         )
+    found.append(Figure.of(section, f"pages/s, {YARDSTICK['form']}", yardstick, "/s", note=cpu_note("form")))
     for kind, label in KINDS.items():
         c = counts[kind]
         found.append(

@@ -147,6 +147,9 @@ EXIT_DATES_VERSION_KEY = "catalog.exit_dates.version"
 # A change that sends no signal (a queryset's update(), SQL, a data migration) is seen
 # after at most this many seconds.
 EXIT_DATES_MAX_AGE = 60.0
+# Another process's change is seen after at most this many seconds: the version in the cache
+# is read at most this often (a cache round trip per lookup was a sixteenth of its time).
+EXIT_DATES_VERSION_CHECK = 1.0
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ class LookupReference:
 class _KeptReference:
     version: str | None
     loaded_at: float
+    checked_at: float
     reference: LookupReference
 
 
@@ -188,21 +192,33 @@ def lookup_reference(*, refresh: bool = False) -> LookupReference:
        changed them itself, and what it read must not outlive a rollback.
     2. Otherwise they are kept in this process with the version in the cache at the time
        they were read (read first, so a change committed meanwhile makes the next call
-       read them again).
+       read them again). The version is read again at most every
+       ``EXIT_DATES_VERSION_CHECK`` seconds.
     3. A rule or notice saved or deleted, a rule's occupations edited, an occupation or a
        centre saved or deleted, replaces the version once committed
-       (``exit_dates_changed``): every process reads them again on its next call, so the
-       next lookup after an admin's edit shows it.
+       (``exit_dates_changed``) and drops what this process keeps: this process's next
+       call reads them again, every other process within ``EXIT_DATES_VERSION_CHECK``.
     4. What is kept is read again after ``EXIT_DATES_MAX_AGE`` whatever the version (a
        change that sent no signal), or at once with ``refresh`` (a certificate's occupation
        or centre missing from it: added a moment ago)."""
     global _kept_reference
     if connection.in_atomic_block:
         return LookupReference.read()
-    version = cache_version(EXIT_DATES_VERSION_KEY)
+    now = time.monotonic()
     kept = _kept_reference
-    if kept is None or kept.version != version or time.monotonic() - kept.loaded_at > EXIT_DATES_MAX_AGE or refresh:
-        kept = _kept_reference = _KeptReference(version, time.monotonic(), LookupReference.read())
+    if (
+        kept is not None
+        and not refresh
+        and now - kept.checked_at <= EXIT_DATES_VERSION_CHECK
+        and now - kept.loaded_at <= EXIT_DATES_MAX_AGE
+    ):
+        return kept.reference
+    version = cache_version(EXIT_DATES_VERSION_KEY)
+    if kept is None or kept.version != version or now - kept.loaded_at > EXIT_DATES_MAX_AGE or refresh:
+        kept = _KeptReference(version, now, now, LookupReference.read())
+    else:
+        kept = _KeptReference(version, kept.loaded_at, now, kept.reference)
+    _kept_reference = kept
     return kept.reference
 
 
@@ -217,6 +233,12 @@ def exit_dates_changed(**kwargs: Any) -> None:
     the commit, a new version tells every process to read them again (signal receiver,
     connected in ``CatalogConfig.ready``)."""
     replace_cache_version(EXIT_DATES_VERSION_KEY)
+    transaction.on_commit(_forget_kept_reference)
+
+
+def _forget_kept_reference() -> None:
+    global _kept_reference
+    _kept_reference = None
 
 
 def cache_version(key: str) -> str | None:

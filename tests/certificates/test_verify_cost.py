@@ -1,6 +1,7 @@
 """The public lookup at its cost (issue #15): one query per lookup (besides the rate limit's
 counters in the cache, and the access-log row of a certificate found), with the exit dates
-kept between requests, and an exit date edited in the admin shown by the very next lookup.
+kept between requests, and an exit date edited in the admin shown by the very next lookup
+(by the next one of another process within a second).
 
 The lookups that keep exit dates run outside any transaction, as in production (a request
 runs in autocommit): these tests commit for real (``committed_db``)."""
@@ -133,6 +134,21 @@ def test_a_change_that_sends_no_signal_is_seen_after_the_maximum_age(client, ele
     DeadlineRule.objects.filter(pk=national_exit_rule("电工").pk).update(last_registration_day=D(2020, 11, 30))
     assert status_of(lookup(client, electrician.number, "林志强")) == "有效"  # kept, for now
     later = catalog_selectors.time.monotonic() + catalog_selectors.EXIT_DATES_MAX_AGE + 1
+    monkeypatch.setattr(catalog_selectors.time, "monotonic", lambda: later)
+    assert status_of(lookup(client, electrician.number, "林志强")) == EXITED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_made_by_another_process_is_seen_within_the_version_check(client, electrician, monkeypatch):
+    """Another process's edit replaces the version in the shared cache but cannot drop what
+    this process keeps: the version is read again after ``EXIT_DATES_VERSION_CHECK``."""
+    from django.core.cache import cache
+
+    lookup(client, electrician.number, "林志强")
+    DeadlineRule.objects.filter(pk=national_exit_rule("电工").pk).update(last_registration_day=D(2020, 11, 30))
+    cache.set(catalog_selectors.EXIT_DATES_VERSION_KEY, "replaced-by-another-process", timeout=None)
+    assert status_of(lookup(client, electrician.number, "林志强")) == "有效"  # not read yet
+    later = catalog_selectors.time.monotonic() + catalog_selectors.EXIT_DATES_VERSION_CHECK + 0.01
     monkeypatch.setattr(catalog_selectors.time, "monotonic", lambda: later)
     assert status_of(lookup(client, electrician.number, "林志强")) == EXITED
 
