@@ -464,7 +464,7 @@ def announced_occupation_choices(stations: list[int] | None, ordering: Sequence[
     if choices is None:
         announced = ExamAnnouncement.objects.all()
         if stations is not None:
-            announced = announced.filter(station_id__in=stations)
+            announced = announced.filter(station_id__anyof=stations)
         occupations = Occupation.objects.filter(pk__in=announced.values("occupation"))
         if ordering:  # else the model's own
             occupations = occupations.order_by(*ordering)

@@ -40,11 +40,11 @@ def visible_candidates(user: Viewer, qs: QuerySet[Candidate] | None = None) -> Q
     # The registration model of appraisals, reached through the reverse relation (an
     # import would point upward).
     registration: Any = Candidate._meta.get_field("registrations").related_model
-    entered_by = User.objects.filter(station__in=stations).values("pk")
+    entered_by = User.objects.filter(station__anyof=stations).values("pk")
     if len(stations) > GATHER_UP_TO_STATIONS:
-        registered_here = registration.objects.filter(candidate=OuterRef("pk"), station__in=stations)
+        registered_here = registration.objects.filter(candidate=OuterRef("pk"), station__anyof=stations)
         return qs.filter(Exists(registered_here) | Q(created_by__in=entered_by))
-    registered = registration.objects.filter(station__in=stations).order_by().values("candidate_id")
+    registered = registration.objects.filter(station__anyof=stations).order_by().values("candidate_id")
     entered = Candidate.objects.filter(created_by__in=entered_by).order_by().values("pk")
     # One set, not "IN (…) OR …": PostgreSQL cannot turn an OR of subqueries into a
     # join, and re-ran the registration subquery for each candidate (minutes at a

@@ -166,8 +166,8 @@ class ScopedAdminMixin(_AdminBase):
         if stations is None:
             return qs
         if self.scope_station_path == "pk":
-            return qs.filter(pk__in=stations)
-        return qs.filter(**{f"{self.scope_station_path}__in": stations})
+            return qs.filter(pk__anyof=stations)
+        return qs.filter(**{f"{self.scope_station_path}__anyof": stations})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return self.scope_queryset(request, super().get_queryset(request))

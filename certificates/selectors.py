@@ -766,7 +766,7 @@ def visible_batches(user: Viewer, qs: QuerySet[IssuanceBatch] | None = None) -> 
 def visible_certificates(user: Viewer) -> QuerySet[Certificate]:
     stations = visible_station_ids(user)
     qs = Certificate.objects.all()
-    return qs if stations is None else qs.filter(station__in=stations)
+    return qs if stations is None else qs.filter(station__anyof=stations)
 
 
 def awaiting_certificate(qs: QuerySet[Registration] | None = None) -> QuerySet[Registration]:

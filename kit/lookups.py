@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Lookup
 from django.db.models.functions import Substr
 from django.db.models.lookups import StartsWith
@@ -22,3 +23,23 @@ class NamePrefix(Lookup):
         whole_sql, whole_params = StartsWith(self.lhs, self.rhs).as_sql(compiler, connection)
         given_sql, given_params = StartsWith(Substr(self.lhs, 2), self.rhs).as_sql(compiler, connection)
         return f"({whole_sql} OR {given_sql})", [*whole_params, *given_params]
+
+
+class AnyOf(Lookup):
+    """``column = ANY(%s)``: a long list of ids (an officer's 700 stations) sent as one array
+    parameter on PostgreSQL, the same plan as ``IN (…)`` (PostgreSQL rewrites the one into
+    the other) without preparing, quoting and parsing each value of the list in Python for
+    every query of every page; ``IN (…)`` elsewhere. An empty list matches nothing, as
+    ``__in`` does."""
+
+    lookup_name = "anyof"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        values = [int(value) for value in self.rhs]
+        if not values:
+            raise EmptyResultSet
+        if connection.vendor == "postgresql":
+            return f"{lhs_sql} = ANY(%s::bigint[])", [*lhs_params, values]
+        return f"{lhs_sql} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]

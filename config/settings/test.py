@@ -1,5 +1,6 @@
 """Tests: SQLite in memory unless DATABASE_URL points at PostgreSQL."""
 
+import os
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
@@ -27,6 +28,9 @@ if REDIS_URL:  # noqa: F405
         "default": {
             "BACKEND": "kit.cache.RedisCache",
             "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path="/15")),  # noqa: F405
+            # Each pytest-xdist worker keeps its own keys: the versions and scopes one worker's
+            # database replaces must not be read by another's.
+            "KEY_PREFIX": os.environ.get("PYTEST_XDIST_WORKER", ""),
         }
     }
 
