@@ -16,13 +16,14 @@ class CatalogConfig(AppConfig):
     verbose_name = "目录与机构"
 
     def ready(self) -> None:
-        # ``field__anyof=ids``: a scope's long list of station ids as one array parameter.
+        # ``field__anyof=ids``: a scope's long list of station ids as one array parameter,
+        # on integer keys and on relations (whose lookups are their own, not their field's).
         from django.db import models
 
         from kit.lookups import AnyOf
 
-        models.Field.register_lookup(AnyOf)
-        models.ForeignKey.register_lookup(AnyOf)  # a relation's lookups are its own, not Field's
+        models.IntegerField.register_lookup(AnyOf)
+        models.ForeignKey.register_lookup(AnyOf)
 
         # After every migrate, so permissions of models added later join their roles.
         post_migrate.connect(_sync_roles, dispatch_uid="jianding_sync_roles")

@@ -26,7 +26,7 @@ class NamePrefix(Lookup):
 
 
 class AnyOf(Lookup):
-    """``column = ANY(%s)``: a long list of ids (an officer's 700 stations) sent as one array
+    """``id_column = ANY(%s)``: a long list of integer ids (an officer's 700 stations) sent as one array
     parameter on PostgreSQL, the same plan as ``IN (…)`` (PostgreSQL rewrites the one into
     the other) without preparing, quoting and parsing each value of the list in Python for
     every query of every page; ``IN (…)`` elsewhere. An empty list matches nothing, as
