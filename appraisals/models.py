@@ -212,6 +212,8 @@ class Registration(models.Model):
             # announcement, appraisals.reminders.due_items) is read from this index alone
             # (an index-only scan), not from half a million rows of the table.
             models.Index(fields=["status", "announcement"], name="registration_status_announce"),
+            # The people registered at a station (a clerk's candidate list), from the index alone.
+            models.Index(fields=["station", "candidate"], name="registration_station_person"),
         ]
 
     def __str__(self) -> str:

@@ -132,16 +132,23 @@ class Samples:
         return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
 
 
-def interleaved(runs: int, contenders: dict[str, Callable[[], float | None]]) -> dict[str, Samples]:
+def interleaved(
+    runs: int,
+    contenders: dict[str, Callable[[], float | None]],
+    before_each: Callable[[], object] | None = None,
+) -> dict[str, Samples]:
     """Each contender ``runs`` times, in turn (A B C A B C …, the order rotated each round
     so none always runs first): a drift of the machine lands on all of them alike. A
     contender returns its own figure (rows/s, seconds of its timed part) or None, and is
-    then timed as a whole in seconds."""
+    then timed as a whole in seconds. ``before_each`` runs untimed before every run (a
+    ``settle``: the autovacuum and dirty pages a writing run leaves land on none)."""
     names = list(contenders)
     results: dict[str, list[float]] = {name: [] for name in names}
     for round_number in range(runs):
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
+            if before_each is not None:
+                before_each()
             start = time.perf_counter()
             figure = contenders[name]()
             elapsed = time.perf_counter() - start

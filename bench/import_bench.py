@@ -16,7 +16,8 @@ before the business date 2020-09-20) as CSV and as XLSX, and then, on the same r
    - the importer (``appraisals.importing``) on the CSV file, every rule checked, history
      written, committed;
    - the importer on the XLSX file.
-   Median and spread of each, in rows per second; the ratios from the medians (goals: CSV at
+   Each run begins on a quiet machine (``common.settle``: no autovacuum of the run before,
+   dirty pages flushed). Median and spread of each, in rows per second; the ratios from the medians (goals: CSV at
    50% of COPY or better and never below 25% in any round; XLSX at half the CSV rate or better).
 2. **Known people**: the same people again with new mobile numbers (their registrations
    unchanged), imported over the first import; then that file once more (a re-import:
@@ -54,7 +55,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dataset
-from common import Figure, database_url, interleaved, report, setup_django
+from common import Figure, database_url, interleaved, report, settle, setup_django
 
 DATABASE = "jianding_bench_import"
 BUSINESS_DATE = datetime.date(2020, 9, 20)
@@ -380,17 +381,27 @@ def figures(args: argparse.Namespace) -> list[Figure]:
             statements.append(count)
             return rate
 
+        waits: list[str] = []
+
+        def quiet() -> None:
+            # Each run on a quiet machine: the autovacuum of the run before (and of the
+            # 1M dataset built just before this section) slowed one contender or another.
+            waits.append(settle(url))
+
         rates = interleaved(
             runs,
             {"COPY": yardstick.run, "CSV": lambda: importer(csv_path), "XLSX": lambda: importer(xlsx_path)},
+            before_each=quiet,
         )
         copy, csv_rate, xlsx = rates["COPY"], rates["CSV"], rates["XLSX"]
+        settled = sum(wait.startswith("quiet") for wait in waits)
+        quiet_note = f"{settled} of {len(waits)} runs began on a quiet machine (bench.common.settle)"
         for label, samples in (
             ("COPY into the four tables (yardstick)", copy),
             ("importer, CSV (every rule, history)", csv_rate),
             ("importer, XLSX (every rule, history)", xlsx),
         ):
-            found.append(Figure.of(section, label, samples, "rows/s"))
+            found.append(Figure.of(section, label, samples, "rows/s", note=quiet_note if "COPY" in label else ""))
         per_round = [c / y for c, y in zip(csv_rate.values, copy.values, strict=True)]
         ratio = csv_rate.median / copy.median
         found.append(
@@ -442,7 +453,7 @@ def figures(args: argparse.Namespace) -> list[Figure]:
                 update_csv, station, clerk, expect={"candidates_updated": 0, "registrations_unchanged": n}
             )[0]
 
-        known = interleaved(runs, {"update": update, "reimport": reimport})
+        known = interleaved(runs, {"update": update, "reimport": reimport}, before_each=quiet)
         found.append(
             Figure.of(
                 section,

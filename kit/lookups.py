@@ -30,7 +30,9 @@ class AnyOf(Lookup):
     parameter on PostgreSQL, the same plan as ``IN (…)`` (PostgreSQL rewrites the one into
     the other) without preparing, quoting and parsing each value of the list in Python for
     every query of every page; ``IN (…)`` elsewhere. An empty list matches nothing, as
-    ``__in`` does."""
+    ``__in`` does. A single id (a clerk's own station) is ``column = %s``: PostgreSQL (before
+    17) takes ``= ANY`` of even one value as no equality, and would then not read a
+    (station, …) index in the list's order."""
 
     lookup_name = "anyof"
     prepare_rhs = False
@@ -40,6 +42,8 @@ class AnyOf(Lookup):
         values = [int(value) for value in self.rhs]
         if not values:
             raise EmptyResultSet
+        if len(values) == 1:
+            return f"{lhs_sql} = %s", [*lhs_params, values[0]]
         if connection.vendor == "postgresql":
             return f"{lhs_sql} = ANY(%s::bigint[])", [*lhs_params, values]
         return f"{lhs_sql} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]

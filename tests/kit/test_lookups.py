@@ -34,3 +34,10 @@ def test_the_whole_list_is_one_parameter_on_postgresql(orgs):
         assert "= ANY(" in sql and params == (ids,)
     else:
         assert sql.count("%s") == len(ids) and list(params) == ids
+
+
+def test_one_id_is_an_equality_the_planner_can_read_an_index_in_order_by(orgs):
+    station = orgs["xm1"]
+    sql, params = User.objects.filter(station__anyof=[station.pk]).query.sql_with_params()
+    assert "ANY(" not in sql and " IN (" not in sql and params == (station.pk,)
+    assert set(User.objects.filter(station__anyof=[station.pk])) == set(User.objects.filter(station=station))
