@@ -375,6 +375,8 @@ class ConsentForm(KeepsRegistrationStation, models.Model):
         indexes = [
             # The list's order (newest first) within a station.
             models.Index(F("station"), F("id").desc(), name="consent_station_newest"),
+            # A centre's 签署日期 filter (本月, 过去7天): a month of forms, not all of them.
+            models.Index(fields=["signed_date"], name="consent_signed_date"),
         ]
 
     def __str__(self) -> str:
