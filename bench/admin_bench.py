@@ -1,6 +1,6 @@
 """Admin lists at 10,000 and at 1,000,000 registrations, side by side (a measurement, not a test).
 
-    .venv/bin/python bench/admin_bench.py [--size 1000000] [--small 10000] [--requests 15]
+    .venv/bin/python bench/admin_bench.py [--size 1000000] [--small 10000] [--requests 15] [--runs 3]
 
 For three people of the dataset (``bench/dataset.py``: the clerk of the busiest Fujian
 station, an officer and a supervisor of the Fujian provincial centre) and five lists
@@ -15,15 +15,17 @@ database settings production uses (connections kept 60 s): one warm-up request w
 captured (``force_debug_cursor``) and run again under ``EXPLAIN (ANALYZE, FORMAT JSON)``,
 then ``--requests`` timed requests. It prints p50 and p90, the queries of a request, and
 every sequential scan of a table of more than 100,000 rows with the rows it read. Each size
-runs in its own process (``--measure``), so the two databases never share a Django.
+runs in its own process (``--measure``), so the two databases never share a Django, in
+``--runs`` rounds that alternate the sizes (10k, 1M, 1M, 10k, 10k, 1M) and share the
+requests: growth compares timings of the same minutes, whatever the machine drifts.
 
 Goals (issue #15): p50 ≤ 100 ms and p90 ≤ 150 ms; at most 6 queries, the same number on every
 page of a list; no statement reading a whole 1M-row table per request (a sequential scan
 reading 100,000 rows or more of a big table: one that the capped count's LIMIT stops after a
 few thousand rows is listed, and counted apart); and each page's p50 at 1,000,000 within
 1.5× of the same page at 10,000.
-A page whose warm-up takes longer than ``--slow`` seconds is timed 3 times, not 15 (it
-misses by far anyway); a statement running over ``--timeout`` seconds is cancelled, and its
+A page whose warm-up takes longer than ``--slow`` seconds is timed once a round, not 5 times
+(it misses by far anyway); a statement running over ``--timeout`` seconds is cancelled, and its
 page reported as timed out.
 """
 
@@ -161,8 +163,10 @@ def _reads_a_table(scan: dict[str, Any]) -> bool:
     return max(scan["rows"].values()) >= BIG_TABLE_ROWS
 
 
-def measure(size: int, requests: int, slow: float, timeout: float) -> dict[str, Any]:
-    """Every page of every list for the three people, on the dataset of ``size``."""
+def measure(size: int, requests: int, slow: float, timeout: float, *, explain: bool = True) -> dict[str, Any]:
+    """Every page of every list for the three people, on the dataset of ``size``: one round
+    of ``requests`` timed requests a page (one for a slow page), the statements of each page
+    explained in the first round (``explain``)."""
     from common import cpu_times, settle, setup_django, stolen_share
 
     url = dataset.ensure(size)
@@ -185,7 +189,6 @@ def measure(size: int, requests: int, slow: float, timeout: float) -> dict[str, 
     facts = dataset.facts(url)
     big = _table_rows()
     quiet = settle(url)
-    print(f"  {size:>9,}  {quiet}", flush=True)
     ticks_before = cpu_times()
     pages = []
     for role, username in facts["users"].items():
@@ -206,9 +209,10 @@ def measure(size: int, requests: int, slow: float, timeout: float) -> dict[str, 
                     page["status"] = response.status_code
                     if response.status_code != 200:
                         continue
-                    page["scans"] = _explain([q["sql"] for q in captured.captured_queries], big)
+                    if explain:
+                        page["scans"] = _explain([q["sql"] for q in captured.captured_queries], big)
                     times, counts = [], []
-                    for _ in range(requests if warm < slow else 3):
+                    for _ in range(requests if warm < slow else 1):
                         reset_queries()
                         with CaptureQueriesContext(connection) as counted:
                             start = time.perf_counter()
@@ -219,11 +223,6 @@ def measure(size: int, requests: int, slow: float, timeout: float) -> dict[str, 
                 except (OperationalError, DatabaseError) as error:
                     page["status"] = "timeout" if "statement timeout" in str(error) else f"error: {error}"[:80]
                     connection.close()
-                line = _line(page)
-                print(f"  {size:>9,}  {ROLES[role]:<16} {line}", flush=True)
-                for scan in page.get("scans", []):
-                    rows = ", ".join(f"{table} ({read:,} rows read)" for table, read in scan["rows"].items())
-                    print(f"             seq scan of {rows}: {scan['sql'][:300]}", flush=True)
     quiet += f", {stolen_share(ticks_before, cpu_times()):.0%} stolen"
     return {"size": size, "facts": facts, "pages": pages, "quiet": quiet}
 
@@ -282,8 +281,8 @@ def sizes_of(args: argparse.Namespace) -> list[int]:
     return sorted({min(small, big), big})
 
 
-def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
-    """``measure`` in a fresh process (its own Django on its own database)."""
+def run_size(size: int, args: argparse.Namespace, requests: int, *, first: bool) -> dict[str, Any]:
+    """One round of ``measure`` in a fresh process (its own Django on its own database)."""
     dataset.ensure(size)
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = handle.name
@@ -295,13 +294,14 @@ def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
         "--json",
         out,
         "--requests",
-        str(getattr(args, "requests", 15)),
+        str(requests),
         "--slow",
         str(getattr(args, "slow", 2.0)),
         "--timeout",
         str(getattr(args, "timeout", 60.0)),
     ]
-    print(f"admin pages at {size:,} registrations:", flush=True)
+    if not first:
+        command.append("--no-explain")
     subprocess.run(command, check=True)
     try:
         return json.loads(Path(out).read_text(encoding="utf-8"))
@@ -309,9 +309,42 @@ def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
         os.unlink(out)
 
 
+def interleaved_sizes(args: argparse.Namespace) -> dict[int, dict[str, Any]]:
+    """Each size's pages, timed in ``--runs`` rounds that alternate the sizes (10k, 1M, 1M,
+    10k, …) with a share of ``--requests`` each: a drift of the machine (the same ID-number
+    search took 22.7 ms in one run and 29.5 in the next, both quiet) lands on both sizes,
+    not on the growth between them."""
+    sizes = sizes_of(args)
+    rounds = max(1, getattr(args, "runs", 3))
+    per_round = max(1, -(-getattr(args, "requests", 15) // rounds))
+    runs: dict[int, dict[str, Any]] = {}
+    for round_number in range(rounds):
+        for size in sizes if round_number % 2 == 0 else sizes[::-1]:
+            print(f"admin pages at {size:,} registrations, round {round_number + 1} of {rounds} …", flush=True)
+            result = run_size(size, args, per_round, first=round_number == 0)
+            if size not in runs:
+                runs[size] = result
+                continue
+            merged = runs[size]
+            merged["quiet"] += f"; {result['quiet']}"
+            timed = {(p["role"], p["list"], p["variant"]): p for p in result["pages"]}
+            for page in merged["pages"]:
+                more = timed.get((page["role"], page["list"], page["variant"]), {})
+                if "times" in page and "times" in more:
+                    page["times"] += more["times"]
+                    page["queries"] += more["queries"]
+    for size in sizes:
+        for page in runs[size]["pages"]:
+            print(f"  {size:>9,}  {ROLES[page['role']]:<16} {_line(page)}", flush=True)
+            for scan in page.get("scans", []):
+                rows = ", ".join(f"{table} ({read:,} rows read)" for table, read in scan["rows"].items())
+                print(f"             seq scan of {rows}: {scan['sql'][:300]}", flush=True)
+    return runs
+
+
 def figures(args: argparse.Namespace) -> list[Figure]:
     sizes = sizes_of(args)
-    runs = {size: run_size(size, args) for size in sizes}
+    runs = interleaved_sizes(args)
     big, small = sizes[-1], sizes[0]
     pages_small = {(p["role"], p["list"], p["variant"]): p for p in runs[small]["pages"]}
     plain_queries = {
@@ -356,7 +389,7 @@ def figures(args: argparse.Namespace) -> list[Figure]:
             most = max(read for scan in scans for read in scan["rows"].values())
             notes.append(f"seq scan stopped after {most:,} rows")
             stopped += 1
-        if len(page["times"]) < 15:
+        if len(page["times"]) < getattr(args, "requests", 15):
             notes.append(f"{len(page['times'])} requests")
         if page.get("detail"):
             notes.append(page["detail"])
@@ -399,18 +432,20 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000, help="the big dataset (registrations)")
     parser.add_argument("--small", type=int, default=10_000, help="the small dataset it is compared with")
     parser.add_argument("--requests", type=int, default=15, help="timed requests per page, after one warm-up")
-    parser.add_argument("--slow", type=float, default=2.0, help="a warm-up slower than this (s): 3 requests")
+    parser.add_argument("--runs", type=int, default=3, help="rounds the requests are shared in, sizes alternating")
+    parser.add_argument("--slow", type=float, default=2.0, help="a warm-up slower than this (s): 1 request a round")
     parser.add_argument("--timeout", type=float, default=60.0, help="PostgreSQL statement_timeout (s)")
     parser.add_argument("--smoke", type=int, metavar="SIZE", help="open every admin list on that dataset, then stop")
     parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
+    parser.add_argument("--no-explain", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.smoke:
         problems = smoke(args.smoke)
         print("\n".join(problems))
         sys.exit(1 if problems else 0)
     if args.measure:
-        result = measure(args.measure, args.requests, args.slow, args.timeout)
+        result = measure(args.measure, args.requests, args.slow, args.timeout, explain=not args.no_explain)
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
         return
     print(report(figures(args)))
