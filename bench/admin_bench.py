@@ -185,7 +185,10 @@ def measure(size: int, requests: int, slow: float, timeout: float, *, explain: b
     connection.close()
     connection.settings_dict["CONN_MAX_AGE"] = 60
     connection.settings_dict["CONN_HEALTH_CHECKS"] = True
-    connection.settings_dict.setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={int(timeout * 1000)}"
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c statement_timeout={int(timeout * 1000)}".strip()
+    import config.wsgi  # noqa: F401  (the process as production starts it: gc.freeze() after start-up)
+
     facts = dataset.facts(url)
     big = _table_rows()
     quiet = settle(url)

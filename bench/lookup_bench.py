@@ -12,12 +12,12 @@ certificate for each of its passed registrations (about 125,000, COPY), e.g.
 
     .venv/bin/python bench/lookup_bench.py --url postgres://postgres@127.0.0.1:5432/jianding_bench_lookup --load
 
-How it is measured: Django's WSGI handler (``django.core.handlers.wsgi.WSGIHandler``, the
-application a gunicorn worker runs) is called in this one process with a prepared WSGI
-environ, as a single-threaded worker would call it, through the whole middleware stack
-(sessions, CSRF, authentication, messages, history, axes) and the template. The POSTs
-carry the CSRF cookie and token a browser got from the form, so CSRF is checked as for a
-browser. Not included: a server's HTTP parsing and the network. Each lookup kind runs
+How it is measured: production's WSGI application (``config.wsgi.application``, what a
+gunicorn worker runs, its start-up frozen for the garbage collector) is called in this one
+process with a prepared WSGI environ, as a single-threaded worker would call it, through
+the whole middleware stack (sessions, CSRF, authentication, messages, history, axes) and
+the template. The POSTs carry the CSRF cookie and token a browser got from the form, so
+CSRF is checked as for a browser. Not included: a server's HTTP parsing and the network. Each lookup kind runs
 ``--lookups`` lookups per run, over real certificate numbers, ID numbers, names and
 verification codes read from the database (a different certificate each time), the kinds
 interleaved, ``--runs`` runs: median and spread of lookups per second.
@@ -357,7 +357,6 @@ def persistent_connections() -> None:
 def figures(args: argparse.Namespace) -> list[Figure]:
     args = prepare(args)
     from django.conf import settings
-    from django.core.handlers.wsgi import WSGIHandler
 
     from certificates.models import Certificate
 
@@ -365,7 +364,9 @@ def figures(args: argparse.Namespace) -> list[Figure]:
     settings.JIANDING_VERIFY_DAILY_RATE = f"{HIGH}/d"
     persistent_connections()
     runs, per_run = getattr(args, "runs", 5), getattr(args, "lookups", 1000)
-    browser = Browser(WSGIHandler())
+    from config.wsgi import application  # production's entry point, start-up frozen for the collector
+
+    browser = Browser(application)
     sample = targets(SAMPLE)
     total = Certificate.objects.count()
     for kind in {**KINDS, **YARDSTICK}:  # each answers right before it is timed (and warms the process)
