@@ -5,14 +5,17 @@ up (an exception for every admin method), the admin attribute found, its empty v
 boolean flag read, the link column decided, and ``format_html`` through its lazy wrappers.
 That was about a third of a plain 100-row page's Python. Here each column is worked out
 once per page and each cell computes only its value and its HTML: the same characters
-(``tests/demo/test_demo_data.py`` compares every admin list with Django's own). A list
-with ``list_editable`` (a formset) is left to Django.
+(``tests/demo/test_demo_data.py`` compares every admin list with Django's own). A value
+shown by its type (a score, a date, a 是/否 icon) is formatted once per page, and each
+row's link is the page's one link with the row's id in it, not a ``reverse`` and a
+``resolve`` per row. A list with ``list_editable`` (a formset) is left to Django.
 
 Used by ``templates/admin/change_list.html`` as ``{% result_rows cl %}``."""
 
 from __future__ import annotations
 
 import datetime
+import decimal
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,6 +41,11 @@ from django.utils.safestring import SafeString
 register = template.Library()
 
 _DATE_OR_TIME = (datetime.date, datetime.time)
+# Values whose display depends only on the value (and the request's language and time zone):
+# formatted once per page. A Decimal is keyed by its text too (60.0 and 60.00 are equal).
+_FORMATTED_ONCE = (bool, int, float, decimal.Decimal, datetime.date, datetime.time, type(None))
+# An id no table reaches: the page's row link is reversed with it once, then filled per row.
+_ID_MARKER = 918273645546372819
 
 
 class _Column:
@@ -53,6 +61,7 @@ class _Column:
         self.plain_empty = self.empty = model_admin.get_empty_value_display()
         self.field: Any = None
         self.method: Any = None  # a callable or an admin method, called with the row
+        self.formatted: dict[tuple[Any, ...], Any] = {}
         self.boolean = False
         try:
             self.field = _get_non_gfk_field(cl.lookup_opts, name)
@@ -91,10 +100,23 @@ class _Column:
             value = ""
         if not self.by_field:
             nowrap = " nowrap" if isinstance(value, _DATE_OR_TIME) else ""
-            return self.classes + nowrap, display_for_value(value, empty, boolean)
+            return self.classes + nowrap, self._formatted(value, empty, boolean)
         if isinstance(self.field.remote_field, models.ManyToOneRel):
             return self.classes, empty if value is None else value
-        return self.classes, display_for_field(value, self.field, empty, avoid_link=self.link)
+        return self.classes, self._formatted(value, empty, boolean)
+
+    def _formatted(self, value: Any, empty: Any, boolean: bool) -> Any:
+        if not isinstance(value, _FORMATTED_ONCE):
+            return self._format(value, empty, boolean)
+        key = (type(value), str(value) if isinstance(value, decimal.Decimal) else value, empty, boolean)
+        if key not in self.formatted:
+            self.formatted[key] = self._format(value, empty, boolean)
+        return self.formatted[key]
+
+    def _format(self, value: Any, empty: Any, boolean: bool) -> Any:
+        if self.by_field:
+            return display_for_field(value, self.field, empty, avoid_link=self.link)
+        return display_for_value(value, empty, boolean)
 
 
 def _columns(cl: ChangeList) -> list[_Column]:
@@ -121,6 +143,29 @@ def _link(cl: ChangeList, result: models.Model, text: Any) -> Any:
     return format_html('<a href="{}"{}>{}</a>', url, opener, text)
 
 
+def _link_maker(cl: ChangeList) -> Any:
+    """``_link`` for the whole page: the link reversed once, around a marker id, and each
+    row's integer id put in its place (what ``reverse`` and the preserved filters make of
+    it). None where that cannot be the same: a popup, a key that is not an integer."""
+    if cl.is_popup or not isinstance(cl.lookup_opts.pk, models.IntegerField):
+        return None
+    marker = cl.lookup_opts.model(pk=_ID_MARKER)
+    try:
+        url = cl.url_for_result(marker)
+    except NoReverseMatch:
+        return None
+    url = add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url)
+    head, found, tail = conditional_escape(url).partition(str(_ID_MARKER))
+    if not found or str(_ID_MARKER) in tail:
+        return None
+    attname = cl.pk_attname
+
+    def link(result: models.Model, text: Any) -> SafeString:
+        return SafeString(f'<a href="{head}{getattr(result, attname)}{tail}">{conditional_escape(text)}</a>')
+
+    return link
+
+
 def results(cl: ChangeList) -> Iterator[admin_list.ResultList]:
     if cl.formset:
         yield from admin_list.results(cl)
@@ -128,13 +173,14 @@ def results(cl: ChangeList) -> Iterator[admin_list.ResultList]:
     columns = _columns(cl)
     links = [column.link for column in columns]
     first_link = links.index(True) if True in links else -1
+    link = _link_maker(cl) if True in links else None
     for result in cl.result_list:
         cells = []
         for position, column in enumerate(columns):
             classes, text = column.cell(result)
             if column.link:
                 tag = "th" if position == first_link else "td"
-                text = _link(cl, result, text)
+                text = link(result, text) if link is not None else _link(cl, result, text)
             else:
                 tag = "td"
             cells.append(SafeString(f'<{tag} class="{classes}">{conditional_escape(text)}</{tag}>'))

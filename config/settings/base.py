@@ -83,7 +83,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # on SSD; PostgreSQL's default (4) is for spinning disks, and with it a surname searched
     # across a province read all 1,000,000 registrations instead of the name index's 12,000.
     random_page_cost = env.float("JIANDING_PG_RANDOM_PAGE_COST", default=1.1)
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={random_page_cost}"
+    # One request, one core: in parallel, each of three processes built its own hash of a
+    # province's 130,000 results for one search, and left no core for the next clerk.
+    parallel_workers = env.int("JIANDING_PG_PARALLEL_WORKERS", default=0)
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c random_page_cost={random_page_cost} -c max_parallel_workers_per_gather={parallel_workers}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "catalog.User"
 

@@ -376,8 +376,9 @@ def test_the_candidates_were_told_what_is_due_on_the_business_date(demo):
 
 def test_every_admin_list_shows_its_rows_as_django_would(demo, client, monkeypatch):
     """The rows of every admin list (``catalog.templatetags.admin_rows``, each column worked
-    out once per page) are the characters Django's own ``result_list`` writes: the links,
-    the classes, the empty values, the dates, the choices, the booleans."""
+    out once per page) are the characters Django's own ``result_list`` writes: the links
+    (with the list's state in them), the classes, the empty values, the dates, the scores,
+    the choices, the booleans."""
     from django.contrib import admin
     from django.contrib.admin.templatetags import admin_list
 
@@ -399,7 +400,8 @@ def test_every_admin_list_shows_its_rows_as_django_would(demo, client, monkeypat
             url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
             if client.get(url).status_code != 200:
                 continue  # a role that may not see this list
-            for variant in (url, url + "?_popup=1"):
+            # Sorted, the row links carry the list's state back (_changelist_filters).
+            for variant in (url, url + "?_popup=1", url + "?o=-1"):
                 ours = rows(variant)
                 monkeypatch.setattr(admin_rows, "results", admin_list.results)
                 djangos = rows(variant)
