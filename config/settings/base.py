@@ -76,9 +76,11 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+
+def planner_settings(database: dict) -> dict:
+    """``database`` with the planner settings the app sets on its own PostgreSQL connections."""
+    if database.get("ENGINE") != "django.db.backends.postgresql":
+        return database
     # A random read costs about what a sequential one does when the tables sit in memory or
     # on SSD; PostgreSQL's default (4) is for spinning disks, and with it a surname searched
     # across a province read all 1,000,000 registrations instead of the name index's 12,000.
@@ -86,9 +88,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # One request, one core: in parallel, each of three processes built its own hash of a
     # province's 130,000 results for one search, and left no core for the next clerk.
     parallel_workers = env.int("JIANDING_PG_PARALLEL_WORKERS", default=0)
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c random_page_cost={random_page_cost} -c max_parallel_workers_per_gather={parallel_workers}"
-    )
+    options = database.setdefault("OPTIONS", {})
+    options["options"] = (
+        f"{options.get('options', '')} -c random_page_cost={random_page_cost}"
+        f" -c max_parallel_workers_per_gather={parallel_workers}"
+    ).strip()
+    return database
+
+
+DATABASES = {"default": planner_settings(env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "catalog.User"
 

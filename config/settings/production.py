@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, REDIS_URL, STORAGES, env
+from .base import MIDDLEWARE, REDIS_URL, STORAGES, env, planner_settings
 
 _problems: list[str] = []
 
@@ -32,7 +32,7 @@ ALLOWED_HOSTS = [h for h in _required("DJANGO_ALLOWED_HOSTS", "对外服务的�
 _database_url = _required("DATABASE_URL", "PostgreSQL 数据库地址，如 postgres://user@host:5432/jianding")
 if _database_url and not _database_url.startswith(("postgres://", "postgresql://", "pgsql://")):
     _problems.append("DATABASE_URL 须指向 PostgreSQL：生产环境不使用 SQLite")
-DATABASES = {"default": env.db_url_config(_database_url) if _database_url else {}}
+DATABASES = {"default": planner_settings(env.db_url_config(_database_url)) if _database_url else {}}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
