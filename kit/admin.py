@@ -190,3 +190,12 @@ class CappedPaginator(Paginator):
         counted = rows.order_by().values("pk")[: self.limit + 1].count()
         self.capped = counted > self.limit
         return min(counted, self.limit)
+
+    @property
+    def too_long_to_act_on_all(self) -> bool:
+        """The list holds more than ``CAP`` rows: no action runs on all of them at once."""
+        return self.capped or self.count > self.CAP
+
+    @classmethod
+    def longer_than_cap(cls, rows: Any) -> bool:
+        return rows.order_by().values("pk")[: cls.CAP + 1].count() > cls.CAP

@@ -133,3 +133,48 @@ def test_every_page_of_a_list_costs_the_same_few_queries(committed_db, client, s
     # the rows; an officer or a supervisor also the station filter's few choices. Their
     # stations and the unread count are kept between requests.
     assert counts[0] <= 6
+
+
+def test_a_list_longer_than_its_cap_is_acted_on_by_page_not_all_at_once(client, staff, announcement, monkeypatch):
+    from appraisals.admin.registrations import RegistrationAdmin
+    from appraisals.models import Registration
+
+    registrations = register(staff, announcement, "张一", "张二", "张三", "张四", "张五")
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)
+    monkeypatch.setattr(CappedPaginator, "PAGES_AHEAD", 0)
+    monkeypatch.setattr(RegistrationAdmin, "list_per_page", 2)
+    client.force_login(staff["clerk"])
+
+    page = client.get(REGISTRATIONS).content.decode()
+    assert "共 3+ 条：要对全部执行，请先筛选或搜索" in page
+    assert "选中全部" not in page  # the count behind “all” was never made
+    assert "3+ 条结果。" in client.get(REGISTRATIONS, {"q": "张"}).content.decode()  # beside the search, too
+
+    # The same refusal from the server, whatever the browser sends: nothing is reviewed.
+    everything = {"action": "review_eligibility", "select_across": "1", "index": "0", "_selected_action": ["1"]}
+    everything["_selected_action"] = [str(r.pk) for r in registrations[-2:]]
+    response = client.post(REGISTRATIONS, everything, follow=True)
+    assert "列表超过 3 条，不能对全部一次执行操作：请先筛选或搜索" in response.content.decode()
+    assert set(Registration.objects.values_list("status", flat=True)) == {Registration.Status.REGISTERED}
+
+    # Ticked on the page, the same action runs on those rows.
+    response = client.post(REGISTRATIONS, {**everything, "select_across": "0"}, follow=True)
+    assert Registration.objects.exclude(status=Registration.Status.REGISTERED).count() == 2
+
+
+def test_a_list_within_its_cap_is_acted_on_all_at_once(client, staff, announcement, monkeypatch):
+    from appraisals.admin.registrations import RegistrationAdmin
+    from appraisals.models import Registration
+
+    registrations = register(staff, announcement, "张一", "张二", "张三")
+    monkeypatch.setattr(RegistrationAdmin, "list_per_page", 2)
+    client.force_login(staff["clerk"])
+
+    page = client.get(REGISTRATIONS).content.decode()
+    assert "选中全部 3 个报名" in page
+    assert "要对全部执行" not in page
+
+    everything = {"action": "review_eligibility", "select_across": "1", "index": "0"}
+    everything["_selected_action"] = [str(r.pk) for r in registrations[-2:]]
+    client.post(REGISTRATIONS, everything, follow=True)
+    assert not Registration.objects.filter(status=Registration.Status.REGISTERED).exists()
