@@ -6,7 +6,7 @@ from celery import shared_task
 
 from kit import clock
 
-from . import notices, retention
+from . import notices, retention, stray_files
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -36,3 +36,10 @@ def candidate_notices() -> int:
     """The daily candidate notices (on the beat schedule at 09:00): see ``notices.sweep``.
     Redelivered or retried, it sends nothing twice (the notice log's unique constraint)."""
     return notices.sweep(clock.today())
+
+
+@shared_task(name="certificates.tasks.sweep_stray_files", acks_late=True, reject_on_worker_lost=True)
+def sweep_stray_files() -> int:
+    """The nightly sweep of stored files no row names (``stray_files.sweep``, on the beat at
+    03:30). Safe to run twice: a file already gone is not listed again."""
+    return len(stray_files.sweep().deleted)
