@@ -52,7 +52,7 @@ def registration_accept_by_id_number(
     3. ``registration_accept``; its refusal rolls back step 2 (one transaction)."""
     id_number = normalise_id_number(id_number)
     fields = {key: value for key, value in candidate_fields.items() if value not in (None, "")}
-    known = Candidate.objects.select_for_update().filter(id_number=id_number).first()
+    known = Candidate.objects.select_for_update(of=("self",)).filter(id_number=id_number).first()
     if known is not None:
         if _name_key(known.name) != _name_key(name):
             raise ValidationError({"name": NAME_MISMATCH})

@@ -68,7 +68,7 @@ Status = Registration.Status
 def _locked(registration: Registration) -> Registration:
     """Re-read the registration under a row lock so two clerks cannot race a transition."""
     return (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .select_related("announcement__occupation", "station__region")
         .get(pk=registration.pk)
     )
@@ -216,7 +216,7 @@ def late_entry_check(
         return found
     if approval is None:
         raise late.error()
-    approval = LateEntryApproval.objects.select_for_update().get(pk=approval.pk)
+    approval = LateEntryApproval.objects.select_for_update(of=("self",)).get(pk=approval.pk)
     refused = approval.refusal(actor=actor, station_id=station.pk, act=act, candidate_ids=set(candidate_ids), now=now)
     if refused:
         raise RuleError(f"{late.message}{refused}", code=rules.Code.LATE_ENTRY)
@@ -576,7 +576,7 @@ def application_decide(
 ) -> AppraisalApplication:
     """The guidance centre approves or returns an application. A returned application's
     registrations go back to “consented” so the station can apply again."""
-    application = AppraisalApplication.objects.select_for_update().get(pk=application.pk)
+    application = AppraisalApplication.objects.select_for_update(of=("self",)).get(pk=application.pk)
     if application.status != AppraisalApplication.Status.SUBMITTED:
         raise RuleError(f"该鉴定申请已{application.get_status_display()}，不能再次审批。")
     if not _is_officer_of(actor, application.centre_id):
@@ -591,7 +591,7 @@ def application_decide(
     application.decision_note = note
     application.save()
     if not approve:
-        for registration in application.registrations.select_for_update():
+        for registration in application.registrations.select_for_update(of=("self",)):
             registration.application = None
             registration.status = Status.CONSENTED
             registration.save(update_fields=["application", "status"])
@@ -859,7 +859,7 @@ def session_staff_set(
     """Replace the examiners and the supervisor of a session not yet held (after a
     recusal, a suspension or more candidates), under the same rules as scheduling; once
     seated, the staffing is counted against the seats."""
-    session = ExamSession.objects.select_for_update().get(pk=session.pk)
+    session = ExamSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
     if session.held:
         raise RuleError("考试已举行，不能再更换考评员、督导员。")
     examiners = list(examiners)
@@ -875,7 +875,7 @@ def session_staff_set(
 @service
 def room_invigilators_set(*, actor: User, room: ExamRoom, invigilators: Iterable[Appraiser]) -> ExamRoom:
     """The invigilators (监考人员) of one room of a session not yet held, from the registry."""
-    session = ExamSession.objects.select_for_update().get(pk=room.session_id)
+    session = ExamSession.objects.select_for_update(of=("self",)).get(pk=room.session_id)
     if session.held:
         raise RuleError("考试已举行，不能再更换监考人员。")
     invigilators = list(invigilators)
@@ -892,7 +892,7 @@ def appraiser_status_set(
     effect on ``day`` (the person is on no session from that day on); the trace keeps every
     change. Sessions already staffed with them show on the supervisors' dashboard and cannot
     be held until the person is replaced."""
-    appraiser = Appraiser.objects.select_for_update().get(pk=appraiser.pk)
+    appraiser = Appraiser.objects.select_for_update(of=("self",)).get(pk=appraiser.pk)
     if status == Appraiser.Status.ACTIVE:
         appraiser.status, appraiser.status_reason, appraiser.status_date = status, "", None
     else:
@@ -955,7 +955,7 @@ def _session_candidates(session: ExamSession) -> list[Registration]:
 def seats_assign(*, actor: User, session: ExamSession) -> list[SeatAssignment]:
     """考场编排: seat every candidate of the session, room by room, in ID-number order.
     Candidates already seated keep their seat; new ones fill the free seats."""
-    session = ExamSession.objects.select_for_update().get(pk=session.pk)
+    session = ExamSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
     if session.held:
         raise RuleError("考试已举行，不能再编排座位。")
     seated = set(session.seats.values_list("registration_id", flat=True))
@@ -999,7 +999,7 @@ def session_hold(*, actor: User, session: ExamSession, today: datetime.date | No
     seated in a later session before the deadline. A seat with no check-in recorded is
     recorded now as present, by the person who holds the session. Every candidate who
     sat must have signed the consent form on or before the exam date."""
-    session = ExamSession.objects.select_for_update().get(pk=session.pk)
+    session = ExamSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
     if session.held:
         raise RuleError("该场次已登记为已举行。")
     not_yet = rules.session_not_yet(day=session.date, today=today or clock.today())
@@ -1091,7 +1091,11 @@ def offsite_request_decide(
     """An officer of the station's guidance centre approves or refuses (with a reason).
     Four eyes: the requester, and anyone of the station, never decides. A request above
     the cross-region cap cannot be approved (闽人社办〔2020〕143号)."""
-    request = OffsiteRequest.objects.select_for_update().select_related("station__region", "region").get(pk=request.pk)
+    request = (
+        OffsiteRequest.objects.select_for_update(of=("self",))
+        .select_related("station__region", "region")
+        .get(pk=request.pk)
+    )
     if request.status != OffsiteRequest.Status.REQUESTED:
         raise RuleError(f"该异地鉴定申请已{request.get_status_display()}，不能再次审批。")
     if actor.pk == request.requested_by_id or actor.station_id is not None:
@@ -1130,7 +1134,11 @@ def paper_request(*, actor: User, session: ExamSession) -> ExamPaper:
 
 
 def _paper_for_officer(actor: User, paper: ExamPaper, allowed: str, action: str) -> ExamPaper:
-    paper = ExamPaper.objects.select_for_update().select_related("session__application__station").get(pk=paper.pk)
+    paper = (
+        ExamPaper.objects.select_for_update(of=("self",))
+        .select_related("session__application__station")
+        .get(pk=paper.pk)
+    )
     if not _is_officer_of(actor, paper.session.application.station.centre_id):
         raise RuleError(f"只有该鉴定站所属指导中心的审核员才能{action}。")
     if paper.status != allowed:
@@ -1368,7 +1376,7 @@ def _settle(registration: Registration, result: ExamResult) -> None:
 @service
 def result_confirm(*, actor: User, result: ExamResult, now: datetime.datetime | None = None) -> ExamResult:
     """A second person confirms the scores; they are then locked and the case moves on."""
-    result = ExamResult.objects.select_for_update().get(pk=result.pk)
+    result = ExamResult.objects.select_for_update(of=("self",)).get(pk=result.pk)
     if result.is_locked:
         raise RuleError("成绩已复核确认。")
     if result.entered_by_id == actor.pk:
@@ -1394,7 +1402,7 @@ def result_amend(*, actor: User, result: ExamResult, field: str, new_value: Deci
         raise RuleError(f"不能更正“{field}”。")
     if not reason.strip():
         raise RuleError("成绩更正必须写明理由。")
-    result = ExamResult.objects.select_for_update().get(pk=result.pk)
+    result = ExamResult.objects.select_for_update(of=("self",)).get(pk=result.pk)
     if not result.is_locked:
         raise RuleError("成绩尚未复核确认，直接修改即可，无须办理更正。")
     registration = _locked(result.registration)
@@ -1532,7 +1540,7 @@ def refund_confirm(*, actor: User, refund: Refund, now: datetime.datetime | None
     """A second person confirms that the money went back (four eyes on money, as on
     issuance): anyone of the refund's station or of a guidance centre over it who may
     change refunds, never the person who recorded it; once."""
-    refund = Refund.objects.select_for_update().select_related("registration__station").get(pk=refund.pk)
+    refund = Refund.objects.select_for_update(of=("self",)).select_related("registration__station").get(pk=refund.pk)
     if refund.confirmed_at is not None:
         raise RuleError(f"{refund}已于 {clock.local_day(refund.confirmed_at):%Y-%m-%d} 复核确认，不能重复确认。")
     if refund.recorded_by_id == actor.pk:
@@ -1605,7 +1613,7 @@ def referral_outcome(
     """Record what became of a referral, with its date: accepted by the organisation,
     certified (a skill level certificate obtained) after acceptance, or declined/ended
     before that. A declined referral puts the trainee back on the routing list."""
-    referral = SkillLevelReferral.objects.select_for_update().get(pk=referral.pk)
+    referral = SkillLevelReferral.objects.select_for_update(of=("self",)).get(pk=referral.pk)
     if outcome not in REFERRAL_STEPS:
         raise RuleError(f"未知的转介办理结果“{outcome}”。")
     allowed, field, label = REFERRAL_STEPS[outcome]
@@ -1632,7 +1640,7 @@ def referral_outcome(
 def consent_attach_scan(*, actor: User, consent: ConsentForm, scan: Any) -> ConsentForm:
     """Attach the scanned form to a consent recorded without one. A scan once attached is
     never replaced: the archive binds it, with its hash, to the certificate."""
-    consent = ConsentForm.objects.select_for_update().get(pk=consent.pk)
+    consent = ConsentForm.objects.select_for_update(of=("self",)).get(pk=consent.pk)
     if consent.scan:
         raise RuleError("自愿书扫描件已上传，不能替换；如有错误请办理档案更正。")
     if consent.archived_at is not None:

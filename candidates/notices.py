@@ -107,7 +107,7 @@ def notices_deliver_pending(batch_size: int = 200, backend: sms.BaseSmsBackend |
     while True:
         with transaction.atomic():
             batch = list(
-                CandidateNotice.objects.select_for_update(skip_locked=True)
+                CandidateNotice.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(sent_at__isnull=True)
                 .order_by("pk")[:batch_size]
             )

@@ -61,7 +61,7 @@ def candidate_upsert(*, actor: User | None, id_number: str, name: str, **fields:
     _check_field_names(fields)
     normalised = normalise_id_number(id_number)
     with acting_as(actor):
-        candidate = Candidate.objects.select_for_update().filter(id_number=normalised).first()
+        candidate = Candidate.objects.select_for_update(of=("self",)).filter(id_number=normalised).first()
         if candidate is None:
             candidate = Candidate(id_number=normalised, name=name, created_by=actor, **fields)
         elif not _apply(candidate, {"name": name, **fields}):
@@ -104,7 +104,7 @@ def candidate_photo_set(*, actor: User | None, candidate: Candidate, content: by
     size limits, EXIF and other metadata dropped); raises ``ValidationError`` naming the
     file and the rule. The change is traced as ``actor``."""
     jpeg = photo_jpeg(content, name)
-    locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    locked = Candidate.objects.select_for_update(of=("self",)).get(pk=candidate.pk)
     _store_photo(actor=actor, candidate=locked, jpeg=jpeg)
     candidate.photo = locked.photo
     return candidate
@@ -155,7 +155,7 @@ def candidate_photos_import(
                 continue
             had_photo = bool(candidate.photo)
             with transaction.atomic():
-                locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
+                locked = Candidate.objects.select_for_update(of=("self",)).get(pk=candidate.pk)
                 _store_photo(actor=actor, candidate=locked, jpeg=jpeg)
             (report.replaced if had_photo else report.saved).append(entry.name)
     return report

@@ -282,7 +282,7 @@ def reminders_email_pending(batch_size: int = 200) -> int:
     while True:
         with transaction.atomic():
             batch = list(
-                ReminderLog.objects.select_for_update(skip_locked=True)
+                ReminderLog.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(emailed_at__isnull=True, notification__isnull=False)
                 .select_related("recipient", "notification")[:batch_size]
             )
@@ -365,7 +365,9 @@ def sanction_record(
         decided_by=actor,
     )
     sanction.full_clean()
-    earlier = AuthorisationSanction.objects.select_for_update().filter(station=station, authorisation=authorisation)
+    earlier = AuthorisationSanction.objects.select_for_update(of=("self",)).filter(
+        station=station, authorisation=authorisation
+    )
     what = str(authorisation) if authorisation else str(station)
     for other in earlier:
         if other.kind == AuthorisationSanction.Kind.REVOCATION:
@@ -384,7 +386,11 @@ def sanction_lift(
 ) -> AuthorisationSanction:
     """Lift a suspension from a day on (the station works again that day). A revocation
     is final: the station needs a new authorisation."""
-    sanction = AuthorisationSanction.objects.select_for_update().select_related("station__centre").get(pk=sanction.pk)
+    sanction = (
+        AuthorisationSanction.objects.select_for_update(of=("self",))
+        .select_related("station__centre")
+        .get(pk=sanction.pk)
+    )
     _require_keeper(actor, sanction.station)
     if sanction.kind != AuthorisationSanction.Kind.SUSPENSION:
         raise RuleError("撤销鉴定资质不能恢复；如需重新开展鉴定，请重新授权。")

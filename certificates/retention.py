@@ -143,7 +143,7 @@ def _consent_scans(candidate_pk: int):
 
 
 def _deidentify_one(pk: int, *, keep_identity: bool, today: datetime.date, report: RetentionReport) -> None:
-    candidate = Candidate.objects.select_for_update().get(pk=pk)
+    candidate = Candidate.objects.select_for_update(of=("self",)).get(pk=pk)
     if candidate.deidentified_on is not None:  # another run got here first
         return
     changes: dict = {"phone": "", "deidentified_on": today}

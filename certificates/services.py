@@ -84,7 +84,7 @@ def finding_open(
 def finding_close(
     *, actor: User, finding: SupervisionFinding, conclusion: str, closed_at: datetime.datetime
 ) -> SupervisionFinding:
-    finding = SupervisionFinding.objects.select_for_update().get(pk=finding.pk)
+    finding = SupervisionFinding.objects.select_for_update(of=("self",)).get(pk=finding.pk)
     if not finding.is_open:
         raise RuleError("该督导问题已办结。")
     if not conclusion.strip():
@@ -116,7 +116,7 @@ def reserve_numbers(centre: GuidanceCentre, year: int, kind: str, count: int) ->
     NumberCounter.objects.bulk_create(
         [NumberCounter(centre=centre, year=year, kind=kind, last_number=0)], ignore_conflicts=True
     )
-    counter = NumberCounter.objects.select_for_update().get(centre=centre, year=year, kind=kind)
+    counter = NumberCounter.objects.select_for_update(of=("self",)).get(centre=centre, year=year, kind=kind)
     first = counter.last_number + 1
     counter.last_number += count
     counter.save(update_fields=["last_number"])
@@ -316,7 +316,7 @@ def consent_archive(*, actor: User, consent: ConsentForm, now: datetime.datetime
     3. Refuse a case still going, and a form without its scan (the station is reminded,
        ``reminders.consent_scan_reminders``).
     4. Hash the scan and record who archived it and when."""
-    consent = ConsentForm.objects.select_for_update().get(pk=consent.pk)
+    consent = ConsentForm.objects.select_for_update(of=("self",)).get(pk=consent.pk)
     registration = Registration.objects.select_related("candidate", "station__centre").get(pk=consent.registration_id)
     who = f"{registration.candidate.name}（{mask_id_number(registration.candidate.id_number)}）的自愿书"
     if consent.archived_at is not None:
@@ -343,7 +343,9 @@ def archive_correct(*, actor: User, record: ArchiveRecord, reason: str, now: dat
     the record it corrects; the old one stays as it was."""
     if not reason.strip():
         raise RuleError("更正档案必须写明更正原因。")
-    record = ArchiveRecord.objects.select_for_update().select_related("certificate__centre").get(pk=record.pk)
+    record = (
+        ArchiveRecord.objects.select_for_update(of=("self",)).select_related("certificate__centre").get(pk=record.pk)
+    )
     if ArchiveRecord.objects.filter(corrects=record).exists():
         raise RuleError("该档案已有更正档案，请更正最新的一条。")
     _require_issuer(actor, record.centre)
@@ -455,7 +457,9 @@ def batch_prepare(
     must pass every issuance rule (the publicity period is checked again at approval,
     against the issue date); otherwise nothing is prepared and every reason is named."""
     _require_issuer(actor, centre)
-    registrations = list(Registration.objects.filter(pk__in=[r.pk for r in registrations]).select_for_update())
+    registrations = list(
+        Registration.objects.filter(pk__in=[r.pk for r in registrations]).select_for_update(of=("self",))
+    )
     if not registrations:
         raise RuleError("发证批次至少要包含一名合格考生。")
     book = RuleBook()
@@ -497,7 +501,7 @@ def batches_prepare(
     case's refusals are worked out once."""
     registrations = list(
         Registration.objects.filter(pk__in=[r.pk for r in registrations])
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("candidate", "station__centre")
         .order_by("pk")
     )
@@ -547,7 +551,7 @@ def batch_approve(
     between (about 15 kB a case), by ``_issue_set``: the statements grow with the chunks,
     not with the cases."""
     now = now or clock.now()
-    batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    batch = IssuanceBatch.objects.select_for_update(of=("self",)).select_related("centre").get(pk=batch.pk)
     if batch.status != BatchStatus.PREPARED:
         raise RuleError(f"发证批次当前状态为“{batch.get_status_display()}”，不能审批。")
     if actor.pk == batch.prepared_by_id:
@@ -630,7 +634,7 @@ def batch_review(
     approval is refused now (a rule, the officer's scope), the release is refused too and
     nothing changes. Refused: its registrations are freed. Either way ``batch_reviewed`` is
     sent, in the same transaction."""
-    batch = IssuanceBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = IssuanceBatch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
     if batch.status != BatchStatus.HELD:
         raise RuleError("只有暂缓核发（待督导复核）的批次才需要督导复核。")
     if actor.station_id is not None:
@@ -658,7 +662,7 @@ def batch_review(
 @service
 def batch_cancel(*, actor: User, batch: IssuanceBatch) -> IssuanceBatch:
     """The preparer (or another officer of the centre) withdraws a batch not yet approved."""
-    batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    batch = IssuanceBatch.objects.select_for_update(of=("self",)).select_related("centre").get(pk=batch.pk)
     if batch.status != BatchStatus.PREPARED:
         raise RuleError(f"发证批次当前状态为“{batch.get_status_display()}”，不能撤回。")
     _require_issuer(actor, batch.centre)
@@ -670,7 +674,7 @@ def batch_cancel(*, actor: User, batch: IssuanceBatch) -> IssuanceBatch:
 
 @service
 def batch_mark_printed(*, actor: User, batch: IssuanceBatch, printed_on: datetime.date) -> IssuanceBatch:
-    batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    batch = IssuanceBatch.objects.select_for_update(of=("self",)).select_related("centre").get(pk=batch.pk)
     issue_date = batch.issue_date  # set on approval (constraint batch_approved_has_issue_date)
     if batch.status != BatchStatus.APPROVED or issue_date is None:
         raise RuleError("只有已审批核发的批次才能打印证书。")
@@ -686,7 +690,7 @@ def batch_mark_printed(*, actor: User, batch: IssuanceBatch, printed_on: datetim
 
 @service
 def batch_mark_handed_out(*, actor: User, batch: IssuanceBatch, handed_out_on: datetime.date) -> IssuanceBatch:
-    batch = IssuanceBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    batch = IssuanceBatch.objects.select_for_update(of=("self",)).select_related("centre").get(pk=batch.pk)
     if not batch.printed_on:
         raise RuleError("证书尚未打印，不能登记发放。")
     if batch.handed_out_on:
@@ -703,7 +707,7 @@ def batch_mark_handed_out(*, actor: User, batch: IssuanceBatch, handed_out_on: d
 @service
 def certificate_revoke(*, actor: User, certificate: Certificate, reason: str, revoked_on: datetime.date) -> Certificate:
     """Revoke a certificate with a reason; the lookup then shows it as revoked."""
-    certificate = Certificate.objects.select_for_update().select_related("centre").get(pk=certificate.pk)
+    certificate = Certificate.objects.select_for_update(of=("self",)).select_related("centre").get(pk=certificate.pk)
     if certificate.status != Certificate.Status.VALID:
         raise RuleError(f"证书当前状态为“{certificate.get_status_display()}”，不能撤销。")
     _require_issuer(actor, certificate.centre)
@@ -759,10 +763,10 @@ def lost_request_process(
     number linked to the old one, the old one voided. Outside it (exited) a certificate
     information proof (证书信息证明) is issued instead, numbered; the certificate stays valid."""
     now = now or clock.now()
-    request = LostCertificateRequest.objects.select_for_update().get(pk=request.pk)
+    request = LostCertificateRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if request.status != LostCertificateRequest.Status.PENDING:
         raise RuleError(f"该申请已办结（{request.get_status_display()}）。")
-    old = Certificate.objects.select_for_update().select_related("centre").get(pk=request.certificate_id)
+    old = Certificate.objects.select_for_update(of=("self",)).select_related("centre").get(pk=request.certificate_id)
     _require_issuer(actor, old.centre)
     if old.status != Certificate.Status.VALID:
         raise RuleError(f"证书当前状态为“{old.get_status_display()}”，不能补发或开具证明。")
@@ -817,7 +821,7 @@ def upload_batch_create(
 @service
 def upload_batch_remove(*, actor: User, batch: UploadBatch, certificates: Iterable[Certificate]) -> int:
     """Take records out of a batch still being audited (to correct them or send them later)."""
-    batch = UploadBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = UploadBatch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
     if batch.status != UploadBatch.Status.DRAFT:
         raise RuleError("该上报批次已确认，数据已冻结。")
     _require_issuer(actor, batch.centre)
@@ -861,7 +865,7 @@ def upload_batch_confirm(*, actor: User, batch: UploadBatch, confirmed_on: datet
     """Confirm a batch whose every record passed the audit: the rows are frozen as they
     are now (snapshots), the batch cannot change any more, and the 审核确认表 and the data
     file are produced from the snapshots."""
-    batch = UploadBatch.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    batch = UploadBatch.objects.select_for_update(of=("self",)).select_related("centre").get(pk=batch.pk)
     if batch.status != UploadBatch.Status.DRAFT:
         raise RuleError("该上报批次已确认。")
     _require_issuer(actor, batch.centre)

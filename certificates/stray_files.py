@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 from django.core.files.storage import Storage
 from django.db.models import FileField, Model
-from django.utils import timezone
 
 from appraisals.models import ConsentForm
+from kit import clock
 
 from .models import ArchiveRecord
 
@@ -52,7 +52,7 @@ def _files_under(storage: Storage, folder: str) -> Iterator[str]:
 def sweep(*, now: datetime.datetime | None = None, dry_run: bool = False) -> StrayReport:
     """Delete every file under a kept folder that no row names, once it is older than ``GRACE``.
     Names are logged (paths, never contents); a dry run deletes nothing and reports the same."""
-    now = now or timezone.now()
+    now = now or clock.wall()  # file times are the machine's, not the business date's
     report = StrayReport()
     for model, field_name, folder in KEPT_FILES:
         file_field = model._meta.get_field(field_name)

@@ -30,6 +30,12 @@ def now() -> datetime.datetime:
     return wall.replace(year=configured.year, month=configured.month, day=configured.day)
 
 
+def wall() -> datetime.datetime:
+    """The machine's own time, whatever the business date: for what the machine stamps itself
+    (a stored file's modification time), never for a business time."""
+    return timezone.now()
+
+
 def local_day(moment: datetime.datetime) -> datetime.date:
     """The local calendar day of a stored time (times are kept in UTC)."""
     return timezone.localdate(moment)

@@ -155,7 +155,7 @@ def on_late_entries_accepted(*, entries: list[LateEntry], **kwargs: Any) -> None
 
 @service
 def review_item_take(*, actor: User, item: ReviewItem) -> ReviewItem:
-    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    item = ReviewItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
     if item.status == ReviewItem.Status.CLOSED:
         raise RuleError("该复核事项已办结。")
     item.status, item.assigned_to = ReviewItem.Status.IN_REVIEW, actor
@@ -173,7 +173,7 @@ def _close(item: ReviewItem, *, actor: User, finding: str, now: datetime.datetim
 
 
 def _open_item(item: ReviewItem) -> ReviewItem:
-    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    item = ReviewItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
     if item.status == ReviewItem.Status.CLOSED:
         raise RuleError("该复核事项已办结。")
     return item
@@ -236,7 +236,7 @@ def batch_item_close(*, actor: User, batch: IssuanceBatch, finding: str) -> Revi
     item = selectors.item_for_batch(batch)
     if item is None or item.status == ReviewItem.Status.CLOSED:
         return None
-    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    item = ReviewItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
     item.summary = f"{batch.centre} 发证批次 #{batch.pk} 疑似突击发证：{batch_outcome(batch)}"
     return _close(item, actor=actor, finding=finding, now=clock.now())
 
@@ -252,7 +252,7 @@ def review_item_correct(
 ) -> ReviewItem:
     """Correct the finding of a closed item. Never silent: the reason is required and kept in
     the trace with the change (the item's history shows the old finding beside the new)."""
-    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    item = ReviewItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
     if item.status != ReviewItem.Status.CLOSED:
         raise RuleError("只有已办结的复核事项才能更正督导结论；未办结的请直接办结。")
     if not reason.strip():
@@ -322,7 +322,7 @@ def complaint_receive(
 def complaint_assign(*, actor: User, complaint: Complaint, assignee: User) -> Complaint:
     """Hand a complaint to the person who investigates it: an active supervisor or centre
     officer whose scope covers the accused station (``selectors.complaint_assign_refusal``)."""
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint.pk)
     if complaint.status == Complaint.Status.CLOSED:
         raise RuleError("该举报已办结。")
     refusal = selectors.complaint_assign_refusal(complaint=complaint, assignee=assignee, actor=actor)
@@ -338,7 +338,7 @@ def complaint_close(
     *, actor: User, complaint: Complaint, finding: str, now: datetime.datetime | None = None
 ) -> Complaint:
     """Close a complaint with what the investigation found: none is closed without one."""
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint.pk)
     if complaint.status == Complaint.Status.CLOSED:
         raise RuleError("该举报已办结。")
     if complaint.status != Complaint.Status.INVESTIGATING:

@@ -98,3 +98,20 @@ def test_only_the_clock_reads_the_wall_clock():
                 if WALL_CLOCK.search(line):
                     readers.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert readers == []
+
+
+LOCK_WITHOUT_OF = re.compile(r"select_for_update\((?![^)]*\bof=)")
+
+
+def test_every_row_lock_names_its_own_table():
+    """``select_for_update(of=("self",))``: a step locks the rows it changes. Without ``of``,
+    PostgreSQL also locks every row joined in (``select_related``): the station, the person,
+    the centre, which everyone writing a row that points at them then waits for
+    (tests/certificates/test_row_locks.py)."""
+    unnamed = []
+    for package in PROJECT_PACKAGES:
+        for path in _modules(package):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if LOCK_WITHOUT_OF.search(line):
+                    unnamed.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert unnamed == []

@@ -860,7 +860,7 @@ class RegistrationImporter:
         an approval used meanwhile by someone else refuses the whole file."""
         from ..services import LateRecord, late_entries_record
 
-        approval = LateEntryApproval.objects.select_for_update().get(pk=self.late_entry_approval.pk)  # type: ignore[union-attr]
+        approval = LateEntryApproval.objects.select_for_update(of=("self",)).get(pk=self.late_entry_approval.pk)  # type: ignore[union-attr]
         refused = approval.refusal(
             actor=self.actor, station_id=self.station.pk, act=rules.REGISTRATION, candidate_ids=set(), now=self.now
         )

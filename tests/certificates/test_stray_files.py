@@ -9,11 +9,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from appraisals.models import ConsentForm
 from certificates import services, stray_files, tasks
 from certificates.models import ArchiveRecord
+from kit import clock
 
 from .conftest import FIRST_ISSUE_DAY, SCAN, at
 
@@ -59,7 +59,7 @@ def test_a_rolled_back_issuance_leaves_no_consent_copy_behind(media, officers, o
     batch.refresh_from_db()
     services.batch_approve(actor=officers["b"], batch=batch, issue_date=FIRST_ISSUE_DAY, now=at(FIRST_ISSUE_DAY))
     record = ArchiveRecord.objects.get()
-    report = stray_files.sweep(now=timezone.now() + TWO_DAYS_ON)
+    report = stray_files.sweep(now=clock.wall() + TWO_DAYS_ON)
     assert report.deleted == [stray]
     assert files_under(media, "archive") == [record.consent_scan.name]
     with record.consent_scan.open("rb") as copy:
@@ -72,12 +72,12 @@ def test_a_scan_no_consent_form_names_is_swept_and_a_dry_run_only_lists_it(media
     stray = default_storage.save(f"consent/{passed.registration.station.code}/999999/scan.pdf", ContentFile(SCAN))
     named = ConsentForm.objects.get(registration=passed.registration).scan.name
 
-    listed = stray_files.sweep(now=timezone.now() + TWO_DAYS_ON, dry_run=True)
+    listed = stray_files.sweep(now=clock.wall() + TWO_DAYS_ON, dry_run=True)
     assert listed.deleted == [stray]
     assert default_storage.exists(stray)
 
     assert tasks.sweep_stray_files.delay().get() == 0  # tonight: a day has not passed
-    assert stray_files.sweep(now=timezone.now() + TWO_DAYS_ON).deleted == [stray]
+    assert stray_files.sweep(now=clock.wall() + TWO_DAYS_ON).deleted == [stray]
     assert not default_storage.exists(stray)
     assert default_storage.exists(named)
 
