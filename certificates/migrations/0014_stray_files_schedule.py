@@ -3,23 +3,17 @@ at 03:30 Beijing time, when nobody issues. Editable (or switched off) in the adm
 
 from django.db import migrations
 
+from kit import beat
+
 TASK = "certificates.tasks.sweep_stray_files"
 
 
 def forwards(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    if PeriodicTask.objects.filter(task=TASK).exists():
-        return
-    crontab, _ = apps.get_model("django_celery_beat", "CrontabSchedule").objects.get_or_create(
-        minute="30", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.get_or_create(
-        name="每日清理无记录的存储文件", defaults={"task": TASK, "crontab": crontab, "enabled": True}
-    )
+    beat.add_daily(apps, name="每日清理无记录的存储文件", task=TASK, hour=3, minute=30)
 
 
 def backwards(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(task=TASK).delete()
+    beat.remove(apps, task=TASK)
 
 
 class Migration(migrations.Migration):
