@@ -151,7 +151,10 @@ class ScopedAdminMixin(_AdminBase):
         # “All” of a list longer than its cap is a number nobody was shown (the page says
         # 1000+), and a thousand cases' steps in one request: narrow the list first.
         across = forms.BooleanField(required=False).to_python(request.POST.get("select_across"))
-        if across and issubclass(self.paginator, CappedPaginator) and self.paginator.longer_than_cap(queryset):
+        chosen = self.get_actions(request).get(request.POST.get("action", ""))
+        whole_list = chosen is not None and getattr(chosen[0], "acts_on_the_whole_list", False)
+        capped = issubclass(self.paginator, CappedPaginator)
+        if across and capped and not whole_list and self.paginator.longer_than_cap(queryset):
             limit = self.paginator.CAP
             self.message_user(
                 request,
@@ -198,6 +201,13 @@ class ScopedAdminMixin(_AdminBase):
             field = self.model._meta.get_field(typed[0])
             media = self.media + AutocompleteSelect(field, self.admin_site).media
             extra_context = {"media": media, **(extra_context or {})}
+        # The actions that may run on all of a list longer than the cap (templates/admin/actions.html).
+        whole_list = [
+            entry[2]
+            for entry in self.get_actions(request).values()
+            if entry is not None and getattr(entry[0], "acts_on_the_whole_list", False)
+        ]
+        extra_context = {"whole_list_actions": whole_list, **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
     def in_scope(self, request: HttpRequest, obj: Model) -> bool:

@@ -168,6 +168,14 @@ def business_date_links(field: Any, field_path: str, links: Any) -> tuple:
     return (*moved, *links[5:])
 
 
+def whole_list_action(action: Any) -> Any:
+    """Mark an admin action built to run on a whole list as one set (one service call for all
+    its rows, e.g. a batch of certificates): it may run on “all” of a list longer than the
+    cap, which the row-by-row actions may not (``CappedPaginator``)."""
+    action.acts_on_the_whole_list = True
+    return action
+
+
 class CappedPaginator(Paginator):
     """A list's paginator that counts at most ``CAP`` rows (deeper in a list, up to the page
     after the one asked for): counting a province's million cases would read them all on

@@ -18,7 +18,7 @@ from candidates.validators import ID_NUMBER_SHAPE, normalise_id_number
 from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import exit_dates
 from kit import clock
-from kit.admin import report_rows
+from kit.admin import report_rows, whole_list_action
 
 from .. import selectors, services
 from ..models import Certificate
@@ -172,6 +172,7 @@ class CertificateAdmin(ScopedExportAdminMixin, ServiceFormAdminMixin, ScopedAdmi
         return request.user.has_perm("certificates.add_uploadbatch")
 
     @admin.action(description="组成数据上报批次（逐条审核）", permissions=["upload"])
+    @whole_list_action
     def add_to_upload_batch(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = request_user(request)
         by_centre: dict[Any, list[Certificate]] = {}

@@ -21,7 +21,7 @@ from candidates.validators import mask_id_number
 from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import RuleBook
 from kit import clock
-from kit.admin import ViewOnlyMixin, report_rows
+from kit.admin import ViewOnlyMixin, report_rows, whole_list_action
 
 from .. import selectors, services
 from ..models import IssuanceBatch, IssuanceItem, PassedRegistration
@@ -176,6 +176,7 @@ class PassedRegistrationAdmin(ViewOnlyMixin, ScopedAdmin):
         return request.user.has_perm("certificates.add_issuancebatch")
 
     @admin.action(description="制作发证批次（由另一名审核员审批后核发）", permissions=["prepare"])
+    @whole_list_action
     def prepare_batch(self, request: HttpRequest, queryset: QuerySet) -> None:
         """One batch per issuing centre (the officer's own centre, else the station's)."""
         try:

@@ -191,3 +191,27 @@ def test_the_whole_case_page_shows_the_certificate_with_its_pdf(client, officers
         assert page.status_code == 200
         assert certificate.number in text and "有效" in text
         assert reverse("certificates:certificate_pdf", args=[certificate.pk]) in text
+
+
+def test_a_batch_is_made_of_all_of_a_work_list_longer_than_its_cap(
+    settings, client, officers, orgs, staff, announcement, monkeypatch
+):
+    """Preparing a batch runs on a whole list as one set: “select all” stays offered on a list
+    too long to count (the row-by-row actions of other lists are not), and takes every case."""
+    from certificates.admin.issuance import PassedRegistrationAdmin
+    from kit.admin import CappedPaginator
+
+    settings.JIANDING_BUSINESS_DATE = D(2020, 11, 30)
+    group, _ = passed_group(staff, orgs, announcement, 3)
+    monkeypatch.setattr(CappedPaginator, "CAP", 2)
+    monkeypatch.setattr(CappedPaginator, "PAGES_AHEAD", 0)
+    monkeypatch.setattr(PassedRegistrationAdmin, "list_per_page", 1)
+    client.force_login(officers["a"])
+
+    page = client.get(WORK_LIST).content.decode()
+    assert "选中全部 2+ 个待发证的合格考生（仅用于：制作发证批次" in page
+
+    everything = {"action": "prepare_batch", "select_across": "1", "index": "0", "_selected_action": [group[-1].pk]}
+    client.post(WORK_LIST, everything, follow=True)
+    batch = IssuanceBatch.objects.get()
+    assert batch.items.count() == 3
