@@ -149,7 +149,8 @@ class ScopedAdminMixin(_AdminBase):
 
     def response_action(self, request: HttpRequest, queryset: QuerySet) -> Any:
         # “All” of a list longer than its cap is a number nobody was shown (the page says
-        # 1000+), and a thousand cases' steps in one request: narrow the list first.
+        # 1000+), and a thousand cases' steps in one request: narrow the list first, unless
+        # the action runs on a whole list as one set (kit.admin.whole_list_action).
         across = forms.BooleanField(required=False).to_python(request.POST.get("select_across"))
         chosen = self.get_actions(request).get(request.POST.get("action", ""))
         whole_list = chosen is not None and getattr(chosen[0], "acts_on_the_whole_list", False)

@@ -201,7 +201,7 @@ class CappedPaginator(Paginator):
 
     @property
     def too_long_to_act_on_all(self) -> bool:
-        """The list holds more than ``CAP`` rows: no action runs on all of them at once."""
+        """The list holds more than ``CAP`` rows: only a ``whole_list_action`` runs on all of them at once."""
         return self.capped or self.count > self.CAP
 
     @classmethod
