@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from appraisals import services
 from catalog import admin_scope
-from kit.admin import CappedPaginator
 from tests.candidates.factories import CandidateFactory
+from tests.lists import cap_lists
 
 D = datetime.date
 REGISTRATIONS = reverse("admin:appraisals_registration_changelist")
@@ -36,9 +36,7 @@ def test_a_long_list_counts_up_to_its_cap_and_says_there_is_more(client, staff, 
     from appraisals.admin.registrations import RegistrationAdmin
 
     register(staff, announcement, "张一", "张二", "张三", "张四", "张五")
-    monkeypatch.setattr(CappedPaginator, "CAP", 3)
-    monkeypatch.setattr(CappedPaginator, "PAGES_AHEAD", 0)
-    monkeypatch.setattr(RegistrationAdmin, "list_per_page", 2)
+    cap_lists(monkeypatch, RegistrationAdmin, cap=3, per_page=2)
     client.force_login(staff["officer_fj"])
 
     first = client.get(REGISTRATIONS)
@@ -140,9 +138,7 @@ def test_a_list_longer_than_its_cap_is_acted_on_by_page_not_all_at_once(client, 
     from appraisals.models import Registration
 
     registrations = register(staff, announcement, "张一", "张二", "张三", "张四", "张五")
-    monkeypatch.setattr(CappedPaginator, "CAP", 3)
-    monkeypatch.setattr(CappedPaginator, "PAGES_AHEAD", 0)
-    monkeypatch.setattr(RegistrationAdmin, "list_per_page", 2)
+    cap_lists(monkeypatch, RegistrationAdmin, cap=3, per_page=2)
     client.force_login(staff["clerk"])
 
     page = client.get(REGISTRATIONS).content.decode()

@@ -17,6 +17,7 @@ from certificates import selectors, services
 from certificates.models import IssuanceBatch
 from kit.errors import RuleError
 from tests.candidates.factories import CandidateFactory
+from tests.lists import cap_lists
 
 from .conftest import CertCase, issue, passed_group
 
@@ -199,13 +200,10 @@ def test_a_batch_is_made_of_all_of_a_work_list_longer_than_its_cap(
     """Preparing a batch runs on a whole list as one set: “select all” stays offered on a list
     too long to count (the row-by-row actions of other lists are not), and takes every case."""
     from certificates.admin.issuance import PassedRegistrationAdmin
-    from kit.admin import CappedPaginator
 
     settings.JIANDING_BUSINESS_DATE = D(2020, 11, 30)
     group, _ = passed_group(staff, orgs, announcement, 3)
-    monkeypatch.setattr(CappedPaginator, "CAP", 2)
-    monkeypatch.setattr(CappedPaginator, "PAGES_AHEAD", 0)
-    monkeypatch.setattr(PassedRegistrationAdmin, "list_per_page", 1)
+    cap_lists(monkeypatch, PassedRegistrationAdmin, cap=2, per_page=1)
     client.force_login(officers["a"])
 
     page = client.get(WORK_LIST).content.decode()
