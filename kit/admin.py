@@ -193,9 +193,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows: Any = self.object_list
-        # Counted without the list's order and computed columns: any limit+1 rows will do,
-        # so the database stops at them instead of sorting the whole scope first.
-        counted = rows.order_by().values("pk")[: self.limit + 1].count()
+        counted = self._counted_up_to(rows, self.limit + 1)
         self.capped = counted > self.limit
         return min(counted, self.limit)
 
@@ -206,4 +204,10 @@ class CappedPaginator(Paginator):
 
     @classmethod
     def longer_than_cap(cls, rows: Any) -> bool:
-        return rows.order_by().values("pk")[: cls.CAP + 1].count() > cls.CAP
+        return cls._counted_up_to(rows, cls.CAP + 1) > cls.CAP
+
+    @staticmethod
+    def _counted_up_to(rows: Any, most: int) -> int:
+        # Counted without the list's order and computed columns: any ``most`` rows will do,
+        # so the database stops at them instead of sorting the whole scope first.
+        return rows.order_by().values("pk")[:most].count()
