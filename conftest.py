@@ -61,9 +61,23 @@ def committed_db(transactional_db, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and other cached counts start from zero in every test."""
-    from django.core.cache import cache
+    clear_this_runs_cache()
 
-    cache.clear()
+
+def clear_this_runs_cache():
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    # Django's clear() is FLUSHDB, which would also empty the keys of a run beside this one
+    # (another checkout, CI): delete this run's keys only (KEY_PREFIX, settings/test.py).
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture

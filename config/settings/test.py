@@ -1,10 +1,11 @@
 """Tests: SQLite in memory unless DATABASE_URL points at PostgreSQL."""
 
+import hashlib
 import os
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, DATABASES, env
 
 SECRET_KEY = "test-only-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -28,9 +29,13 @@ if REDIS_URL:  # noqa: F405
         "default": {
             "BACKEND": "kit.cache.RedisCache",
             "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path="/15")),  # noqa: F405
-            # Each pytest-xdist worker keeps its own keys: the versions and scopes one worker's
-            # database replaces must not be read by another's.
-            "KEY_PREFIX": os.environ.get("PYTEST_XDIST_WORKER", ""),
+            # Each test database keeps its own keys: the versions and scopes one run's database
+            # replaces must not be read by another's (another pytest-xdist worker, another
+            # checkout, another run against a different database). The suite clears only
+            # these keys (conftest._fresh_cache).
+            "KEY_PREFIX": "test-"
+            + hashlib.sha1(f"{BASE_DIR}:{DATABASES['default']['NAME']}".encode()).hexdigest()[:12]
+            + os.environ.get("PYTEST_XDIST_WORKER", ""),
         }
     }
 
