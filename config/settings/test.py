@@ -23,19 +23,24 @@ CELERY_TASK_ALWAYS_EAGER = True
 if not env("DATABASE_URL", default=""):
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
+# This run of the suite (checkout, database, pytest-xdist worker): what it keeps in the shared
+# Redis is its own. Another run beside it (another worker, another checkout, CI) must not read
+# the versions and scopes this run's database replaced, nor take this run's tasks to its own
+# database.
+_RUN = hashlib.sha1(f"{BASE_DIR}:{DATABASES['default']['NAME']}".encode()).hexdigest()[:12] + os.environ.get(
+    "PYTEST_XDIST_WORKER", ""
+)
+# The queue a Celery worker started by a test (conftest.real_worker) consumes.
+CELERY_TASK_DEFAULT_QUEUE = f"test-{_RUN}"
+
 if REDIS_URL:  # noqa: F405
     # Tests clear the cache; keep it in its own Redis database, away from the broker's.
     CACHES = {
         "default": {
             "BACKEND": "kit.cache.RedisCache",
             "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path="/15")),  # noqa: F405
-            # Each test database keeps its own keys: the versions and scopes one run's database
-            # replaces must not be read by another's (another pytest-xdist worker, another
-            # checkout, another run against a different database). The suite clears only
-            # these keys (conftest._fresh_cache).
-            "KEY_PREFIX": "test-"
-            + hashlib.sha1(f"{BASE_DIR}:{DATABASES['default']['NAME']}".encode()).hexdigest()[:12]
-            + os.environ.get("PYTEST_XDIST_WORKER", ""),
+            # The suite clears only these keys (conftest._fresh_cache).
+            "KEY_PREFIX": f"test-{_RUN}",
         }
     }
 
