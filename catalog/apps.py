@@ -17,13 +17,15 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         # ``field__anyof=ids``: a scope's long list of station ids as one array parameter,
-        # on integer keys and on relations (whose lookups are their own, not their field's).
+        # on integer keys, on relations (whose lookups are their own, not their field's) and on
+        # text columns (an import's ID numbers).
         from django.db import models
 
         from kit.lookups import AnyOf
 
         models.IntegerField.register_lookup(AnyOf)
         models.ForeignKey.register_lookup(AnyOf)
+        models.CharField.register_lookup(AnyOf)
 
         # After every migrate, so permissions of models added later join their roles.
         post_migrate.connect(_sync_roles, dispatch_uid="jianding_sync_roles")

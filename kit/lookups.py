@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Lookup
+from django.db.models import CharField, Lookup
 from django.db.models.functions import Substr
 from django.db.models.lookups import StartsWith
 
@@ -26,7 +26,8 @@ class NamePrefix(Lookup):
 
 
 class AnyOf(Lookup):
-    """``id_column = ANY(%s)``: a long list of integer ids (an officer's 700 stations) sent as one array
+    """``id_column = ANY(%s)``: a long list of integer ids (an officer's 700 stations), or of texts
+    (a file's 1,000 ID numbers on a text column), sent as one array
     parameter on PostgreSQL, the same plan as ``IN (…)`` (PostgreSQL rewrites the one into
     the other) without preparing, quoting and parsing each value of the list in Python for
     every query of every page; ``IN (…)`` elsewhere. An empty list matches nothing, as
@@ -39,11 +40,12 @@ class AnyOf(Lookup):
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
-        values = [int(value) for value in self.rhs]
+        text = isinstance(self.lhs.output_field, CharField)
+        values = [str(value) if text else int(value) for value in self.rhs]
         if not values:
             raise EmptyResultSet
         if len(values) == 1:
             return f"{lhs_sql} = %s", [*lhs_params, values[0]]
         if connection.vendor == "postgresql":
-            return f"{lhs_sql} = ANY(%s::bigint[])", [*lhs_params, values]
+            return f"{lhs_sql} = ANY(%s::{'text' if text else 'bigint'}[])", [*lhs_params, values]
         return f"{lhs_sql} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]

@@ -534,11 +534,11 @@ class RegistrationImporter:
                 first = self._people.get(normalised)
                 if ID_NUMBER_SHAPE.fullmatch(normalised) and (first is None or first.pk is not None):
                     wanted.add(normalised)  # not a person this file adds
-        known = {c.id_number: c for c in Candidate.objects.filter(id_number__in=wanted)} if wanted else {}
+        known = {c.id_number: c for c in Candidate.objects.filter(id_number__anyof=wanted)} if wanted else {}
         self._existing = {}
         if known:
             for candidate_id, announcement_id, day, pk in Registration.objects.filter(
-                candidate_id__in=[c.pk for c in known.values()], station_id=self.station.pk
+                candidate_id__anyof=[c.pk for c in known.values()], station_id=self.station.pk
             ).values_list("candidate_id", "announcement_id", "registration_date", "pk"):
                 self._existing[(candidate_id, announcement_id)] = (day, pk)
         for number, row in cells:
@@ -870,7 +870,7 @@ class RegistrationImporter:
             (pks[id_number], announcement_id): (id_number, announcement_id) for id_number, announcement_id in plan.late
         }
         found = Registration.objects.filter(
-            station_id=self.station.pk, candidate_id__in={c for c, _ in wanted}
+            station_id=self.station.pk, candidate_id__anyof={c for c, _ in wanted}
         ).values_list("pk", "candidate_id", "announcement_id")
         records = []
         for pk, candidate_id, announcement_id in found:

@@ -41,3 +41,12 @@ def test_one_id_is_an_equality_the_planner_can_read_an_index_in_order_by(orgs):
     sql, params = User.objects.filter(station__anyof=[station.pk]).query.sql_with_params()
     assert "ANY(" not in sql and " IN (" not in sql and params == (station.pk,)
     assert set(User.objects.filter(station__anyof=[station.pk])) == set(User.objects.filter(station=station))
+
+
+def test_texts_find_the_same_rows_as_in_and_go_as_one_parameter_on_postgresql(orgs, staff):
+    codes = [station.code for station in Station.objects.all()[:2]] + ["NO-SUCH-CODE"]
+    assert set(Station.objects.filter(code__anyof=codes)) == set(Station.objects.filter(code__in=codes))
+    assert Station.objects.filter(code__anyof=codes).count() == 2
+    sql, params = Station.objects.filter(code__anyof=codes).query.sql_with_params()
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in sql and params == (codes,)
