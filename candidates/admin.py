@@ -16,13 +16,13 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 
 from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import station_scope
 from kit import audit, privacy
 from kit.admin import ViewOnlyMixin
+from kit.html import format_html
 from kit.permissions import FULL_ID_PERMISSION
 
 from .models import Candidate, CandidateNotice

@@ -6,6 +6,7 @@ URL or a crafted form value cannot reach another station's data."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,6 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -169,13 +169,12 @@ class ScopedAdminMixin(_AdminBase):
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
     def action_checkbox(self, obj: Model) -> SafeString:
         """The row's box for the actions, the same HTML as Django's (its CheckboxInput
-        rendered through the form renderer's template cost a tenth of a page of 100 rows)."""
-        label = format_html(gettext("Select this object for an action - {}"), obj)
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            ACTION_CHECKBOX_NAME,
-            obj.pk,
-            label,
+        rendered through the form renderer's template cost a tenth of a page of 100 rows;
+        two ``format_html`` calls through the lazy-string wrappers, 4 ms of such a page)."""
+        label = html.escape(gettext("Select this object for an action - {}").format(obj))
+        return SafeString(
+            f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{html.escape(str(obj.pk))}"'
+            f' class="action-select" aria-label="{label}">'
         )
 
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:

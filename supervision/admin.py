@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
@@ -24,6 +24,7 @@ from catalog.models import User
 from certificates.models import IssuanceBatch
 from kit import clock
 from kit.admin import BusinessDateFieldListFilter, ViewOnlyMixin, report_rows
+from kit.html import format_html
 
 from . import services
 from .evidence import evidence_html

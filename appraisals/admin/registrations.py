@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import date as date_filter
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from candidates.admin import RAW_INPUT_MAX_LENGTH, photo_tag
 from candidates.models import Candidate
@@ -34,6 +34,7 @@ from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import visible_stations
 from kit import clock
 from kit.admin import ListDisplay, report_rows
+from kit.html import format_html
 
 from .. import services
 from ..admin_forms import RefundConfirmForm, ServiceForm, ServiceFormAdminMixin

@@ -11,12 +11,12 @@ from django.contrib.admin.helpers import ActionForm
 from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
 
 from candidates.validators import mask_id_number
 from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
 from kit.admin import ListDisplay, report_rows
+from kit.html import format_html
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin

@@ -9,7 +9,6 @@ from django.db.models import Model, QuerySet
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
 
 from candidates.admin import CandidateAdmin
 from candidates.models import Candidate
@@ -17,6 +16,7 @@ from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.models import EvaluationOrganisation
 from kit import clock
 from kit.admin import ListDisplay, ViewOnlyMixin, report_rows
+from kit.html import format_html
 
 from .. import services
 from ..admin_forms import ServiceForm, ServiceFormAdminMixin

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
 from appraisals.models import (
@@ -22,6 +22,7 @@ from appraisals.models import (
 from catalog.admin_scope import ScopedAdmin, request_user
 from kit import audit, clock
 from kit.admin import snapshot_text
+from kit.html import format_html
 from kit.responses import ZIP, file_response
 
 from .. import exports, services

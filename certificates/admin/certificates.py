@@ -9,7 +9,6 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.html import format_html
 
 from appraisals.admin.shared import AnnouncedOccupationFilter
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
@@ -19,6 +18,7 @@ from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import exit_dates
 from kit import clock
 from kit.admin import report_rows, whole_list_action
+from kit.html import format_html
 
 from .. import selectors, services
 from ..models import Certificate

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from appraisals.admin.shared import CaseReadOnlyInline, candidate_label, registrations_by_number
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
@@ -22,6 +22,7 @@ from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import RuleBook
 from kit import clock
 from kit.admin import ViewOnlyMixin, report_rows, whole_list_action
+from kit.html import format_html
 
 from .. import selectors, services
 from ..models import IssuanceBatch, IssuanceItem, PassedRegistration

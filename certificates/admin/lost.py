@@ -8,12 +8,12 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
 
 from appraisals.admin_forms import ServiceForm, ServiceFormAdminMixin
 from catalog.admin_scope import ScopedAdmin, request_user
 from kit import clock
 from kit.admin import report_rows
+from kit.html import format_html
 
 from .. import services
 from ..models import LostCertificateRequest

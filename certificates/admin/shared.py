@@ -8,10 +8,10 @@ from typing import TypedDict
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
 
 from catalog.admin_scope import ScopedAdmin, request_user
 from catalog.selectors import station_scope, visible_centres
+from kit.html import format_html
 
 
 class ItemTotal(TypedDict):

@@ -8,11 +8,12 @@ from django.contrib import admin
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from catalog.admin_scope import request_user
 from kit import clock
 from kit.admin import ViewOnlyMixin, report_rows
+from kit.html import format_html
 
 from .. import selectors, services
 from ..models import UploadBatch, UploadItem
