@@ -6,7 +6,6 @@ URL or a crafted form value cannot reach another station's data."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from kit.admin import (
     display_value,
     mask_middle,
 )
+from kit.html import format_html
 from kit.permissions import FULL_ID_PERMISSION
 
 from . import roles, selectors
@@ -170,11 +170,13 @@ class ScopedAdminMixin(_AdminBase):
     def action_checkbox(self, obj: Model) -> SafeString:
         """The row's box for the actions, the same HTML as Django's (its CheckboxInput
         rendered through the form renderer's template cost a tenth of a page of 100 rows;
-        two ``format_html`` calls through the lazy-string wrappers, 4 ms of such a page)."""
-        label = html.escape(gettext("Select this object for an action - {}").format(obj))
-        return SafeString(
-            f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{html.escape(str(obj.pk))}"'
-            f' class="action-select" aria-label="{label}">'
+        Django's ``format_html`` through its lazy-string wrappers, 4 ms more: kit.html's here)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
         )
 
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
